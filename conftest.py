@@ -1,0 +1,1 @@
+pytest_plugins = ["btxh_common.testing.fixtures"]

@@ -1,0 +1,1 @@
+"""Shared machinery of the BTXH services: contracts, outbox/inbox, chunks, migrations, auth."""

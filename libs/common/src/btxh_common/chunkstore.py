@@ -1,0 +1,112 @@
+"""The receiving side of a chunked transfer, kept in the service's own database.
+
+Chunks and the manifest may arrive in any order, more than once, across restarts. ``offer``
+stores what arrived and, once everything is there, verifies it and hands over all rows, in
+the caller's transaction, exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+
+from btxh_common.chunks import (
+    ChunkMissing,
+    Manifest,
+    Row,
+    TransferChunk,
+    TransferError,
+    assemble,
+)
+from btxh_common.logs import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class TransferResult:
+    transfer_id: UUID
+    status: Literal["incomplete", "complete", "rejected", "done"]
+    rows: list[Row] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    missing: list[int] = field(default_factory=list)
+    error: str | None = None
+    error_code: str | None = None
+
+
+async def store_chunk(conn: asyncpg.Connection, chunk: TransferChunk) -> None:
+    await conn.execute(
+        """INSERT INTO transfer_chunk (transfer_id, seq, rows) VALUES ($1, $2, $3::jsonb)
+           ON CONFLICT DO NOTHING""",
+        chunk.transfer_id,
+        chunk.seq,
+        json.dumps(chunk.rows, ensure_ascii=False),
+    )
+
+
+async def store_manifest(
+    conn: asyncpg.Connection, event_type: str, manifest: Manifest, meta: dict[str, Any]
+) -> None:
+    await conn.execute(
+        """INSERT INTO transfer_manifest (transfer_id, event_type, manifest, meta)
+           VALUES ($1, $2, $3::jsonb, $4::jsonb) ON CONFLICT DO NOTHING""",
+        manifest.transfer_id,
+        event_type,
+        manifest.model_dump_json(),
+        json.dumps(meta, ensure_ascii=False, default=str),
+    )
+
+
+async def complete(conn: asyncpg.Connection, transfer_id: UUID) -> TransferResult:
+    """Hand over the rows if the transfer is whole and verified; otherwise say why not."""
+    head = await conn.fetchrow(
+        """SELECT manifest::text AS manifest, meta::text AS meta, status, error
+           FROM transfer_manifest WHERE transfer_id = $1 FOR UPDATE""",
+        transfer_id,
+    )
+    if head is None:
+        return TransferResult(transfer_id, "incomplete")
+    meta = json.loads(head["meta"])
+    if head["status"] != "pending":
+        status = "done" if head["status"] == "complete" else "rejected"
+        return TransferResult(transfer_id, status, meta=meta, error=head["error"])
+    manifest = Manifest.model_validate_json(head["manifest"])
+    records = await conn.fetch(
+        "SELECT seq, rows::text AS rows FROM transfer_chunk WHERE transfer_id = $1", transfer_id
+    )
+    chunks = {r["seq"]: json.loads(r["rows"]) for r in records}
+    try:
+        rows = assemble(manifest, chunks)
+    except TransferError as exc:
+        if isinstance(exc, ChunkMissing):
+            return TransferResult(transfer_id, "incomplete", meta=meta, missing=exc.missing)
+        await _finish(conn, transfer_id, "rejected", str(exc))
+        log.warning("transfer.rejected", transfer_id=str(transfer_id), error=str(exc))
+        return TransferResult(
+            transfer_id, "rejected", meta=meta, error=str(exc), error_code=exc.code
+        )
+    await _finish(conn, transfer_id, "complete", None)
+    return TransferResult(transfer_id, "complete", rows=rows, meta=meta)
+
+
+async def _finish(
+    conn: asyncpg.Connection, transfer_id: UUID, status: str, error: str | None
+) -> None:
+    await conn.execute(
+        """UPDATE transfer_manifest SET status = $2, error = $3, completed_at = now()
+           WHERE transfer_id = $1""",
+        transfer_id,
+        status,
+        error,
+    )
+    await conn.execute("DELETE FROM transfer_chunk WHERE transfer_id = $1", transfer_id)
+
+
+async def reset(conn: asyncpg.Connection, transfer_id: UUID) -> None:
+    """Forget a rejected transfer so that a resend under the same id can be received."""
+    await conn.execute("DELETE FROM transfer_manifest WHERE transfer_id = $1", transfer_id)
+    await conn.execute("DELETE FROM transfer_chunk WHERE transfer_id = $1", transfer_id)

@@ -1,0 +1,101 @@
+"""The event envelope every message on the bus travels in, and its wire form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from uuid6 import uuid7
+
+
+def new_event_id() -> UUID:
+    """A time-ordered UUIDv7 as a standard ``uuid.UUID``."""
+    return UUID(str(uuid7()))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventPayload(BaseModel):
+    """Base of every event contract: frozen, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+P = TypeVar("P", bound=EventPayload)
+
+
+class Envelope(BaseModel):
+    """What travels on Kafka. ``district_code`` is the message key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID = Field(default_factory=new_event_id)
+    event_type: str
+    schema_version: int = Field(ge=1)
+    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+    producer: str
+    district_code: str = Field(min_length=2, max_length=5, pattern=r"^\d+$")
+    correlation_id: str | None = None
+    causation_id: UUID | None = None
+    payload: dict[str, Any]
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        return value.astimezone(UTC)
+
+    @classmethod
+    def wrap(
+        cls,
+        payload: EventPayload,
+        *,
+        producer: str,
+        district_code: str,
+        correlation_id: str | None = None,
+        causation_id: UUID | None = None,
+    ) -> Envelope:
+        return cls(
+            event_type=payload.event_type,
+            schema_version=payload.schema_version,
+            producer=producer,
+            district_code=district_code,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            payload=payload.model_dump(mode="json"),
+        )
+
+    def key(self) -> bytes:
+        return self.district_code.encode()
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        return [
+            ("event_type", self.event_type.encode()),
+            ("schema_version", str(self.schema_version).encode()),
+            ("event_id", str(self.event_id).encode()),
+            ("content-type", b"application/json"),
+        ]
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes | str) -> Envelope:
+        return cls.model_validate_json(data)
+
+    def open(self, contract: type[P]) -> P:
+        """The typed payload; raises ``ValueError`` if the type or version does not match."""
+        if contract.event_type != self.event_type:
+            raise ValueError(f"expected {contract.event_type}, got {self.event_type}")
+        if self.schema_version > contract.schema_version:
+            raise ValueError(
+                f"{self.event_type} v{self.schema_version} is newer than "
+                f"the v{contract.schema_version} this service understands"
+            )
+        return contract.model_validate(self.payload)
+

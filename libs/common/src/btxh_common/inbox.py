@@ -1,0 +1,156 @@
+"""Inbox guard and the consumer wrapper: apply each event once, ack only after commit.
+
+A handler runs inside one transaction together with the inbox row for its ``event_id``; a
+redelivered event finds the row and is skipped. Offsets are acknowledged only after that
+transaction commits. Transient failures (database or network) are retried in place, so the
+partition waits rather than skipping ahead; an event that can never be applied (a broken
+contract or a handler bug) is parked in ``dead_letter`` with its bytes and reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import asyncpg
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from btxh_common.envelope import Envelope
+from btxh_common.logs import get_logger
+
+log = get_logger(__name__)
+
+Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+
+APPLIED = Counter("btxh_inbox_applied_total", "Events applied", ["consumer", "event_type"])
+SKIPPED = Counter("btxh_inbox_duplicates_total", "Redelivered events skipped", ["consumer"])
+PARKED = Counter("btxh_inbox_dead_letter_total", "Events parked as dead letters", ["consumer"])
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    TimeoutError,
+)
+
+
+async def claim(conn: asyncpg.Connection, consumer: str, envelope: Envelope) -> bool:
+    """Record the event as seen by ``consumer``; False if it was seen before."""
+    status = await conn.execute(
+        """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING""",
+        consumer,
+        envelope.event_id,
+        envelope.event_type,
+    )
+    return bool(status == "INSERT 0 1")
+
+
+async def apply_once(
+    pool: asyncpg.Pool, consumer: str, envelope: Envelope, handler: Handler
+) -> bool:
+    """Run ``handler`` in a transaction with the inbox row; False if already applied."""
+    async with pool.acquire() as conn, conn.transaction():
+        if not await claim(conn, consumer, envelope):
+            SKIPPED.labels(consumer).inc()
+            log.info("inbox.duplicate_skipped", event_id=str(envelope.event_id))
+            return False
+        await handler(conn, envelope)
+    APPLIED.labels(consumer, envelope.event_type).inc()
+    return True
+
+
+async def park(
+    pool: asyncpg.Pool, consumer: str, raw: Any, envelope: Envelope | None, error: str
+) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO dead_letter (consumer, topic, kafka_partition, kafka_offset,
+                                        event_id, event_type, body, error)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
+            consumer,
+            raw.topic,
+            raw.partition,
+            raw.offset,
+            envelope.event_id if envelope else None,
+            envelope.event_type if envelope else None,
+            raw.value,
+            error,
+        )
+    PARKED.labels(consumer).inc()
+    log.error("inbox.dead_letter", topic=raw.topic, offset=raw.offset, error=error)
+
+
+async def handle_message(
+    pool: asyncpg.Pool,
+    consumer: str,
+    handlers: Mapping[str, Handler],
+    msg: KafkaMessage,
+    *,
+    max_backoff: float = 10.0,
+) -> None:
+    raw = msg.raw_message
+    assert not isinstance(raw, tuple)
+    try:
+        envelope = Envelope.from_bytes(raw.value or b"")
+    except ValidationError as exc:
+        await _retry(lambda: park(pool, consumer, raw, None, f"bad envelope: {exc}"), max_backoff)
+        await msg.ack()
+        return
+    handler = handlers.get(envelope.event_type)
+    if handler is not None:
+
+        async def attempt() -> None:
+            try:
+                await apply_once(pool, consumer, envelope, handler)
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # a bug or a contract break: park it, keep the partition
+                log.exception("inbox.handler_failed", event_type=envelope.event_type)
+                await park(pool, consumer, raw, envelope, repr(exc))
+
+        await _retry(attempt, max_backoff)
+    await msg.ack()
+
+
+async def _retry(step: Callable[[], Awaitable[None]], max_backoff: float) -> None:
+    backoff = 0.2
+    while True:
+        try:
+            await step()
+            return
+        except TRANSIENT as exc:
+            log.warning("inbox.transient_error", error=repr(exc), retry_in=backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, max_backoff)
+
+
+def subscribe(
+    broker: KafkaBroker,
+    pool: asyncpg.Pool | Callable[[], asyncpg.Pool],
+    *,
+    topics: list[str],
+    consumer: str,
+    handlers: Mapping[str, Handler],
+) -> None:
+    """Bind ``handlers`` (by event type) to ``topics`` as consumer group ``consumer``."""
+
+    async def on_message(msg: KafkaMessage) -> None:
+        actual = pool() if callable(pool) else pool
+        await handle_message(actual, consumer, handlers, msg)
+
+    broker.subscriber(
+        *topics,
+        group_id=consumer,
+        ack_policy=AckPolicy.MANUAL,
+        auto_offset_reset="earliest",
+    )(on_message)

@@ -1,0 +1,113 @@
+"""problem+json errors with stable machine codes and Vietnamese messages for officers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str
+    code: str
+    message_vi: str
+    value: Any = None
+    row: int | None = None
+
+
+class ProblemError(Exception):
+    """An error the caller can act on; ``code`` is stable, ``title`` is for officers."""
+
+    status = 400
+    code = "bad_request"
+    title = "Yêu cầu không hợp lệ"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        code: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors or []
+        if code:
+            self.code = code
+        if title:
+            self.title = title
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "type": f"urn:btxh:problem:{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+            "errors": [e.model_dump() for e in self.errors],
+        }
+
+
+class Unauthorized(ProblemError):
+    status = 401
+    code = "unauthorized"
+    title = "Chưa xác thực hoặc phiên đăng nhập không hợp lệ"
+
+
+class Forbidden(ProblemError):
+    status = 403
+    code = "forbidden"
+    title = "Không có quyền thực hiện thao tác này"
+
+
+class NotFound(ProblemError):
+    status = 404
+    code = "not_found"
+    title = "Không tìm thấy dữ liệu"
+
+
+class Conflict(ProblemError):
+    status = 409
+    code = "conflict"
+    title = "Thao tác xung đột với trạng thái hiện tại"
+
+
+class Unprocessable(ProblemError):
+    status = 422
+    code = "validation_failed"
+    title = "Dữ liệu không hợp lệ"
+
+
+def problem_response(error: ProblemError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return JSONResponse(
+        error.body(), status_code=error.status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(exc)
+
+    async def on_invalid(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            FieldError(
+                field=".".join(str(p) for p in e["loc"] if p != "body"),
+                code=str(e["type"]),
+                message_vi=f"Giá trị không hợp lệ: {e['msg']}",
+                value=e.get("input") if isinstance(e.get("input"), str | int | None) else None,
+            )
+            for e in exc.errors()
+        ]
+        return problem_response(Unprocessable("Yêu cầu có trường không hợp lệ", errors=errors))
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_invalid)

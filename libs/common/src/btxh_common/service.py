@@ -1,0 +1,130 @@
+"""Wiring shared by every service: settings → logging → migrations → pool → broker → relay.
+
+A service supplies its name, migrations folder, HTTP routers and the subscriptions it makes;
+this builds the FastAPI app whose lifespan owns all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+
+from btxh_common.broker import ensure_topics, make_broker
+from btxh_common.db import create_pool
+from btxh_common.health import health_router, mount_metrics
+from btxh_common.logs import configure_logging, get_logger
+from btxh_common.migrate import COMMON_MIGRATIONS, migrate
+from btxh_common.outbox import OutboxRelay
+from btxh_common.problems import install_problem_handlers
+from btxh_common.settings import ServiceSettings
+from btxh_common.topics import ALL_TOPICS
+
+log = get_logger(__name__)
+
+Subscriptions = Callable[[KafkaBroker, "ServiceState"], None]
+
+
+@dataclass
+class ServiceState:
+    settings: ServiceSettings
+    pool: asyncpg.Pool | None = None
+    broker: KafkaBroker | None = None
+
+    def db(self) -> asyncpg.Pool:
+        assert self.pool is not None, "the pool exists once the app has started"
+        return self.pool
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Subscriptions | None = None
+    extra_tasks: Sequence[Callable[[ServiceState], asyncio.Task[None]]] = field(default=())
+
+
+async def _retry_until(what: str, deadline: float, step: Callable[[], object]) -> None:
+    delay = 0.5
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            result = step()
+            if asyncio.iscoroutine(result):
+                await result
+            return
+        except Exception as exc:  # infrastructure may still be starting: retry until deadline
+            if loop.time() > deadline:
+                raise
+            log.warning("service.waiting", what=what, error=repr(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    state = ServiceState(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name, settings.log_level, settings.log_json)
+        deadline = asyncio.get_running_loop().time() + settings.startup_timeout_seconds
+        sources = {"common": COMMON_MIGRATIONS, spec.name: spec.migrations}
+        await _retry_until("database", deadline, lambda: migrate(settings.database_url, sources))
+        state.pool = await create_pool(
+            settings.database_url, settings.db_pool_min, settings.db_pool_max
+        )
+        await _retry_until(
+            "kafka",
+            deadline,
+            lambda: ensure_topics(
+                settings.kafka_bootstrap_servers, ALL_TOPICS, settings.kafka_partitions
+            ),
+        )
+        broker = make_broker(settings.kafka_bootstrap_servers, spec.name)
+        if spec.subscriptions is not None:
+            spec.subscriptions(broker, state)
+        state.broker = broker
+        await _retry_until("kafka", deadline, broker.start)
+        relay = OutboxRelay(
+            settings.database_url,
+            settings.kafka_bootstrap_servers,
+            batch_size=settings.outbox_batch_size,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks += [make(state) for make in spec.extra_tasks]
+        app.state.pool, app.state.broker, app.state.service = state.pool, broker, state
+        log.info("service.started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            relay.stop()
+            for task in tasks[1:]:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await broker.stop()
+            await state.pool.close()
+            log.info("service.stopped")
+
+    app = FastAPI(title=spec.name, lifespan=lifespan)
+    app.state.service = state
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    mount_metrics(app)
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run the app under uvicorn on the configured address (``python -m <service>``)."""
+    import uvicorn
+
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)

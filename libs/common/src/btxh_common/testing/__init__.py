@@ -1,0 +1,1 @@
+"""Test and local-stack helpers that bring up real infrastructure (never fakes)."""

@@ -1,0 +1,1 @@
+"""BTXH import service."""

@@ -1,0 +1,5 @@
+from btxh_common.service import serve
+
+from import_svc.app import app, settings
+
+serve(app, settings)

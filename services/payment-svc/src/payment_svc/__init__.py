@@ -1,0 +1,1 @@
+"""BTXH payment service."""

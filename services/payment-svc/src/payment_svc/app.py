@@ -1,0 +1,17 @@
+"""Wiring of payment-svc: settings, routers, subscriptions; nothing more."""
+
+from pathlib import Path
+
+from btxh_common.service import ServiceSpec, create_app
+from btxh_common.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "payment-svc"
+    http_port: int = 8003
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/btxh_payment"
+
+
+settings = Settings()
+spec = ServiceSpec(name="payment-svc", migrations=Path(__file__).parent / "migrations")
+app = create_app(spec, settings)

@@ -1,0 +1,38 @@
+"""settlement-svc SQL: repository functions over its own database."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from settlement_svc.domain import PaymentUnitSettings
+
+
+async def get_settings(conn: asyncpg.Connection, district: str) -> PaymentUnitSettings | None:
+    row = await conn.fetchrow(
+        """SELECT district_code, list_cutoff_day, settlement_cutoff_day,
+                  months_per_settlement, integrated
+           FROM payment_unit_settings WHERE district_code = $1""",
+        district,
+    )
+    return PaymentUnitSettings(**dict(row)) if row else None
+
+
+async def put_settings(conn: asyncpg.Connection, s: PaymentUnitSettings, officer: str) -> None:
+    await conn.execute(
+        """INSERT INTO payment_unit_settings (district_code, list_cutoff_day,
+               settlement_cutoff_day, months_per_settlement, integrated, updated_by)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (district_code) DO UPDATE SET
+               list_cutoff_day = EXCLUDED.list_cutoff_day,
+               settlement_cutoff_day = EXCLUDED.settlement_cutoff_day,
+               months_per_settlement = EXCLUDED.months_per_settlement,
+               integrated = EXCLUDED.integrated,
+               updated_by = EXCLUDED.updated_by,
+               updated_at = now()""",
+        s.district_code,
+        s.list_cutoff_day,
+        s.settlement_cutoff_day,
+        s.months_per_settlement,
+        s.integrated,
+        officer,
+    )

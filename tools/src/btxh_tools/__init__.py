@@ -1,0 +1,1 @@
+"""Developer tooling for the BTXH backbone."""

