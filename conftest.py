@@ -1,1 +1,1 @@
-pytest_plugins = ["btxh_common.testing.fixtures"]
+pytest_plugins = ["btxh_common.testing.fixtures", "btxh_tools.harness"]

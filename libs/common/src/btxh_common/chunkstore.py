@@ -27,10 +27,13 @@ from btxh_common.logs import get_logger
 log = get_logger(__name__)
 
 
+Status = Literal["incomplete", "complete", "rejected", "done"]
+
+
 @dataclass
 class TransferResult:
     transfer_id: UUID
-    status: Literal["incomplete", "complete", "rejected", "done"]
+    status: Status
     rows: list[Row] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     missing: list[int] = field(default_factory=list)
@@ -72,7 +75,7 @@ async def complete(conn: asyncpg.Connection, transfer_id: UUID) -> TransferResul
         return TransferResult(transfer_id, "incomplete")
     meta = json.loads(head["meta"])
     if head["status"] != "pending":
-        status = "done" if head["status"] == "complete" else "rejected"
+        status: Status = "done" if head["status"] == "complete" else "rejected"
         return TransferResult(transfer_id, status, meta=meta, error=head["error"])
     manifest = Manifest.model_validate_json(head["manifest"])
     records = await conn.fetch(

@@ -98,4 +98,3 @@ class Envelope(BaseModel):
                 f"the v{contract.schema_version} this service understands"
             )
         return contract.model_validate(self.payload)
-

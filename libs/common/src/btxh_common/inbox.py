@@ -103,7 +103,8 @@ async def handle_message(
     try:
         envelope = Envelope.from_bytes(raw.value or b"")
     except ValidationError as exc:
-        await _retry(lambda: park(pool, consumer, raw, None, f"bad envelope: {exc}"), max_backoff)
+        reason = f"bad envelope: {exc}"
+        await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
         await msg.ack()
         return
     handler = handlers.get(envelope.event_type)

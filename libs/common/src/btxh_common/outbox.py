@@ -9,6 +9,7 @@ deduplicate with the inbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Iterable
 
@@ -126,10 +127,8 @@ class OutboxRelay:
 
     async def _sleep(self, seconds: float) -> bool:
         """Wait for a notification or the poll interval; True when stopping."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        except TimeoutError:
-            pass
         return self._stopping.is_set()
 
     async def drain_once(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:

@@ -3,7 +3,8 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "btxh-local-dev-secret-change-me-in-production"
+# The local stack's key; every real deployment sets JWT_SECRET from a secret store.
+DEV_JWT_SECRET = "btxh-local-dev-secret-change-me-in-production"  # noqa: S105
 
 
 class ServiceSettings(BaseSettings):

