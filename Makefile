@@ -23,4 +23,4 @@ lint: install
 	$(UV) run mypy libs/common/src tools/src services/*/src
 
 bench: install
-	$(UV) run python -m btxh_tools.bench
+	$(UV) run python -m btxh_tools.bench $(BENCH_ARGS)

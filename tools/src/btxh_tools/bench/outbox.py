@@ -1,49 +1,21 @@
-"""``make bench``: each flow against its floor, measured alternately in the same run.
-
-Prints one line per figure: ``name  system_s  floor_s  ratio  peak_rss_mb`` (BENCHMARKS.md).
-Data is generated from a fixed seed; infrastructure comes from the same ladder as the tests.
-"""
+"""Outbox relay: 100k events published by the relay vs aiokafka producing the same bytes."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
-import resource
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import asyncpg
-
 from btxh_common.broker import ensure_topics
 from btxh_common.db import create_pool
 from btxh_common.envelope import Envelope
-from btxh_common.logs import configure_logging
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
 from btxh_common.outbox import OutboxRelay, enqueue_many, make_producer, pending_count
-from btxh_common.testing.infra import create_database, drop_database, kafka_broker, postgres_server
+from btxh_common.testing.infra import create_database, drop_database
 
-SEED = 20261124
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def report(name: str, system: list[float], floor: list[float]) -> None:
-    s, f = min(system), min(floor)
-    print(f"{name:32} {s:9.2f} {f:9.2f} {s / f:7.2f} {peak_rss_mb():10.0f}", flush=True)
-
-
-async def alternate(
-    rounds: int, system: Callable[[], Awaitable[float]], floor: Callable[[], Awaitable[float]]
-) -> tuple[list[float], list[float]]:
-    s_times, f_times = [], []
-    for _ in range(rounds):
-        f_times.append(await floor())
-        s_times.append(await system())
-    return s_times, f_times
+from btxh_tools.bench.common import SEED, BenchContext, alternate, report
 
 
 def outbox_events(n: int) -> list[Envelope]:
@@ -61,7 +33,8 @@ def outbox_events(n: int) -> list[Envelope]:
     ]
 
 
-async def bench_outbox(server: str, bootstrap: str, n: int, rounds: int) -> None:
+async def run(ctx: BenchContext) -> None:
+    server, bootstrap, n, rounds = ctx.server, ctx.bootstrap, ctx.rows, ctx.rounds
     name = f"bench_{uuid.uuid4().hex[:8]}"
     dsn = await create_database(server, name)
     try:
@@ -109,18 +82,3 @@ async def _until_drained(pool: asyncpg.Pool) -> None:
             if await pending_count(conn) == 0:
                 return
         await asyncio.sleep(0.02)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="btxh-bench")
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    configure_logging("bench", "WARNING")
-    print(f"{'name':32} {'system_s':>9} {'floor_s':>9} {'ratio':>7} {'peak_rss_mb':>10}")
-    with postgres_server() as server, kafka_broker() as bootstrap:
-        asyncio.run(bench_outbox(server, bootstrap, args.rows, args.rounds))
-
-
-if __name__ == "__main__":
-    main()
