@@ -64,10 +64,14 @@ class RejectedRow(EventPayload):
 
 
 class ImportApplied(EventPayload):
+    """Row numbers applied and rows rejected with why; a batch refused as a whole (e.g. the
+    register is locked) has ``refused`` set and applies nothing."""
+
     event_type = "ImportApplied"
     batch_id: UUID
     applied: list[int]
     rejected: list[RejectedRow]
+    refused: RejectedRow | None = None
 
 
 class ImportValidated(EventPayload):

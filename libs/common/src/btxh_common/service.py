@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +49,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter] = ()
     subscriptions: Subscriptions | None = None
     extra_tasks: Sequence[Callable[[ServiceState], asyncio.Task[None]]] = field(default=())
+    on_start: Callable[[ServiceState], Awaitable[None]] | None = None
 
 
 async def _retry_until(what: str, deadline: float, step: Callable[[], object]) -> None:
@@ -80,6 +81,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         state.pool = await create_pool(
             settings.database_url, settings.db_pool_min, settings.db_pool_max
         )
+        if spec.on_start is not None:
+            await spec.on_start(state)
         await _retry_until(
             "kafka",
             deadline,
