@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from subprocess import Popen
 
+import pytest
 import pytest_asyncio
 from btxh_common.auth import Role, mint_token
 from btxh_common.settings import ServiceSettings
@@ -20,9 +22,11 @@ from btxh_tools.stack import SERVICES, Service, launch
 
 @dataclass
 class Stack:
+    bootstrap: str
+    log_dir: Path
     urls: dict[str, str] = field(default_factory=dict)
+    dsns: dict[str, str] = field(default_factory=dict)
     processes: dict[str, Popen[bytes]] = field(default_factory=dict)
-    log_dir: Path = Path()
 
     def token(self, *units: str, role: Role = Role.DISTRICT_OFFICER) -> dict[str, str]:
         token = mint_token(ServiceSettings(), officer_id="tester", role=role, units=list(units))
@@ -31,35 +35,62 @@ class Stack:
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
+    def start(self, name: str) -> None:
+        port = int(self.urls[name].rsplit(":", 1)[1])
+        log = self.log_dir / f"{name}.log"
+        self.processes[name] = launch(service(name), self.dsns[name], self.bootstrap, port, log)
 
-@pytest_asyncio.fixture
-async def stack(pg_server: str, kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Stack]:
-    """All four services as processes on free ports, each on its own fresh database."""
-    run = Stack(log_dir=tmp_path)
-    prefix = f"s_{uuid.uuid4().hex[:8]}"
-    databases: list[str] = []
-    try:
-        for svc in SERVICES:
-            name = f"{prefix}_{svc.database}"
-            dsn = await create_database(pg_server, name)
-            databases.append(name)
-            port = free_port()
-            run.processes[svc.name] = launch(
-                svc, dsn, kafka_bootstrap, port, tmp_path / f"{svc.name}.log"
-            )
-            run.urls[svc.name] = f"http://127.0.0.1:{port}"
-        for url in run.urls.values():
-            wait_http_ok(url + "/readyz", timeout=90)
-        yield run
-    finally:
-        for p in run.processes.values():
+    def wait_ready(self, name: str, timeout: float = 90) -> None:
+        wait_http_ok(self.urls[name] + "/readyz", timeout=timeout)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the service's process group: no shutdown code runs."""
+        process = self.processes[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def stop_all(self) -> None:
+        for p in self.processes.values():
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
-        for p in run.processes.values():
+        for p in self.processes.values():
             p.wait(20)
-        for name in databases:
-            await drop_database(pg_server, name)
 
 
 def service(name: str) -> Service:
     return next(s for s in SERVICES if s.name == name)
+
+
+@contextlib.asynccontextmanager
+async def start_stack(
+    pg_server: str, bootstrap: str, log_dir: Path, names: Sequence[str] | None = None
+) -> AsyncIterator[Stack]:
+    """The named services (all by default) as processes on free ports, each on a fresh database."""
+    run = Stack(bootstrap=bootstrap, log_dir=log_dir)
+    prefix = f"s_{uuid.uuid4().hex[:8]}"
+    selected = [s for s in SERVICES if names is None or s.name in names]
+    try:
+        for svc in selected:
+            run.dsns[svc.name] = await create_database(pg_server, f"{prefix}_{svc.database}")
+            run.urls[svc.name] = f"http://127.0.0.1:{free_port()}"
+            run.start(svc.name)
+        for svc in selected:
+            run.wait_ready(svc.name)
+        yield run
+    finally:
+        run.stop_all()
+        for svc in selected:
+            await drop_database(pg_server, f"{prefix}_{svc.database}")
+
+
+@pytest_asyncio.fixture
+async def stack(pg_server: str, kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    """All four services as processes on free ports, each on its own fresh database."""
+    async with start_stack(pg_server, kafka_bootstrap, tmp_path) as run:
+        yield run
+
+
+@pytest.fixture(scope="module")
+def module_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("stack")
