@@ -2,16 +2,26 @@
 
 from pathlib import Path
 
-from btxh_common.service import ServiceSpec, create_app
-from btxh_common.settings import ServiceSettings
+from btxh_common.service import ServiceSpec, ServiceState, create_app
+
+from beneficiary_svc.adapters.units import ensure_units
+from beneficiary_svc.api import build_router, install_domain_errors
+from beneficiary_svc.app_settings import Settings
+from beneficiary_svc.events import subscriptions
 
 
-class Settings(ServiceSettings):
-    service_name: str = "beneficiary-svc"
-    http_port: int = 8002
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/btxh_beneficiary"
+async def load_units(state: ServiceState) -> None:
+    async with state.db().acquire() as conn:
+        await ensure_units(conn)
 
 
 settings = Settings()
-spec = ServiceSpec(name="beneficiary-svc", migrations=Path(__file__).parent / "migrations")
+spec = ServiceSpec(
+    name="beneficiary-svc",
+    migrations=Path(__file__).parent / "migrations",
+    routers=[build_router(settings)],
+    subscriptions=subscriptions,
+    on_start=load_units,
+)
 app = create_app(spec, settings)
+install_domain_errors(app)

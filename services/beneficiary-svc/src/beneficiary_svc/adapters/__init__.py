@@ -1,0 +1,1 @@
+"""Ways out of beneficiary-svc: its database and the administrative-unit data package."""

@@ -1,0 +1,289 @@
+"""beneficiary-svc SQL: one repository function per query, all scoped by district."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from beneficiary_svc.domain.register import Beneficiary
+from beneficiary_svc.domain.values import fold
+
+COLUMNS = [f.name for f in fields(Beneficiary)]
+_SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM beneficiary"  # noqa: S608 - fixed names
+
+
+def _record(b: Beneficiary) -> tuple[Any, ...]:
+    return (*(getattr(b, c) for c in COLUMNS), fold(b.full_name))
+
+
+async def insert(conn: asyncpg.Connection, b: Beneficiary) -> None:
+    await insert_many(conn, [b])
+
+
+async def insert_many(conn: asyncpg.Connection, items: list[Beneficiary]) -> None:
+    await conn.copy_records_to_table(
+        "beneficiary", records=[_record(b) for b in items], columns=[*COLUMNS, "name_folded"]
+    )
+
+
+async def get(
+    conn: asyncpg.Connection, beneficiary_id: UUID, *, for_update: bool = False
+) -> Beneficiary | None:
+    sql = _SELECT + " WHERE id = $1" + (" FOR UPDATE" if for_update else "")
+    row = await conn.fetchrow(sql, beneficiary_id)
+    return Beneficiary.from_record(row) if row else None
+
+
+async def save(conn: asyncpg.Connection, b: Beneficiary) -> None:
+    assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(COLUMNS[1:]))
+    n = len(COLUMNS) + 1
+    await conn.execute(
+        f"UPDATE beneficiary SET {assignments}, name_folded = ${n}, updated_at = now() "  # noqa: S608
+        "WHERE id = $1",
+        *_record(b),
+    )
+
+
+async def add_history(
+    conn: asyncpg.Connection,
+    *,
+    before: Beneficiary | None,
+    after: Beneficiary,
+    changed: list[str],
+    officer: str,
+    action: str,
+    source: str,
+    reason: str | None = None,
+) -> None:
+    await conn.execute(
+        """INSERT INTO beneficiary_history (beneficiary_id, district_code, officer, action,
+               reason, source, changed, before, after)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)""",
+        after.id,
+        after.district_code,
+        officer,
+        action,
+        reason,
+        source,
+        changed,
+        json.dumps(before.as_json(), ensure_ascii=False) if before else None,
+        json.dumps(after.as_json(), ensure_ascii=False),
+    )
+
+
+async def history(conn: asyncpg.Connection, beneficiary_id: UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT id, at, officer, action, reason, source, changed,
+                  before::text AS before, after::text AS after
+           FROM beneficiary_history WHERE beneficiary_id = $1 ORDER BY id""",
+        beneficiary_id,
+    )
+    return [
+        {
+            **dict(r),
+            "before": json.loads(r["before"]) if r["before"] else None,
+            "after": json.loads(r["after"]),
+        }
+        for r in rows
+    ]
+
+
+async def unit(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT code, level, name, parent_code FROM admin_unit WHERE code = $1", code
+    )
+
+
+async def communes(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT code, name FROM admin_unit WHERE parent_code = $1 AND level = 'commune'
+           ORDER BY code""",
+        district,
+    )
+    return rows
+
+
+async def category_coefficient(conn: asyncpg.Connection, code: str, month: date) -> int | None:
+    value = await conn.fetchval(
+        """SELECT coefficient FROM category WHERE code = $1 AND effective_from <= $2
+           AND (effective_to IS NULL OR effective_to >= $2)""",
+        code,
+        month,
+    )
+    return int(value) if value is not None else None
+
+
+async def categories(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT code, name_vi, coefficient, legal_basis, effective_from, effective_to, note
+           FROM category ORDER BY code"""
+    )
+    return rows
+
+
+async def standard_levels(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT effective_from, amount, legal_basis FROM standard_level ORDER BY effective_from"
+    )
+    return rows
+
+
+async def active_lock(
+    conn: asyncpg.Connection, district: str, month: date
+) -> asyncpg.Record | None:
+    """The latest active lock of ``district`` covering ``month`` (a lock of M freezes ≤ M)."""
+    return await conn.fetchrow(
+        """SELECT id, month, note, locked_by, locked_at FROM data_lock
+           WHERE district_code = $1 AND unlocked_at IS NULL AND month >= $2
+           ORDER BY month DESC, id DESC LIMIT 1""",
+        district,
+        month,
+    )
+
+
+async def create_lock(
+    conn: asyncpg.Connection, district: str, month: date, note: str, officer: str
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        """INSERT INTO data_lock (district_code, month, note, locked_by) VALUES ($1, $2, $3, $4)
+           RETURNING id, district_code, month, note, locked_by, locked_at, unlocked_by,
+                     unlocked_at, unlock_note""",
+        district,
+        month,
+        note,
+        officer,
+    )
+    assert row is not None
+    return row
+
+
+async def unlock(
+    conn: asyncpg.Connection, district: str, lock_id: int, note: str, officer: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """UPDATE data_lock SET unlocked_by = $4, unlocked_at = now(), unlock_note = $3
+           WHERE id = $2 AND district_code = $1 AND unlocked_at IS NULL
+           RETURNING id, district_code, month, note, locked_by, locked_at, unlocked_by,
+                     unlocked_at, unlock_note""",
+        district,
+        lock_id,
+        note,
+        officer,
+    )
+
+
+async def locks(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT id, district_code, month, note, locked_by, locked_at, unlocked_by, unlocked_at,
+                  unlock_note
+           FROM data_lock WHERE district_code = $1 ORDER BY month DESC, id DESC""",
+        district,
+    )
+    return rows
+
+
+async def search(
+    conn: asyncpg.Connection,
+    district: str,
+    *,
+    commune: str | None,
+    q: str | None,
+    national_id: str | None,
+    status: str | None,
+    category: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Beneficiary], int]:
+    where = ["district_code = $1"]
+    args: list[Any] = [district]
+
+    def add(condition: str, value: Any) -> None:
+        args.append(value)
+        where.append(condition.format(f"${len(args)}"))
+
+    if commune:
+        add("commune_code = {}", commune)
+    if q:
+        add("name_folded LIKE '%' || {} || '%'", fold(q))
+    if national_id:
+        add("national_id = {}", national_id)
+    if status:
+        add("status = {}", status)
+    else:
+        where.append("status <> 'removed'")
+    if category:
+        add("category = {}", category)
+    condition = " AND ".join(where)
+    total = await conn.fetchval(f"SELECT count(*) FROM beneficiary WHERE {condition}", *args)  # noqa: S608
+    rows = await conn.fetch(
+        f"{_SELECT} WHERE {condition} ORDER BY name_folded, id "
+        f"OFFSET ${len(args) + 1} LIMIT ${len(args) + 2}",
+        *args,
+        offset,
+        limit,
+    )
+    return [Beneficiary.from_record(r) for r in rows], int(total)
+
+
+async def duplicates(conn: asyncpg.Connection, district: str) -> list[dict[str, Any]]:
+    """National IDs held by more than one beneficiary in the register, and who holds them."""
+    rows = await conn.fetch(
+        """SELECT b.national_id, b.id, b.full_name, b.commune_code, b.district_code, b.status
+           FROM beneficiary b
+           WHERE b.status <> 'removed' AND b.national_id IN (
+               SELECT national_id FROM beneficiary
+               WHERE status <> 'removed' AND national_id IS NOT NULL
+               GROUP BY national_id HAVING count(*) > 1)
+             AND b.national_id IN (
+               SELECT national_id FROM beneficiary WHERE district_code = $1)
+           ORDER BY b.national_id, b.full_name""",
+        district,
+    )
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        holder = dict(r)
+        if holder["district_code"] != district:
+            # The other holder lives in another district: say so, but show nothing of theirs.
+            holder = {
+                "id": None,
+                "full_name": None,
+                "commune_code": None,
+                "district_code": None,
+                "status": None,
+                "other_district": True,
+            }
+        groups.setdefault(r["national_id"], []).append(holder)
+    return [{"national_id": k, "holders": v} for k, v in groups.items()]
+
+
+async def missing_info(
+    conn: asyncpg.Connection, district: str, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Records missing what payment or matching needs (QLĐT §13)."""
+    missing = """array_remove(ARRAY[
+        CASE WHEN national_id IS NULL THEN 'national_id' END,
+        CASE WHEN birth_date IS NULL THEN 'birth_date' END,
+        CASE WHEN gender IS NULL THEN 'gender' END,
+        CASE WHEN category IS NULL AND status IN ('active','suspended','under_review')
+             THEN 'category' END,
+        CASE WHEN payment_channel = 'bank' AND (bank_account IS NULL OR bank_name IS NULL)
+             THEN 'bank_account' END], NULL)"""
+    base = f"""SELECT id, full_name, commune_code, status, {missing} AS missing
+               FROM beneficiary WHERE district_code = $1 AND status <> 'removed'"""  # noqa: S608
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM ({base}) m WHERE cardinality(missing) > 0",  # noqa: S608
+        district,
+    )
+    rows = await conn.fetch(
+        f"SELECT * FROM ({base}) m WHERE cardinality(missing) > 0 "  # noqa: S608
+        "ORDER BY commune_code, full_name OFFSET $2 LIMIT $3",
+        district,
+        offset,
+        limit,
+    )
+    return [dict(r) for r in rows], int(total)

@@ -1,0 +1,1 @@
+"""The register's rules: pure, no I/O."""
