@@ -12,7 +12,7 @@ from btxh_common.problems import FieldError, NotFound, problem_response
 from btxh_common.service import ServiceState
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from beneficiary_svc import handlers
 from beneficiary_svc.adapters import db
@@ -26,6 +26,7 @@ Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026
 Gender = Literal["male", "female", "other"]
 Channel = Literal["cash", "bank", "ewallet"]
 Route = Callable[..., Any]
+STRICT = ConfigDict(extra="forbid")
 Status = Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
 
 
@@ -69,6 +70,7 @@ class Page(BaseModel):
 
 
 class NewBeneficiary(BaseModel):
+    model_config = STRICT
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
     full_name: str = Field(min_length=1, max_length=200)
     birth_date: date | None = None
@@ -87,6 +89,7 @@ class NewBeneficiary(BaseModel):
 
 
 class InfoUpdate(BaseModel):
+    model_config = STRICT
     full_name: str | None = Field(default=None, min_length=1, max_length=200)
     birth_date: date | None = None
     gender: Gender | None = None
@@ -100,12 +103,14 @@ class InfoUpdate(BaseModel):
 
 
 class Decision(BaseModel):
+    model_config = STRICT
     effective_month: Month
     decision_no: str = Field(min_length=1)
     reason: str = Field(min_length=1)
 
 
 class PolicyChange(BaseModel):
+    model_config = STRICT
     category: str
     effective_month: Month
     decision_no: str = Field(min_length=1)
@@ -113,27 +118,32 @@ class PolicyChange(BaseModel):
 
 
 class Suspension(BaseModel):
+    model_config = STRICT
     effective_month: Month
     reason: str = Field(min_length=1)
     under_review: bool = False
 
 
 class Resumption(BaseModel):
+    model_config = STRICT
     effective_month: Month
     reason: str = Field(min_length=1)
 
 
 class Death(BaseModel):
+    model_config = STRICT
     death_date: date
     decision_no: str = Field(min_length=1)
     funeral_recipient: str | None = None
 
 
 class Reason(BaseModel):
+    model_config = STRICT
     reason: str = Field(min_length=1)
 
 
 class LockRequest(BaseModel):
+    model_config = STRICT
     month: Month
     note: str = Field(min_length=1)
 
@@ -151,6 +161,7 @@ class DataLock(BaseModel):
 
 
 class Unlock(BaseModel):
+    model_config = STRICT
     note: str = Field(min_length=1)
 
 
