@@ -57,9 +57,12 @@ def unique_id(seed: int) -> str:
     return f"0011{40 + seed % 50:02d}{seed:06d}"
 
 
-async def bus_events(bootstrap: str, correlation: str, count: int) -> list[Envelope]:
+async def bus_events(svc: Stack, correlation: str, count: int) -> list[Envelope]:
     consumer = AIOKafkaConsumer(
-        BENEFICIARY_EVENTS, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+        svc.topic(BENEFICIARY_EVENTS),
+        bootstrap_servers=svc.bootstrap,
+        auto_offset_reset="earliest",
+        group_id=None,
     )
     await consumer.start()
     found: list[Envelope] = []
@@ -92,7 +95,7 @@ async def test_registering_records_history_and_publishes_the_snapshot(
     assert b["coefficient"] == 10
     assert b["status"] == "active"
     assert b["district_code"] == "001"
-    (event,) = await bus_events(svc.bootstrap, b["id"], 1)
+    (event,) = await bus_events(svc, b["id"], 1)
     assert event.event_type == "BeneficiaryRegistered"
     assert event.district_code == "001"
     assert event.payload["beneficiary"]["full_name"] == "Trần Thị Bích"
@@ -189,7 +192,7 @@ async def test_every_manual_change_is_applied_recorded_and_published(
     assert adjust["source"] == "manual"
     assert (adjust["before"]["coefficient"], adjust["after"]["coefficient"]) == (10, 20)
     assert {"category", "coefficient", "allowance_start_month"} <= set(adjust["changed"])
-    events = await bus_events(svc.bootstrap, b["id"], 11)
+    events = await bus_events(svc, b["id"], 11)
     assert [e.event_type for e in events].count("BeneficiaryChanged") == 10
     assert events[-1].payload["beneficiary"]["status"] == "removed"
     assert events[-1].payload["beneficiary"]["version"] == 11

@@ -13,6 +13,7 @@ from subprocess import Popen
 
 import pytest
 import pytest_asyncio
+from btxh_common import topics
 from btxh_common.auth import Role, mint_token
 from btxh_common.settings import ServiceSettings
 from btxh_common.testing.infra import create_database, drop_database, free_port, wait_http_ok
@@ -24,6 +25,7 @@ from btxh_tools.stack import SERVICES, Service, launch
 class Stack:
     bootstrap: str
     log_dir: Path
+    topic_prefix: str = ""
     urls: dict[str, str] = field(default_factory=dict)
     dsns: dict[str, str] = field(default_factory=dict)
     processes: dict[str, Popen[bytes]] = field(default_factory=dict)
@@ -32,13 +34,24 @@ class Stack:
         token = mint_token(ServiceSettings(), officer_id="tester", role=role, units=list(units))
         return {"Authorization": f"Bearer {token}"}
 
+    def topic(self, name: str) -> str:
+        """This stack's name for topic ``name`` (a ``btxh_common.topics`` value)."""
+        return self.topic_prefix + name.removeprefix(topics.PREFIX)
+
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
     def start(self, name: str) -> None:
         port = int(self.urls[name].rsplit(":", 1)[1])
         log = self.log_dir / f"{name}.log"
-        self.processes[name] = launch(service(name), self.dsns[name], self.bootstrap, port, log)
+        self.processes[name] = launch(
+            service(name),
+            self.dsns[name],
+            self.bootstrap,
+            port,
+            log,
+            BTXH_TOPIC_PREFIX=self.topic_prefix,
+        )
 
     def wait_ready(self, name: str, timeout: float = 90) -> None:
         wait_http_ok(self.urls[name] + "/readyz", timeout=timeout)
@@ -67,8 +80,9 @@ async def start_stack(
     pg_server: str, bootstrap: str, log_dir: Path, names: Sequence[str] | None = None
 ) -> AsyncIterator[Stack]:
     """The named services (all by default) as processes on free ports, each on a fresh database."""
-    run = Stack(bootstrap=bootstrap, log_dir=log_dir)
     prefix = f"s_{uuid.uuid4().hex[:8]}"
+    # Each stack has its own topics: events of one test never reach another test's services.
+    run = Stack(bootstrap=bootstrap, log_dir=log_dir, topic_prefix=f"{prefix}.")
     selected = [s for s in SERVICES if names is None or s.name in names]
     try:
         for svc in selected:

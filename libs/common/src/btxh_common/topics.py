@@ -1,13 +1,20 @@
-"""Kafka topic names: one per publishing service, plus the two post-office topics."""
+"""Kafka topic names: one per publishing service, plus the two post-office topics.
 
+``BTXH_TOPIC_PREFIX`` (read once, at import) puts every name under a namespace, so that test
+stacks sharing one broker never read each other's events; it is empty in every deployment.
+"""
+
+import os
 from typing import Final
 
-IMPORT_EVENTS: Final = "btxh.import-svc.events"
-BENEFICIARY_EVENTS: Final = "btxh.beneficiary-svc.events"
-PAYMENT_EVENTS: Final = "btxh.payment-svc.events"
-SETTLEMENT_EVENTS: Final = "btxh.settlement-svc.events"
-POSTOFFICE_OUTBOUND: Final = "postoffice.outbound"
-POSTOFFICE_INBOUND: Final = "postoffice.inbound"
+PREFIX: Final = os.environ.get("BTXH_TOPIC_PREFIX", "")
+
+IMPORT_EVENTS: Final = f"{PREFIX}btxh.import-svc.events"
+BENEFICIARY_EVENTS: Final = f"{PREFIX}btxh.beneficiary-svc.events"
+PAYMENT_EVENTS: Final = f"{PREFIX}btxh.payment-svc.events"
+SETTLEMENT_EVENTS: Final = f"{PREFIX}btxh.settlement-svc.events"
+POSTOFFICE_OUTBOUND: Final = f"{PREFIX}postoffice.outbound"
+POSTOFFICE_INBOUND: Final = f"{PREFIX}postoffice.inbound"
 
 SERVICE_TOPIC: Final = {
     "import-svc": IMPORT_EVENTS,
