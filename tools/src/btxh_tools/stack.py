@@ -95,12 +95,14 @@ def up() -> int:
         bootstrap = _kafka(state)
         state.update(database_server=server, kafka=bootstrap)
         STATE.write_text(json.dumps(state, indent=2))
+        dsns: dict[str, str] = {}
         for svc in SERVICES:
-            dsn = asyncio.run(create_database(server, svc.database))
-            _start_service(svc, dsn, bootstrap, state)
+            dsns[svc.name] = asyncio.run(create_database(server, svc.database))
+            _start_service(svc, dsns[svc.name], bootstrap, state)
             STATE.write_text(json.dumps(state, indent=2))
         for svc in SERVICES:
             wait_http_ok(f"http://127.0.0.1:{svc.port}/readyz", timeout=120)
+        _seed_demo_district(dsns["beneficiary-svc"])
     except Exception:
         print(f"Start-up failed; logs are in {RUN / 'logs'}", file=sys.stderr)
         STATE.write_text(json.dumps(state, indent=2))
@@ -111,6 +113,29 @@ def up() -> int:
     print(f"BTXH stack is up in {state['started_in_s']} s.")
     _print_urls(state)
     return 0
+
+
+DEMO_DISTRICT = "001"
+
+
+def _seed_demo_district(dsn: str) -> None:
+    """A demo district (Ba Đình, code 001) with 5,000 generated people; once per database."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "beneficiary_svc.demo",
+            "--district",
+            DEMO_DISTRICT,
+            "--size",
+            "5000",
+        ],
+        env={**os.environ, "DATABASE_URL": dsn},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(done.stdout.strip())
 
 
 def launch(
@@ -146,7 +171,13 @@ def _print_urls(state: dict[str, object]) -> None:
         print(f"  {svc.name:16} http://127.0.0.1:{svc.port}  (API docs: /docs)")
     print(f"  kafka            {state.get('kafka')}")
     print(f"  logs             {RUN / 'logs'}")
-    print("  token            uv run btxh-token --district 001 --role district_officer")
+    print(
+        f"  token            uv run btxh-token --district {DEMO_DISTRICT} --role district_officer"
+    )
+    print(
+        '  look             curl -H "Authorization: Bearer $(uv run btxh-token --district 001)"'
+        " 'http://127.0.0.1:8002/v1/beneficiaries?district=001&q=nguyen%20van'"
+    )
 
 
 def down() -> int:
