@@ -41,6 +41,7 @@ class BeneficiarySnapshot(EventPayload):
     arrears_period: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     recovery_amount: int = Field(default=0, ge=0)
     payment_channel: Literal["cash", "bank", "ewallet"] = "cash"
+    bank_account: str | None = None
     version: int = Field(ge=1)
 
 

@@ -99,6 +99,7 @@ class Beneficiary:
             arrears_period=month_text(self.arrears_period),
             recovery_amount=self.recovery_amount,
             payment_channel=self.payment_channel,
+            bank_account=self.bank_account,
             version=self.version,
         )
 
