@@ -8,6 +8,7 @@ import asyncio
 import json
 import random
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -16,9 +17,10 @@ import asyncpg
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 from beneficiary_svc.demo import seed
+from beneficiary_svc.domain.register import Beneficiary
 from btxh_common.chunks import split
 from btxh_common.envelope import Envelope
-from btxh_common.events import ImportConfirmed, ImportConfirmedChunk
+from btxh_common.events import BeneficiaryChanged, ImportConfirmed, ImportConfirmedChunk
 from btxh_common.outbox import make_producer
 from btxh_common.topics import IMPORT_EVENTS
 from btxh_tools.harness import Stack, start_stack
@@ -209,6 +211,37 @@ async def test_a_crash_during_apply_leaves_none_or_all_and_redelivery_applies_ex
     assert await db.fetchval("SELECT count(*) FROM transfer_chunk") == 0
 
 
+async def the_event_built_in_sql_is_the_one_python_builds(
+    db: asyncpg.Connection, beneficiary_id: UUID, source: str
+) -> None:
+    """Set-based imports write BeneficiaryChanged in SQL: it must be what Envelope writes."""
+    row = await db.fetchrow(
+        """SELECT event_id, key, event_type, headers, body FROM outbox
+           WHERE event_type = 'BeneficiaryChanged' AND convert_from(body, 'UTF8') LIKE $1""",
+        f"%{beneficiary_id}%{source}%",
+    ) or await db.fetchrow(
+        """SELECT event_id, key, event_type, headers, body FROM outbox
+           WHERE event_type = 'BeneficiaryChanged' AND convert_from(body, 'UTF8') LIKE $1""",
+        f"%{source}%{beneficiary_id}%",
+    )
+    assert row is not None
+    envelope = Envelope.from_bytes(row["body"])
+    assert envelope.event_id == row["event_id"]
+    assert envelope.event_id.version == 7
+    assert (envelope.producer, envelope.district_code, row["key"]) == (
+        "beneficiary-svc",
+        "001",
+        "001",
+    )
+    assert envelope.correlation_id == str(beneficiary_id)
+    assert json.loads(row["headers"]) == {k: v.decode() for k, v in envelope.headers()}
+    assert abs((datetime.now(UTC) - envelope.occurred_at).total_seconds()) < 600
+    event = envelope.open(BeneficiaryChanged)
+    assert (event.changed, event.source) == (["arrears_amount", "arrears_period"], source)
+    stored = await db.fetchrow("SELECT * FROM beneficiary WHERE id = $1", beneficiary_id)
+    assert event.beneficiary == Beneficiary.from_record(stored).snapshot()
+
+
 async def test_rows_that_no_longer_match_are_rejected_with_why_and_the_rest_apply(
     svc: Stack, db: asyncpg.Connection, producer: AIOKafkaProducer
 ) -> None:
@@ -247,6 +280,7 @@ async def test_rows_that_no_longer_match_are_rejected_with_why_and_the_rest_appl
         [people[3]["id"], people[4]["id"]],
     )
     assert [r["arrears_amount"] for r in applied] == [700_000, 700_000]
+    await the_event_built_in_sql_is_the_one_python_builds(db, people[3]["id"], f"import:{batch}")
     history = await db.fetchrow(
         "SELECT changed, before, after FROM beneficiary_history WHERE source = $1 LIMIT 1",
         f"import:{batch}",

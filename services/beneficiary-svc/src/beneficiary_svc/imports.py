@@ -17,15 +17,20 @@ from uuid import UUID
 import asyncpg
 from btxh_common import chunkstore
 from btxh_common.envelope import Envelope
-from btxh_common.events import ImportApplied, ImportConfirmed, ImportConfirmedChunk, RejectedRow
+from btxh_common.events import (
+    BeneficiaryChanged,
+    ImportApplied,
+    ImportConfirmed,
+    ImportConfirmedChunk,
+    RejectedRow,
+)
 from btxh_common.logs import get_logger
-from btxh_common.outbox import enqueue, enqueue_many
+from btxh_common.outbox import enqueue
 from btxh_common.topics import BENEFICIARY_EVENTS
 
 from beneficiary_svc.adapters import db
-from beneficiary_svc.domain.register import Beneficiary
 from beneficiary_svc.domain.values import current_month, fold, month_text, parse_month
-from beneficiary_svc.handlers import PRODUCER, changed_event
+from beneficiary_svc.handlers import PRODUCER
 from beneficiary_svc.policy_import import apply_policy_rows
 
 log = get_logger(__name__)
@@ -55,7 +60,21 @@ UPDATE import_rows t SET reject = c.code FROM (
 ) c WHERE c.row_no = t.row_no AND c.code IS NOT NULL
 """
 
-_APPLY_ARREARS = """
+# Every applied row also gets its history row and its BeneficiaryChanged outbox row, built in
+# the same statement (migration 0003): $1 officer, $2 source, $3 topic, $4 producer,
+# $5 event type, $6 schema version.
+_EVENTS = """, events AS (
+    SELECT uuid_v7() AS event_id, upd.* FROM upd
+)
+INSERT INTO outbox (event_id, topic, key, event_type, headers, body)
+SELECT event_id, $3, district_code, $5, envelope_headers(event_id, $5, $6),
+       envelope_body(event_id, $5, $6, $4, district_code, id::text,
+                     jsonb_build_object('beneficiary', snap, 'changed', to_jsonb(changed),
+                                        'source', $2))
+FROM events
+"""
+
+_ARREARS_UPDATE = """
 WITH upd AS (
     UPDATE beneficiary b
     SET arrears_amount = t.arrears_amount, arrears_period = t.arrears_period,
@@ -64,20 +83,21 @@ WITH upd AS (
     JOIN beneficiary o ON o.id = t.beneficiary_id
     WHERE t.reject IS NULL AND b.id = t.beneficiary_id
       AND (o.arrears_amount, o.arrears_period) IS DISTINCT FROM (t.arrears_amount, t.arrears_period)
-    RETURNING b.*, o.arrears_amount AS old_amount, o.arrears_period AS old_period
+    RETURNING b.id, b.district_code, beneficiary_snapshot(b) AS snap,
+              ARRAY['arrears_amount', 'arrears_period'] AS changed,
+              b.arrears_amount, b.arrears_period,
+              o.arrears_amount AS old_amount, o.arrears_period AS old_period
 ), hist AS (
     INSERT INTO beneficiary_history (beneficiary_id, district_code, officer, action, source,
                                      changed, before, after)
-    SELECT id, district_code, $1, 'import_arrears', $2,
-           ARRAY['arrears_amount', 'arrears_period'],
+    SELECT id, district_code, $1, 'import_arrears', $2, changed,
            jsonb_build_object('arrears_amount', old_amount,
                               'arrears_period', to_char(old_period, 'YYYY-MM')),
            jsonb_build_object('arrears_amount', arrears_amount,
                               'arrears_period', to_char(arrears_period, 'YYYY-MM'))
     FROM upd
-)
-SELECT * FROM upd
-"""
+)"""
+_APPLY_ARREARS = _ARREARS_UPDATE + _EVENTS
 
 INFO_COLUMNS = (
     "full_name",
@@ -89,26 +109,28 @@ INFO_COLUMNS = (
     "bank_name",
 )
 
-_APPLY_INFO = """
+_APPLY_INFO = (
+    """
 WITH upd AS (
     UPDATE beneficiary b SET {sets}, name_folded = COALESCE(t.name_folded, b.name_folded),
            version = b.version + 1, updated_at = now()
     FROM import_rows t JOIN beneficiary o ON o.id = t.beneficiary_id
     WHERE t.reject IS NULL AND b.id = t.beneficiary_id
-    RETURNING b.*, t.fields, to_jsonb(o) AS old
+    RETURNING b.id, b.district_code, beneficiary_snapshot(b) AS snap, t.fields AS changed,
+              to_jsonb(b) AS new, to_jsonb(o) AS old
 ), hist AS (
     INSERT INTO beneficiary_history (beneficiary_id, district_code, officer, action, source,
                                      changed, before, after)
-    SELECT id, district_code, $1, 'import_info', $2, fields,
-           (SELECT jsonb_object_agg(f, old -> f) FROM unnest(fields) f),
-           (SELECT jsonb_object_agg(f, to_jsonb(upd) -> f) FROM unnest(fields) f)
+    SELECT id, district_code, $1, 'import_info', $2, changed,
+           (SELECT jsonb_object_agg(f, old -> f) FROM unnest(changed) f),
+           (SELECT jsonb_object_agg(f, new -> f) FROM unnest(changed) f)
     FROM upd
-)
-SELECT * FROM upd
-""".format(  # noqa: S608 - fixed column names, no input
-    sets=", ".join(
-        f"{c} = CASE WHEN '{c}' = ANY(t.fields) THEN t.{c} ELSE b.{c} END" for c in INFO_COLUMNS
+)""".format(  # noqa: S608 - fixed column names, no input
+        sets=", ".join(
+            f"{c} = CASE WHEN '{c}' = ANY(t.fields) THEN t.{c} ELSE b.{c} END" for c in INFO_COLUMNS
+        )
     )
+    + _EVENTS
 )
 
 
@@ -220,8 +242,7 @@ async def _apply_arrears(
         ["arrears_amount", "arrears_period"],
         records,
     )
-    updated = await conn.fetch(_APPLY_ARREARS, meta["confirmed_by"], f"import:{meta['batch_id']}")
-    await _publish_changes(conn, meta, updated, ["arrears_amount", "arrears_period"])
+    await _apply_with_events(conn, _APPLY_ARREARS, meta)
     return _applied(rows, rejected), rejected
 
 
@@ -253,8 +274,7 @@ async def _apply_info(
         ["fields", "full_name", "name_folded", "birth_date", *INFO_COLUMNS[2:]],
         records,
     )
-    updated = await conn.fetch(_APPLY_INFO, meta["confirmed_by"], f"import:{meta['batch_id']}")
-    await _publish_changes(conn, meta, updated, None)
+    await _apply_with_events(conn, _APPLY_INFO, meta)
     return _applied(rows, rejected), rejected
 
 
@@ -263,20 +283,17 @@ def _applied(rows: list[dict[str, Any]], rejected: list[RejectedRow]) -> list[in
     return [r["row_no"] for r in rows if r["row_no"] not in out]
 
 
-async def _publish_changes(
-    conn: asyncpg.Connection,
-    meta: dict[str, Any],
-    updated: list[asyncpg.Record],
-    changed: list[str] | None,
+async def _apply_with_events(
+    conn: asyncpg.Connection, statement: str, meta: dict[str, Any]
 ) -> None:
-    source = f"import:{meta['batch_id']}"
-    await enqueue_many(
-        conn,
+    await conn.execute(
+        statement,
+        meta["confirmed_by"],
+        f"import:{meta['batch_id']}",
         BENEFICIARY_EVENTS,
-        (
-            changed_event(Beneficiary.from_record(r), changed or list(r["fields"]), source)
-            for r in updated
-        ),
+        PRODUCER,
+        BeneficiaryChanged.event_type,
+        BeneficiaryChanged.schema_version,
     )
 
 
