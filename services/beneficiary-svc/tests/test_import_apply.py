@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from beneficiary_svc.demo import seed
 from beneficiary_svc.domain.register import Beneficiary
 from btxh_common.chunks import split
-from btxh_common.envelope import Envelope
+from btxh_common.envelope import Envelope, current_trace
 from btxh_common.events import BeneficiaryChanged, ImportConfirmed, ImportConfirmedChunk
 from btxh_common.outbox import make_producer
 from btxh_common.topics import IMPORT_EVENTS
@@ -94,6 +94,7 @@ async def confirm(
 ) -> UUID:
     """Publish rows the way import-svc does: chunks, then the manifest (or shuffled)."""
     batch = uuid4()
+    current_trace.set(f"trace-{batch}")  # what import-svc's request would carry on
     amount_field = "arrears_amount" if kind == "arrears" else None
     chunks, manifest = split(rows, batch, amount_field=amount_field)
     if tamper:
@@ -234,6 +235,7 @@ async def the_event_built_in_sql_is_the_one_python_builds(
         "001",
     )
     assert envelope.correlation_id == str(beneficiary_id)
+    assert envelope.trace_id == f"trace-{source.removeprefix('import:')}"
     assert json.loads(row["headers"]) == {k: v.decode() for k, v in envelope.headers()}
     assert abs((datetime.now(UTC) - envelope.occurred_at).total_seconds()) < 600
     event = envelope.open(BeneficiaryChanged)

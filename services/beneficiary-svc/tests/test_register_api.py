@@ -103,6 +103,22 @@ async def test_registering_records_history_and_publishes_the_snapshot(
     assert [h["action"] for h in history] == ["register"]
 
 
+async def test_the_callers_trace_id_follows_the_request_into_its_events(
+    svc: Stack, http: httpx.AsyncClient
+) -> None:
+    answer = await http.post(
+        "/v1/beneficiaries",
+        json=new_person(national_id=unique_id(77)),
+        headers={"X-Trace-Id": "upload-2026-12-001"},
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["X-Trace-Id"] == "upload-2026-12-001"
+    (event,) = await bus_events(svc, answer.json()["id"], 1)
+    assert event.trace_id == "upload-2026-12-001"
+    anonymous = await http.get("/v1/categories", headers={"X-Trace-Id": "bad id with spaces"})
+    assert anonymous.headers["X-Trace-Id"] != "bad id with spaces"  # replaced by a fresh one
+
+
 async def test_every_manual_change_is_applied_recorded_and_published(
     svc: Stack, http: httpx.AsyncClient
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -13,6 +14,12 @@ from uuid6 import uuid7
 def new_event_id() -> UUID:
     """A time-ordered UUIDv7 as a standard ``uuid.UUID``."""
     return UUID(str(uuid7()))
+
+
+# The id that follows one piece of work across services (an upload, a list, a settlement):
+# set from an HTTP request's ``X-Trace-Id`` or from the event being handled; every event
+# wrapped meanwhile carries it on.
+current_trace: ContextVar[str | None] = ContextVar("btxh_trace_id", default=None)
 
 
 def utcnow() -> datetime:
@@ -43,6 +50,7 @@ class Envelope(BaseModel):
     district_code: str = Field(min_length=2, max_length=5, pattern=r"^\d+$")
     correlation_id: str | None = None
     causation_id: UUID | None = None
+    trace_id: str | None = None
     payload: dict[str, Any]
 
     @field_validator("occurred_at")
@@ -67,6 +75,7 @@ class Envelope(BaseModel):
             district_code=district_code,
             correlation_id=correlation_id,
             causation_id=causation_id,
+            trace_id=current_trace.get(),
             payload=payload.model_dump(mode="json"),
         )
 

@@ -14,13 +14,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
+import structlog
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from btxh_common.envelope import Envelope
+from btxh_common.envelope import Envelope, current_trace
 from btxh_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -30,6 +31,9 @@ Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 APPLIED = Counter("btxh_inbox_applied_total", "Events applied", ["consumer", "event_type"])
 SKIPPED = Counter("btxh_inbox_duplicates_total", "Redelivered events skipped", ["consumer"])
 PARKED = Counter("btxh_inbox_dead_letter_total", "Events parked as dead letters", ["consumer"])
+FAILED = Counter(
+    "btxh_inbox_handler_errors_total", "Handler failures (retried or parked)", ["consumer", "kind"]
+)
 
 TRANSIENT: tuple[type[BaseException], ...] = (
     OSError,
@@ -114,12 +118,26 @@ async def handle_message(
             try:
                 await apply_once(pool, consumer, envelope, handler)
             except TRANSIENT:
+                FAILED.labels(consumer, "transient").inc()
                 raise
             except Exception as exc:  # a bug or a contract break: park it, keep the partition
+                FAILED.labels(consumer, "permanent").inc()
                 log.exception("inbox.handler_failed", event_type=envelope.event_type)
                 await park(pool, consumer, raw, envelope, repr(exc))
 
-        await _retry(attempt, max_backoff)
+        trace = envelope.trace_id or envelope.correlation_id or str(envelope.event_id)
+        token = current_trace.set(trace)
+        try:
+            with structlog.contextvars.bound_contextvars(
+                trace_id=trace,
+                event_id=str(envelope.event_id),
+                event_type=envelope.event_type,
+                correlation_id=envelope.correlation_id,
+                district=envelope.district_code,
+            ):
+                await _retry(attempt, max_backoff)
+        finally:
+            current_trace.reset(token)
     await msg.ack()
 
 

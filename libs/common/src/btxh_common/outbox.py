@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from btxh_common.envelope import Envelope
 from btxh_common.logs import get_logger
@@ -24,6 +24,8 @@ log = get_logger(__name__)
 
 _LEADER_KEY = 0x6274786F  # "btxo"
 PUBLISHED = Counter("btxh_outbox_published_total", "Outbox events published", ["topic"])
+PENDING = Gauge("btxh_outbox_pending", "Outbox events not yet published")
+LAG = Gauge("btxh_outbox_lag_seconds", "Age of the oldest unpublished outbox event")
 
 
 async def enqueue(conn: asyncpg.Connection, topic: str, *events: Envelope) -> None:
@@ -114,6 +116,7 @@ class OutboxRelay:
                 while not self._stopping.is_set():
                     sent = await self.drain_once(work, producer)
                     if sent < self.batch_size:
+                        await self._measure_lag(work)
                         self._wake.clear()
                         await self._sleep(self.poll_seconds)
             finally:
@@ -121,6 +124,15 @@ class OutboxRelay:
         finally:
             await producer.stop()
             await conn.close()
+
+    @staticmethod
+    async def _measure_lag(conn: asyncpg.Connection) -> None:
+        pending, lag = await conn.fetchrow(
+            """SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)
+               FROM outbox WHERE sent_at IS NULL"""
+        )
+        PENDING.set(pending)
+        LAG.set(float(lag))
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-from fastapi import APIRouter, FastAPI
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 
 from btxh_common.broker import ensure_topics, make_broker
 from btxh_common.db import create_pool
+from btxh_common.envelope import current_trace, new_event_id
 from btxh_common.health import health_router, mount_metrics
 from btxh_common.logs import configure_logging, get_logger
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
@@ -118,12 +121,33 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     app = FastAPI(title=spec.name, lifespan=lifespan)
     app.state.service = state
+    app.middleware("http")(_trace_requests)
     install_problem_handlers(app)
     app.include_router(health_router())
     mount_metrics(app)
     for router in spec.routers:
         app.include_router(router)
     return app
+
+
+_TRACE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+async def _trace_requests(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Every request runs under a trace id (the caller's ``X-Trace-Id`` or a new one) that
+    its log lines and the events it causes carry, and that the answer echoes."""
+    given = request.headers.get("x-trace-id", "")
+    trace = given if _TRACE_ID.match(given) else str(new_event_id())
+    token = current_trace.set(trace)
+    try:
+        with structlog.contextvars.bound_contextvars(trace_id=trace):
+            response = await call_next(request)
+    finally:
+        current_trace.reset(token)
+    response.headers["X-Trace-Id"] = trace
+    return response
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import asyncpg
 from btxh_common import chunkstore
-from btxh_common.envelope import Envelope
+from btxh_common.envelope import Envelope, current_trace
 from btxh_common.events import (
     BeneficiaryChanged,
     ImportApplied,
@@ -62,13 +62,13 @@ UPDATE import_rows t SET reject = c.code FROM (
 
 # Every applied row also gets its history row and its BeneficiaryChanged outbox row, built in
 # the same statement (migration 0003): $1 officer, $2 source, $3 topic, $4 producer,
-# $5 event type, $6 schema version.
+# $5 event type, $6 schema version, $7 trace id.
 _EVENTS = """, events AS (
     SELECT uuid_v7() AS event_id, upd.* FROM upd
 )
 INSERT INTO outbox (event_id, topic, key, event_type, headers, body)
 SELECT event_id, $3, district_code, $5, envelope_headers(event_id, $5, $6),
-       envelope_body(event_id, $5, $6, $4, district_code, id::text,
+       envelope_body(event_id, $5, $6, $4, district_code, id::text, $7,
                      jsonb_build_object('beneficiary', snap, 'changed', to_jsonb(changed),
                                         'source', $2))
 FROM events
@@ -294,6 +294,7 @@ async def _apply_with_events(
         PRODUCER,
         BeneficiaryChanged.event_type,
         BeneficiaryChanged.schema_version,
+        current_trace.get(),
     )
 
 

@@ -38,7 +38,7 @@ $$;
 -- the caller passes type, version and producer so that Python stays their single source.
 CREATE FUNCTION envelope_body(
     event_id uuid, event_type text, schema_version int, producer text, district_code text,
-    correlation_id text, payload jsonb
+    correlation_id text, trace_id text, payload jsonb
 ) RETURNS bytea LANGUAGE sql VOLATILE AS $$
     SELECT convert_to(jsonb_build_object(
         'event_id', event_id,
@@ -50,6 +50,7 @@ CREATE FUNCTION envelope_body(
         'district_code', district_code,
         'correlation_id', correlation_id,
         'causation_id', NULL,
+        'trace_id', trace_id,
         'payload', payload)::text, 'UTF8')
 $$;
 
