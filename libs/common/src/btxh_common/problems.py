@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from btxh_common.logs import get_logger
+
+log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -109,5 +114,33 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         return problem_response(Unprocessable("Yêu cầu có trường không hợp lệ", errors=errors))
 
+    async def on_unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # Input that passed the request's schema but that the database cannot hold: a NUL or
+        # a lone surrogate in a text, a number or a date beyond what a column takes.
+        log.info("request.unstorable_value", error=repr(exc)[:300])
+        return problem_response(
+            Unprocessable(
+                "Có giá trị không lưu được: chứa ký tự không hợp lệ hoặc vượt quá giới hạn",
+                code="unstorable_value",
+            )
+        )
+
+    async def on_constraint(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, asyncpg.IntegrityConstraintViolationError)
+        constraint = getattr(exc, "constraint_name", None)
+        log.info("request.constraint_violated", constraint=constraint, sqlstate=exc.sqlstate)
+        error: ProblemError
+        if isinstance(exc, asyncpg.UniqueViolationError):
+            error = Conflict("Dữ liệu đã tồn tại", code="already_exists")
+        else:
+            error = Unprocessable(
+                f"Dữ liệu vi phạm ràng buộc {constraint or ''}".strip(),
+                code="constraint_violated",
+            )
+        return problem_response(error)
+
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_invalid)
+    for unstorable in (asyncpg.DataError, OverflowError, UnicodeEncodeError):
+        app.add_exception_handler(unstorable, on_unstorable)
+    app.add_exception_handler(asyncpg.IntegrityConstraintViolationError, on_constraint)

@@ -12,7 +12,7 @@ from btxh_common.problems import FieldError, NotFound, problem_response
 from btxh_common.service import ServiceState
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from beneficiary_svc import handlers
 from beneficiary_svc.adapters import db
@@ -22,7 +22,7 @@ from beneficiary_svc.domain.errors import DomainError, LockNotFound
 from beneficiary_svc.domain.register import Beneficiary
 from beneficiary_svc.domain.values import id_warnings, month_text, parse_month
 
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+Month = Annotated[str, Field(pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
 Gender = Literal["male", "female", "other"]
 Channel = Literal["cash", "bank", "ewallet"]
 Route = Callable[..., Any]
@@ -100,6 +100,14 @@ class InfoUpdate(BaseModel):
     payment_channel: Channel | None = None
     bank_account: str | None = None
     bank_name: str | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_stay(self) -> "InfoUpdate":
+        """Absent means unchanged; null clears, except what every beneficiary must have."""
+        for name in ("full_name", "payment_channel"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name}: không được để trống")
+        return self
 
 
 class Decision(BaseModel):
@@ -235,7 +243,7 @@ def build_router(settings: Settings) -> APIRouter:
         national_id: str | None = None,
         status: Status | None = None,
         category: str | None = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
         size: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> Page:
         code = district_of(caller, district)
@@ -276,7 +284,7 @@ def build_router(settings: Settings) -> APIRouter:
         request: Request,
         caller: Caller,
         district: str | None = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
         size: Annotated[int, Query(ge=1, le=500)] = 50,
     ) -> dict[str, Any]:
         code = district_of(caller, district)

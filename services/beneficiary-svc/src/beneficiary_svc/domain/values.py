@@ -11,7 +11,7 @@ from beneficiary_svc.domain.errors import EffectiveMonthInvalid, NationalIdInval
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 _ID = re.compile(r"^(\d{9}|\d{12})$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^((?:19|2\d)\d{2})-(0[1-9]|1[0-2])$")
 
 
 def today() -> date:
