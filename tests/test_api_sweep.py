@@ -24,6 +24,7 @@ import pytest
 import pytest_asyncio
 from beneficiary_svc.demo import seed
 from btxh_common.auth import Role
+from btxh_common.topics import BENEFICIARY_EVENTS
 from btxh_tools.harness import Stack, start_stack
 
 HOME, OTHER = "001", "002"
@@ -36,7 +37,9 @@ async def world(pg_server: str, kafka_bootstrap: str, module_tmp: Path) -> Async
     async with start_stack(pg_server, kafka_bootstrap, module_tmp) as run:
         conn = await asyncpg.connect(run.dsns["beneficiary-svc"])
         try:
-            await seed(conn, HOME, 300, seed=11)  # published: the other services learn them too
+            await seed(
+                conn, HOME, 300, seed=11, topic=run.topic(BENEFICIARY_EVENTS)
+            )  # published: the other services learn them too
         finally:
             await conn.close()
         await asyncio.sleep(3)  # let the read models take the registrations in

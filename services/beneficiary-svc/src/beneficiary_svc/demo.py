@@ -172,9 +172,17 @@ def generate(
 
 
 async def seed(
-    conn: asyncpg.Connection, district: str, size: int, *, seed: int = 1, publish: bool = True
+    conn: asyncpg.Connection,
+    district: str,
+    size: int,
+    *,
+    seed: int = 1,
+    publish: bool = True,
+    topic: str = BENEFICIARY_EVENTS,
 ) -> int:
-    """Insert a generated district once; returns how many people were added (0 if present)."""
+    """Insert a generated district once; returns how many people were added (0 if present).
+
+    ``topic`` is where the registrations are published (a test stack's own topic name)."""
     await ensure_units(conn)
     if await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM beneficiary WHERE district_code = $1)", district
@@ -191,7 +199,7 @@ async def seed(
         if publish:
             await enqueue_many(
                 conn,
-                BENEFICIARY_EVENTS,
+                topic,
                 (
                     Envelope.wrap(
                         BeneficiaryRegistered(beneficiary=b.snapshot(), source="demo"),

@@ -1,0 +1,97 @@
+"""The three templates (seed 000 §10A–C): their columns, Vietnamese headers and machine keys.
+
+Row 1 holds the Vietnamese headers officers read; each column also carries a defined name
+``btxh.<key>`` a program finds it by (LibreOffice and Excel keep them); data starts on row 2.
+A workbook whose names were lost (re-typed by hand) is still read by its Vietnamese headers.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["arrears", "info", "policy"]
+KINDS: tuple[Kind, ...] = ("arrears", "info", "policy")
+HEADER_ROW, FIRST_DATA_ROW = 1, 2
+SHEET_TITLE = "DuLieu"
+CHOICES_TITLE = "DanhMuc"
+NAME_PREFIX = "btxh."
+
+ARREARS_CHANGE = "Điều chỉnh thông tin, CS"
+POLICY_CHANGES = {
+    "Tăng thêm": "new",
+    "Điều chỉnh": "adjust",
+    "Thôi hưởng": "stop",
+    "Cắt chết": "death",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int = 16
+    text: bool = True  # written and read as text (IDs keep their leading zeros)
+    editable: bool = True  # False: shown for reference; edits are ignored with a warning
+
+
+_COMMON = (
+    Column("beneficiary_id", "Mã đối tượng (không sửa)", 38, editable=False),
+    Column("national_id", "Số CCCD/CMND", 16),
+    Column("full_name", "Họ và tên", 28),
+    Column("commune_code", "Mã xã", 9),
+    Column("change_type", "Loại biến động", 26),
+)
+
+COLUMNS: dict[Kind, tuple[Column, ...]] = {
+    "arrears": (
+        *(
+            c if c.key not in {"full_name"} else Column(c.key, c.header, 28, editable=False)
+            for c in _COMMON
+        ),
+        Column("arrears_amount", "Số tiền truy lĩnh (đồng)", 20, text=False),
+        Column("arrears_period", "Kỳ chi trả truy lĩnh (MM/YYYY)", 18),
+    ),
+    "info": (
+        *_COMMON,
+        Column("birth_date", "Ngày sinh (DD/MM/YYYY)", 16),
+        Column("gender", "Giới tính (Nam/Nữ)", 12),
+        Column("address", "Địa chỉ", 30),
+        Column("phone", "Số điện thoại", 14),
+        Column("bank_account", "Số tài khoản", 18),
+        Column("bank_name", "Ngân hàng", 20),
+    ),
+    "policy": (
+        *_COMMON,
+        Column("birth_date", "Ngày sinh (DD/MM/YYYY)", 16),
+        Column("gender", "Giới tính (Nam/Nữ)", 12),
+        Column("category", "Mã đối tượng hưởng", 16),
+        Column("effective_month", "Hưởng/điều chỉnh từ tháng (MM/YYYY)", 18),
+        Column("decision_no", "Số quyết định", 16),
+        Column("decision_date", "Ngày quyết định (DD/MM/YYYY)", 16),
+        Column("death_date", "Ngày chết (DD/MM/YYYY)", 16),
+    ),
+}
+
+CHANGE_CHOICES: dict[Kind, list[str]] = {
+    "arrears": [ARREARS_CHANGE],
+    "info": [ARREARS_CHANGE],
+    "policy": list(POLICY_CHANGES),
+}
+
+
+def fold_header(text: str) -> str:
+    """Headers compared without case, diacritics, spacing or the hint in brackets."""
+    text = text.split("(")[0]
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.lower().split())
+
+
+def by_key(kind: Kind) -> dict[str, Column]:
+    return {c.key: c for c in COLUMNS[kind]}
+
+
+def by_header(kind: Kind) -> dict[str, Column]:
+    return {fold_header(c.header): c for c in COLUMNS[kind]}

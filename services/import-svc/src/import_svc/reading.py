@@ -1,0 +1,265 @@
+"""Reading an uploaded workbook safely: refuse what is not a plain .xlsx before opening it,
+then read the first sheet's rows fast (python-calamine) and find what values alone do not
+show (formulas, hidden rows, merged cells) in the sheet's XML.
+
+Nothing here evaluates a formula or trusts a size the file declares: the zip directory is
+checked (total and per-member ratio) and the sheet XML is read with a hard cap.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import python_calamine
+
+from import_svc.columns import (
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    NAME_PREFIX,
+    Column,
+    Kind,
+    by_header,
+    by_key,
+    fold_header,
+)
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
+_SHEET = re.compile(r"^xl/worksheets/sheet(\d+)\.xml$")
+_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<f[ >/]')
+_HIDDEN_ROW = re.compile(
+    rb'<row [^>]*?r="(\d+)"[^>]*?hidden="(?:1|true)"|'
+    rb'<row [^>]*?hidden="(?:1|true)"[^>]*?r="(\d+)"'
+)
+_DEFINED = re.compile(
+    rb'<definedName[^>]*name="' + re.escape(NAME_PREFIX.encode()) + rb'([a-z_]+)"[^>]*>([^<]*)<'
+)
+_MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 50 * 1024 * 1024
+    max_rows: int = 200_000
+    max_uncompressed: int = 500 * 1024 * 1024
+    max_ratio: int = 200  # uncompressed/compressed, per member above 1 MB
+
+
+class FileRefused(Exception):
+    """A file that cannot be read as an import, with a stable code and a Vietnamese reason."""
+
+    def __init__(self, code: str, message_vi: str) -> None:
+        super().__init__(message_vi)
+        self.code = code
+        self.message_vi = message_vi
+
+
+@dataclass
+class RawRow:
+    row_no: int  # the Excel row number, as the officer sees it
+    values: dict[str, Any]
+    issues: dict[str, str] = field(default_factory=dict)  # column key -> error code
+    numeric_id: bool = False  # the ID cell was a number (leading zeros may be lost)
+    hidden: bool = False
+
+
+@dataclass
+class Sheet:
+    columns: list[Column]
+    rows: list[RawRow]
+    ignored_headers: list[str]
+
+
+def check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Refuse what is not a plain, reasonably sized .xlsx; the answer names the problem."""
+    if len(data) > limits.max_bytes:
+        raise FileRefused(
+            "file_too_large",
+            f"Tệp lớn hơn giới hạn {limits.max_bytes // (1024 * 1024)} MB; hãy chia nhỏ theo xã",
+        )
+    if data[:8] == OLE_MAGIC:
+        raise FileRefused(
+            "encrypted_or_legacy",
+            "Tệp được đặt mật khẩu hoặc là định dạng .xls cũ; hãy bỏ mật khẩu và lưu thành .xlsx",
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FileRefused(
+            "not_a_workbook", "Tệp không phải bảng tính Excel (.xlsx); hãy dùng mẫu đã tải về"
+        ) from exc
+    names = {m.filename for m in members}
+    if "xl/workbook.xml" not in names or not any(_SHEET.match(n) for n in names):
+        raise FileRefused(
+            "not_a_workbook", "Tệp không phải bảng tính Excel (.xlsx); hãy dùng mẫu đã tải về"
+        )
+    total = sum(m.file_size for m in members)
+    bomb = any(
+        m.file_size > 1024 * 1024 and m.file_size > limits.max_ratio * max(m.compress_size, 1)
+        for m in members
+    )
+    if total > limits.max_uncompressed or bomb:
+        raise FileRefused(
+            "zip_bomb",
+            "Tệp nén có dung lượng giải nén bất thường (nghi tệp độc hại); tệp không được đọc",
+        )
+    return archive
+
+
+def _first_sheet_xml(archive: zipfile.ZipFile, limits: Limits) -> bytes:
+    sheets = sorted(
+        (int(m[1]), n) for n in archive.namelist() if (m := _SHEET.match(n)) is not None
+    )
+    with archive.open(sheets[0][1]) as stream:
+        data = stream.read(limits.max_uncompressed + 1)
+    if len(data) > limits.max_uncompressed:
+        raise FileRefused("zip_bomb", "Trang tính giải nén vượt giới hạn; tệp không được đọc")
+    return data
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def clean_text(value: str) -> str:
+    """NFC, non-breaking and other odd spaces made plain, runs collapsed, ends trimmed."""
+    return " ".join(unicodedata.normalize("NFC", value).replace("\u00a0", " ").split())
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        text = clean_text(value)
+        return text or None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime):
+        return value.date() if value.time() == datetime.min.time() else value
+    return value
+
+
+def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
+    archive = check_container(data, limits)
+    xml = _first_sheet_xml(archive, limits)
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except python_calamine.PasswordError as exc:
+        raise FileRefused("encrypted_or_legacy", "Tệp được đặt mật khẩu; hãy bỏ mật khẩu") from exc
+    except Exception as exc:  # calamine raises several types for damaged content
+        raise FileRefused(
+            "unreadable_workbook", f"Không đọc được bảng tính (tệp hỏng): {str(exc)[:120]}"
+        ) from exc
+    if len(grid) < HEADER_ROW:
+        raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
+    columns, ignored = _map_columns(grid, kind, _defined_columns(archive))
+    start = FIRST_DATA_ROW
+    if len(grid) - (start - 1) > limits.max_rows:
+        raise FileRefused(
+            "too_many_rows",
+            f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
+        )
+    formulas: dict[int, set[int]] = {}
+    for m in _FORMULA.finditer(xml):
+        formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
+    hidden = {int(m[1] or m[2]) for m in _HIDDEN_ROW.finditer(xml)}
+    merged: dict[int, set[int]] = {}
+    for m in _MERGED.finditer(xml):
+        c1, r1, c2, r2 = (
+            _column_index(m[1].decode()),
+            int(m[2]),
+            _column_index(m[3].decode()),
+            int(m[4]),
+        )
+        for r in range(max(r1, start), r2 + 1):
+            merged.setdefault(r, set()).update(range(c1, c2 + 1))
+    rows: list[RawRow] = []
+    for index in range(start - 1, len(grid)):
+        row_no = index + 1
+        cells = grid[index]
+        raw: dict[str, Any] = {}
+        row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden)
+        for position, column in columns:
+            value = cells[position] if position < len(cells) else None
+            if column.key == "national_id" and isinstance(value, int | float):
+                row.numeric_id = True
+            raw[column.key] = _cell(value)
+            if position in formulas.get(row_no, ()) or (
+                isinstance(raw[column.key], str) and raw[column.key][:1] in ("=", "+", "@")
+            ):
+                row.issues[column.key] = "formula_not_allowed"
+            elif position in merged.get(row_no, ()):
+                row.issues[column.key] = "merged_cell"
+        if all(v is None for v in raw.values()) and not row.issues:
+            continue
+        rows.append(row)
+    return Sheet(columns=[c for _, c in columns], rows=rows, ignored_headers=ignored)
+
+
+def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:
+    """Column positions by the template's defined names ``btxh.<key>``, when still there."""
+    with archive.open("xl/workbook.xml") as stream:
+        xml = stream.read(4 * 1024 * 1024)
+    found = {}
+    for m in _DEFINED.finditer(xml):
+        letters = re.search(rb"\$?([A-Z]{1,3})\$?\d*$", m[2].split(b"!")[-1])
+        if letters:
+            found[m[1].decode()] = _column_index(letters[1].decode())
+    return found
+
+
+def _map_columns(
+    grid: list[list[Any]], kind: Kind, defined: dict[str, int]
+) -> tuple[list[tuple[int, Column]], list[str]]:
+    keys, headers = by_key(kind), by_header(kind)
+    mapped = [(i, keys[k]) for k, i in defined.items() if k in keys]
+    if not mapped:
+        for i, header in enumerate(grid[HEADER_ROW - 1]):
+            if isinstance(header, str) and (column := headers.get(fold_header(header))):
+                mapped.append((i, column))
+    found = {c.key for _, c in mapped}
+    required = [c for c in keys.values() if c.key in _REQUIRED[kind]]
+    missing = [c.header for c in required if c.key not in found]
+    if missing:
+        raise FileRefused(
+            "headers_missing",
+            "Thiếu cột: "
+            + "; ".join(missing)
+            + ". Hãy dùng đúng mẫu "
+            + {"arrears": "truy lĩnh", "info": "thông tin", "policy": "biến động chính sách"}[kind],
+        )
+    used = {p for p, _ in mapped}
+    ignored = [
+        str(h) for i, h in enumerate(grid[HEADER_ROW - 1]) if h not in (None, "") and i not in used
+    ]
+    return mapped, ignored
+
+
+_REQUIRED: dict[Kind, set[str]] = {
+    "arrears": {"national_id", "arrears_amount", "arrears_period"},
+    "info": {"national_id"},
+    "policy": {"national_id", "change_type"},
+}
+
+
+def as_date(value: Any) -> date | None:
+    """A date cell, or text ``DD/MM/YYYY`` / ``YYYY-MM-DD``; None when it is neither."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+            try:
+                return datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+    return None
