@@ -250,3 +250,190 @@ async def test_arrears_month_from_template_to_register(
     assert await register.fetchval(fingerprint, DISTRICT) == before, (
         "only the arrears fields change"
     )
+
+
+async def commune_template(
+    http: httpx.AsyncClient, register: asyncpg.Connection
+) -> tuple[str, bytes]:
+    commune = await register.fetchval(
+        """SELECT commune_code FROM beneficiary WHERE district_code = $1 AND status = 'active'
+           GROUP BY commune_code ORDER BY count(*) DESC LIMIT 1""",
+        DISTRICT,
+    )
+    answer = await http.get(
+        "/v1/templates/arrears", params={"district": DISTRICT, "commune": commune}
+    )
+    assert answer.status_code == 200, answer.text
+    return commune, answer.content
+
+
+async def counts(svc: Stack) -> tuple[int, int, str]:
+    conn = await asyncpg.connect(svc.dsns["import-svc"])
+    try:
+        rows = await conn.fetchval("SELECT count(*) FROM import_row")
+        batches = await conn.fetchval("SELECT count(*) FROM import_batch WHERE status <> 'failed'")
+    finally:
+        await conn.close()
+    register = await asyncpg.connect(svc.dsns["beneficiary-svc"])
+    try:
+        fingerprint = await register.fetchval(
+            "SELECT md5(string_agg(concat_ws('|', id, arrears_amount, arrears_period, version), ','"
+            " ORDER BY id)) FROM beneficiary"
+        )
+    finally:
+        await register.close()
+    return rows, batches, fingerprint
+
+
+def big_sheet(template: bytes, rows: int) -> bytes:
+    """The template with its sheet replaced by ``rows`` data rows (written by hand: fast)."""
+    source = zipfile.ZipFile(io.BytesIO(template))
+    body = "".join(
+        f'<row r="{n}"><c r="B{n}" t="inlineStr"><is><t>001{n:09d}</t></is></c>'
+        f'<c r="F{n}"><v>1000</v></c></row>'
+        for n in range(2, rows + 2)
+    )
+    header = source.read("xl/worksheets/sheet1.xml").decode()
+    head, _, _ = header.partition("<sheetData>")
+    sheet = head + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+    sheet += body + "</sheetData></worksheet>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = (
+                sheet.encode() if item.filename == "xl/worksheets/sheet1.xml" else source.read(item)
+            )
+            target.writestr(item.filename, data)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        target.writestr("[Content_Types].xml", "<Types/>")
+        target.writestr("xl/workbook.xml", "<workbook/>")
+        target.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+    return out.getvalue()
+
+
+async def test_hostile_files_get_their_own_answer_and_change_nothing(
+    svc: Stack, http: httpx.AsyncClient, register: asyncpg.Connection
+) -> None:
+    _, template = await commune_template(http, register)
+    wrong_headers = openpyxl.Workbook()
+    wrong_headers.active.append(["Tên", "Tiền"])
+    wrong_headers.active.append(["Nguyễn Văn A", 1000])
+    hostile = {
+        "not_a_workbook": ("bao_cao.xlsx", "Họ tên;Số tiền\nNguyễn Văn A;1000\n".encode()),
+        "encrypted_or_legacy": (
+            "mat_khau.xlsx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096,
+        ),
+        "zip_bomb": ("bom.xlsx", zip_bomb()),
+        "too_many_rows": ("qua_lon.xlsx", big_sheet(template, 200_001)),
+        "headers_missing": ("sai_mau.xlsx", save(wrong_headers)),
+    }
+    before = await counts(svc)
+    upload_id = await upload(http, [file for file in hostile.values()])
+    batches = await settled(http, upload_id, {"failed", "awaiting_review"})
+    answers = {b["file_name"]: (b["status"], (b["error"] or {}).get("code")) for b in batches}
+    assert answers == {name: ("failed", code) for code, (name, _) in hostile.items()}
+    assert all(b["error"]["message_vi"] for b in batches)
+    assert await counts(svc) == before, "a failed upload changed staged or stored data"
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200, "the service survived every file"
+
+
+async def test_cells_officers_get_wrong_are_answered_row_by_row(
+    svc: Stack, http: httpx.AsyncClient, register: asyncpg.Connection
+) -> None:
+    import unicodedata
+
+    _, template = await commune_template(http, register)
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book["DuLieu"]
+    col = columns(sheet)
+    good = month(1)
+    for row in range(2, 8):
+        sheet.cell(row, col["arrears_amount"]).value = 200_000
+        sheet.cell(row, col["arrears_period"]).value = good
+    sheet.merge_cells(
+        start_row=2, start_column=col["arrears_amount"], end_row=3, end_column=col["arrears_amount"]
+    )
+    sheet.row_dimensions[4].hidden = True
+    text_formula = sheet.cell(5, col["arrears_amount"])
+    text_formula.value = '=HYPERLINK("http://x")'
+    text_formula.data_type = "s"  # typed as text, not a formula: still refused
+    nfd = sheet.cell(6, col["change_type"])
+    nfd.value = unicodedata.normalize("NFD", "Điều chỉnh thông tin, CS") + "\u00a0 "
+    sheet.cell(7, col["arrears_amount"]).value = " 1.000.000\u00a0"
+    upload_id = await upload(http, [("xa.xlsx", save(book))])
+    (batch,) = [
+        b for b in await settled(http, upload_id, {"awaiting_review", "failed"}) if b["total"]
+    ]
+    rows = (await http.get(f"/v1/imports/{batch['id']}/rows")).json()["rows"]
+    codes = {r["row_no"]: sorted(e["code"] for e in r["errors"]) for r in rows}
+    assert "merged_cell" in codes[2] or "merged_cell" in codes[3]
+    assert codes[4] == ["hidden_row"]
+    assert codes[5] == ["formula_not_allowed"]
+    assert codes[6] == [], "NFD text, spaces and NBSP are cleaned, not refused"
+    assert codes[7] == []
+    seventh = next(r for r in rows if r["row_no"] == 7)
+    assert seventh["values"]["arrears_amount"] == 1_000_000
+
+
+async def test_a_file_saved_by_libreoffice_goes_through_too(
+    svc: Stack, http: httpx.AsyncClient, register: asyncpg.Connection, tmp_path: Path
+) -> None:
+    import subprocess
+
+    _, template = await commune_template(http, register)
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book["DuLieu"]
+    col = columns(sheet)
+    for row in (2, 3):
+        sheet.cell(row, col["arrears_amount"]).value = "750.000"
+        sheet.cell(row, col["arrears_period"]).value = month(2)
+    (tmp_path / "in").mkdir()
+    book.save(tmp_path / "in" / "xa.xlsx")
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(tmp_path / "in" / "xa.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    converted = tmp_path / "out" / "xa.xlsx"
+    assert converted.exists(), done.stdout + done.stderr
+    assert converted.read_bytes() != (tmp_path / "in" / "xa.xlsx").read_bytes()
+    upload_id = await upload(http, [("xa_libreoffice.xlsx", converted.read_bytes())])
+    (batch,) = [
+        b for b in await settled(http, upload_id, {"awaiting_review", "failed"}) if b["total"]
+    ]
+    assert (batch["status"], batch["total"], batch["valid"]) == ("awaiting_review", 2, 2), batch
+    confirmed = await http.post(f"/v1/imports/{batch['id']}/confirm", json={})
+    assert confirmed.status_code == 202, confirmed.text
+    (done_batch,) = [
+        b
+        for b in await settled(http, upload_id, {"applied", "partially_applied", "refused"})
+        if b["total"]
+    ]
+    assert done_batch["status"] == "applied"
+    ids = [
+        r["beneficiary_id"]
+        for r in (await http.get(f"/v1/imports/{batch['id']}/rows")).json()["rows"]
+        if r["status"] == "valid"
+    ]
+    amounts = await register.fetch(
+        "SELECT arrears_amount FROM beneficiary WHERE id = ANY($1::uuid[])", ids
+    )
+    assert [r["arrears_amount"] for r in amounts] == [750_000, 750_000]
