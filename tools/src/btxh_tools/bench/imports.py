@@ -1,0 +1,183 @@
+"""Imports: upload → all rows validated and staged (``ImportValidated`` written), and the
+district template WITH DATA, against their floors (BENCHMARKS.md).
+
+- upload: a 100k-row arrears workbook with 25 columns; floor = python-calamine reading every
+  row + COPY of the rows into a staging table; system = import-svc's own accept + parse path
+  (read, check of every row against the read model, per-commune batches, COPY, events).
+- template: 100k beneficiaries in 100 communes, zipped; floor = openpyxl write-only writing
+  the same cells (the fastest writer installed here; rustpy-xlsxwriter would be faster).
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import tempfile
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from btxh_common.db import create_pool
+from btxh_common.migrate import COMMON_MIGRATIONS, migrate
+from btxh_common.testing.infra import create_database, drop_database
+
+from btxh_tools.bench.common import SEED, BenchContext, alternate, peak_rss_mb, report
+
+DISTRICT = "001"
+COMMUNES = [f"{n:05d}" for n in range(1, 101)]
+
+
+def _people(n: int) -> list[dict[str, Any]]:
+    rng = random.Random(SEED)
+    return [
+        {
+            "beneficiary_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "national_id": f"001{rng.randrange(0, 10**9):09d}",
+            "full_name": f"Nguyễn Văn {i}",
+            "commune_code": COMMUNES[i % len(COMMUNES)],
+            "status": "active",
+        }
+        for i in range(n)
+    ]
+
+
+def _workbook(people: list[dict[str, Any]]) -> bytes:
+    from import_svc.columns import ARREARS_CHANGE, COLUMNS
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("DuLieu")
+    columns = COLUMNS["arrears"]
+    filler = [f"Ghi chú {k}" for k in range(25 - len(columns))]
+    sheet.append([c.header for c in columns] + filler)
+    for i, p in enumerate(people):
+        values = {
+            **p,
+            "change_type": ARREARS_CHANGE,
+            "arrears_amount": 100_000 + i,
+            "arrears_period": "12/2026",
+        }
+        sheet.append([values.get(c.key) for c in columns] + [f"x{i}"] * len(filler))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def run(ctx: BenchContext) -> None:
+    import import_svc
+    import python_calamine
+    from import_svc import workflow
+    from import_svc.reading import Limits
+    from import_svc.templates import write_zip
+    from openpyxl import Workbook
+
+    n, rounds = ctx.rows, ctx.rounds
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(ctx.server, name)
+    migrations = Path(import_svc.__file__).parent / "migrations"
+    try:
+        await migrate(dsn, {"common": COMMON_MIGRATIONS, "import-svc": migrations})
+        pool = await create_pool(dsn, 1, 4)
+        people = _people(n)
+        async with pool.acquire() as conn:
+            await conn.copy_records_to_table(
+                "identity",
+                records=[
+                    (
+                        uuid.UUID(p["beneficiary_id"]),
+                        DISTRICT,
+                        p["commune_code"],
+                        p["national_id"],
+                        p["full_name"],
+                        "active",
+                        1,
+                    )
+                    for p in people
+                ],
+                columns=[
+                    "beneficiary_id",
+                    "district_code",
+                    "commune_code",
+                    "national_id",
+                    "full_name",
+                    "status",
+                    "version",
+                ],
+            )
+        data = _workbook(people)
+        limits = Limits()
+
+        async def system() -> float:
+            async with pool.acquire() as conn:
+                await conn.execute("TRUNCATE import_batch, upload_progress, outbox CASCADE")
+            started = time.perf_counter()
+            async with pool.acquire() as conn:
+                await workflow.accept_upload(conn, DISTRICT, "arrears", "bench", [("b.xlsx", data)])
+            while await workflow.parse_next(pool, limits):
+                pass
+            return time.perf_counter() - started
+
+        async def floor() -> float:
+            started = time.perf_counter()
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            grid = book.get_sheet_by_index(0).to_python()
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute(
+                    "CREATE TEMP TABLE floor_rows ("
+                    + ", ".join(f"c{i} text" for i in range(25))
+                    + ") ON COMMIT DROP"
+                )
+                await conn.copy_records_to_table(
+                    "floor_rows",
+                    records=[tuple(None if v == "" else str(v) for v in row) for row in grid[1:]],
+                )
+            return time.perf_counter() - started
+
+        report(
+            f"import_upload_validated_{n // 1000}k",
+            *await alternate(rounds, system, floor),
+            rss_mb=peak_rss_mb(),
+        )
+
+        by_commune: dict[str, list[dict[str, Any]]] = {}
+        for p in people:
+            by_commune.setdefault(p["commune_code"], []).append(
+                {**p, "change_type": "Điều chỉnh thông tin, CS"}
+            )
+
+        async def template_system() -> float:
+            with tempfile.TemporaryDirectory() as directory:
+                started = time.perf_counter()
+                write_zip(
+                    "arrears",
+                    ((c, c, ps) for c, ps in sorted(by_commune.items())),
+                    Path(directory) / "t.zip",
+                )
+                return time.perf_counter() - started
+
+        async def template_floor() -> float:
+            from import_svc.columns import COLUMNS
+
+            keys = [c.key for c in COLUMNS["arrears"]]
+            with tempfile.TemporaryDirectory() as directory:
+                started = time.perf_counter()
+                with zipfile.ZipFile(Path(directory) / "f.zip", "w") as archive:
+                    for code, ps in sorted(by_commune.items()):
+                        book = Workbook(write_only=True)
+                        sheet = book.create_sheet("DuLieu")
+                        for p in ps:
+                            sheet.append([p.get(k) for k in keys])
+                        out = io.BytesIO()
+                        book.save(out)
+                        archive.writestr(f"{code}.xlsx", out.getvalue())
+                return time.perf_counter() - started
+
+        report(
+            f"template_district_{n // 1000}k",
+            *await alternate(rounds, template_system, template_floor),
+        )
+        await pool.close()
+    finally:
+        await drop_database(ctx.server, name)
