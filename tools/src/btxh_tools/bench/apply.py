@@ -86,9 +86,7 @@ async def run(ctx: BenchContext) -> None:
             )
             await conn.copy_records_to_table(
                 "f",
-                records=[
-                    (uuid.UUID(r["beneficiary_id"]), r["arrears_amount"], None) for r in rows
-                ],
+                records=[(uuid.UUID(r["beneficiary_id"]), r["arrears_amount"], None) for r in rows],
             )
             await conn.execute(
                 "UPDATE beneficiary b SET arrears_amount = f.amount,"
