@@ -37,6 +37,7 @@ class BeneficiarySnapshot(EventPayload):
     allowance_start_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     status_effective_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     death_date: date | None = None
+    funeral_recipient: str | None = None
     arrears_amount: int = Field(default=0, ge=0)
     arrears_period: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     recovery_amount: int = Field(default=0, ge=0)

@@ -95,6 +95,7 @@ class Beneficiary:
             allowance_start_month=month_text(self.allowance_start_month),
             status_effective_month=month_text(self.status_effective_month),
             death_date=self.death_date,
+            funeral_recipient=self.funeral_recipient,
             arrears_amount=self.arrears_amount,
             arrears_period=month_text(self.arrears_period),
             recovery_amount=self.recovery_amount,
