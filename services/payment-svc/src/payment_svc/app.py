@@ -5,6 +5,9 @@ from pathlib import Path
 from btxh_common.service import ServiceSpec, create_app
 from btxh_common.settings import ServiceSettings
 
+from payment_svc.api import build_router
+from payment_svc.events import subscriptions
+
 
 class Settings(ServiceSettings):
     service_name: str = "payment-svc"
@@ -13,5 +16,10 @@ class Settings(ServiceSettings):
 
 
 settings = Settings()
-spec = ServiceSpec(name="payment-svc", migrations=Path(__file__).parent / "migrations")
+spec = ServiceSpec(
+    name="payment-svc",
+    migrations=Path(__file__).parent / "migrations",
+    routers=[build_router(settings)],
+    subscriptions=subscriptions,
+)
 app = create_app(spec, settings)
