@@ -1,0 +1,123 @@
+"""Monthly list generation for 1,000,000 active beneficiaries vs the floor: one
+``INSERT … SELECT`` computing the same amounts into the same table (BENCHMARKS.md).
+
+The system side is payment-svc's own ``generate`` (eligibility, arrears once, carry-over,
+recovery rest, the version bookkeeping and the ``PaymentListGenerated`` event), each round
+rolled back so every round starts from the same state.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+from btxh_common.auth import Principal, Role
+from btxh_common.migrate import COMMON_MIGRATIONS, migrate
+from btxh_common.testing.infra import create_database, drop_database
+
+from btxh_tools.bench.common import SEED, BenchContext, alternate, report
+
+DISTRICT = "001"
+MONTH = date(2026, 12, 1)
+FLOOR = """
+INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
+    payment_channel, bank_account, category, coefficient, allowance, arrears, arrears_period,
+    carried_over, recovery, total)
+SELECT gen_random_uuid(), $1, beneficiary_id, national_id, full_name, commune_code,
+       payment_channel, bank_account, category, coefficient, 500000 * coefficient / 10,
+       arrears_amount, arrears_period, 0, least(recovery_amount, 500000 * coefficient / 10),
+       500000 * coefficient / 10 + arrears_amount
+           - least(recovery_amount, 500000 * coefficient / 10)
+FROM recipient WHERE district_code = $2 AND status = 'active'
+"""
+
+
+async def run(ctx: BenchContext) -> None:
+    import payment_svc
+    from payment_svc import lists
+
+    n = ctx.rows * 10  # the national-sized slice: 1M at the default 100k
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    dsn = await create_database(ctx.server, name)
+    conn = await asyncpg.connect(dsn)
+    try:
+        migrations = Path(payment_svc.__file__).parent / "migrations"
+        await migrate(dsn, {"common": COMMON_MIGRATIONS, "payment-svc": migrations})
+        rng = random.Random(SEED)
+        await conn.copy_records_to_table(
+            "recipient",
+            records=[
+                (
+                    uuid.UUID(int=rng.getrandbits(128), version=4),
+                    DISTRICT,
+                    f"{i % 100:05d}",
+                    f"001{i:09d}",
+                    f"Người {i}",
+                    "active",
+                    "NCT_80",
+                    rng.choice((10, 15, 20, 25)),
+                    date(2024, 1, 1),
+                    100_000 if i % 50 == 0 else 0,
+                    MONTH if i % 50 == 0 else None,
+                    200_000 if i % 97 == 0 else 0,
+                    "cash",
+                    1,
+                )
+                for i in range(n)
+            ],
+            columns=[
+                "beneficiary_id",
+                "district_code",
+                "commune_code",
+                "national_id",
+                "full_name",
+                "status",
+                "category",
+                "coefficient",
+                "allowance_start_month",
+                "arrears_amount",
+                "arrears_period",
+                "recovery_amount",
+                "payment_channel",
+                "version",
+            ],
+        )
+        await conn.execute("ANALYZE recipient")
+        await lists.open_period(conn, DISTRICT, MONTH, "bench")
+        who = Principal(officer_id="bench", role=Role.DISTRICT_OFFICER, units=frozenset({DISTRICT}))
+
+        async def system() -> float:
+            tx = conn.transaction()
+            await tx.start()
+            started = time.perf_counter()
+            await lists.generate(conn, who, DISTRICT, MONTH, "monthly")
+            elapsed = time.perf_counter() - started
+            await tx.rollback()
+            return elapsed
+
+        async def floor() -> float:
+            tx = conn.transaction()
+            await tx.start()
+            list_id = uuid.uuid4()
+            await conn.execute(
+                """INSERT INTO payment_list (id, district_code, month, kind, version, status,
+                       level, created_by)
+                   VALUES ($1, $2, $3, 'monthly', 1, 'draft', 500000, 'b')""",
+                list_id,
+                DISTRICT,
+                MONTH,
+            )
+            started = time.perf_counter()
+            await conn.execute(FLOOR, list_id, DISTRICT)
+            elapsed = time.perf_counter() - started
+            await tx.rollback()
+            return elapsed
+
+        report(f"monthly_list_{n // 1000}k", *await alternate(ctx.rounds, system, floor))
+    finally:
+        await conn.close()
+        await drop_database(ctx.server, name)
