@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from settlement_svc.domain import PaymentUnitSettings
+from settlement_svc.domain import PaymentUnitSettings, day_from_db, day_to_db
 
 
 async def get_settings(conn: asyncpg.Connection, district: str) -> PaymentUnitSettings | None:
@@ -14,7 +14,12 @@ async def get_settings(conn: asyncpg.Connection, district: str) -> PaymentUnitSe
            FROM payment_unit_settings WHERE district_code = $1""",
         district,
     )
-    return PaymentUnitSettings(**dict(row)) if row else None
+    if row is None:
+        return None
+    values = dict(row)
+    for key in ("list_cutoff_day", "settlement_cutoff_day"):
+        values[key] = day_from_db(values[key])
+    return PaymentUnitSettings(**values)
 
 
 async def put_settings(conn: asyncpg.Connection, s: PaymentUnitSettings, officer: str) -> None:
@@ -30,8 +35,8 @@ async def put_settings(conn: asyncpg.Connection, s: PaymentUnitSettings, officer
                updated_by = EXCLUDED.updated_by,
                updated_at = now()""",
         s.district_code,
-        s.list_cutoff_day,
-        s.settlement_cutoff_day,
+        day_to_db(s.list_cutoff_day),
+        day_to_db(s.settlement_cutoff_day),
         s.months_per_settlement,
         s.integrated,
         officer,

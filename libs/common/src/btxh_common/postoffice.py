@@ -1,0 +1,122 @@
+"""The contract with the payment unit (the post office), seed 002 §C–F.
+
+Both directions travel in the same envelope as our own events (``btxh_common.envelope``),
+key = district code, on two topics: ``postoffice.outbound`` (us → post office) and
+``postoffice.inbound`` (post office → us). settlement-svc speaks it; ``btxh_tools.
+postoffice_sim`` plays the other side; ``services/settlement-svc/asyncapi.yaml`` publishes it.
+
+A package is a payment list version: its lines travel as ``PackageChunk`` messages (≤ 1,000
+lines each), closed by ``PackageManifest`` (count, total, SHA-256 over the canonical lines,
+as ``btxh_common.chunks``). The post office answers with ``PackageAccepted`` carrying its
+own count, total and checksum, or ``PackageRejected``. Sending again is safe: the post
+office keeps one package per ``package_id`` + ``version``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from btxh_common.chunks import Manifest, TransferChunk
+from btxh_common.envelope import EventPayload
+from btxh_common.events import MONTH_PATTERN, Month
+
+ResultStatus = Literal["paid", "unpaid", "returned"]
+
+
+class PackageChunk(EventPayload):
+    """Lines of a package (the chunk's rows follow the PaymentListSubmitted row contract)."""
+
+    event_type: ClassVar[str] = "PackageChunk"
+    package_id: UUID
+    version: int = Field(ge=1)
+    chunk: TransferChunk
+
+
+class PackageManifest(EventPayload):
+    """Closes a package: the post office checks it holds every chunk and the checksum."""
+
+    event_type: ClassVar[str] = "PackageManifest"
+    package_id: UUID
+    version: int = Field(ge=1)
+    list_id: UUID
+    period: Month = Field(pattern=MONTH_PATTERN)
+    kind: Literal["monthly", "funeral"]
+    manifest: Manifest
+
+
+class RecallRequest(EventPayload):
+    """Asks the post office to give a package back (a changed list will replace it)."""
+
+    event_type: ClassVar[str] = "RecallRequest"
+    package_id: UUID
+    version: int = Field(ge=1)
+    reason: str
+
+
+class PackageAccepted(EventPayload):
+    event_type: ClassVar[str] = "PackageAccepted"
+    package_id: UUID
+    version: int = Field(ge=1)
+    row_count: int = Field(ge=0)
+    total_amount: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class PackageRejected(EventPayload):
+    event_type: ClassVar[str] = "PackageRejected"
+    package_id: UUID
+    version: int = Field(ge=1)
+    reason: Literal["invalid", "checksum_mismatch", "recalled", "late", "duplicate", "other"]
+    detail: str | None = None
+
+
+class PersonResult(EventPayload):
+    event_type: ClassVar[str] = "PersonResult"
+    line_id: UUID
+    status: ResultStatus
+    paid_on: date | None = None
+
+
+class PaymentResults(EventPayload):
+    """Per-person results, in parts of ≤ 1,000; parts may come late, twice or out of order."""
+
+    event_type: ClassVar[str] = "PaymentResults"
+    package_id: UUID
+    version: int = Field(ge=1)
+    part: int = Field(ge=0)
+    parts: int = Field(ge=1)
+    results: list[PersonResult] = Field(max_length=1000)
+
+
+class SettlementReport(EventPayload):
+    event_type: ClassVar[str] = "SettlementReport"
+    package_id: UUID
+    version: int = Field(ge=1)
+    period: Month = Field(pattern=MONTH_PATTERN)
+    paid_count: int = Field(ge=0)
+    paid_amount: int = Field(ge=0)
+    unpaid_count: int = Field(ge=0)
+    unpaid_amount: int = Field(ge=0)
+
+
+class ExtensionRequest(EventPayload):
+    """The post office asks for more days to settle (1–19; 20 or more are refused)."""
+
+    event_type: ClassVar[str] = "ExtensionRequest"
+    package_id: UUID
+    days: int = Field(ge=1, le=60)
+    reason: str
+
+
+OUTBOUND: tuple[type[EventPayload], ...] = (PackageChunk, PackageManifest, RecallRequest)
+INBOUND: tuple[type[EventPayload], ...] = (
+    PackageAccepted,
+    PackageRejected,
+    PaymentResults,
+    SettlementReport,
+    ExtensionRequest,
+)
