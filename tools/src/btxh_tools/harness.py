@@ -29,6 +29,7 @@ class Stack:
     urls: dict[str, str] = field(default_factory=dict)
     dsns: dict[str, str] = field(default_factory=dict)
     processes: dict[str, Popen[bytes]] = field(default_factory=dict)
+    env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def token(self, *units: str, role: Role = Role.DISTRICT_OFFICER) -> dict[str, str]:
         token = mint_token(ServiceSettings(), officer_id="tester", role=role, units=list(units))
@@ -51,6 +52,7 @@ class Stack:
             port,
             log,
             BTXH_TOPIC_PREFIX=self.topic_prefix,
+            **self.env.get(name, {}),
         )
 
     def wait_ready(self, name: str, timeout: float = 90) -> None:
@@ -77,12 +79,17 @@ def service(name: str) -> Service:
 
 @contextlib.asynccontextmanager
 async def start_stack(
-    pg_server: str, bootstrap: str, log_dir: Path, names: Sequence[str] | None = None
+    pg_server: str,
+    bootstrap: str,
+    log_dir: Path,
+    names: Sequence[str] | None = None,
+    env: dict[str, dict[str, str]] | None = None,
 ) -> AsyncIterator[Stack]:
-    """The named services (all by default) as processes on free ports, each on a fresh database."""
+    """The named services (all by default) as processes on free ports, each on a fresh database;
+    ``env`` adds environment variables per service (e.g. shorter timers for a test)."""
     prefix = f"s_{uuid.uuid4().hex[:8]}"
     # Each stack has its own topics: events of one test never reach another test's services.
-    run = Stack(bootstrap=bootstrap, log_dir=log_dir, topic_prefix=f"{prefix}.")
+    run = Stack(bootstrap=bootstrap, log_dir=log_dir, topic_prefix=f"{prefix}.", env=env or {})
     selected = [s for s in SERVICES if names is None or s.name in names]
     try:
         for svc in selected:
