@@ -2,7 +2,7 @@
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down test lint bench
+.PHONY: install up down test lint bench asyncapi
 
 install:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -24,3 +24,6 @@ lint: install
 
 bench: install
 	$(UV) run python -m btxh_tools.bench $(BENCH_ARGS)
+
+asyncapi: install
+	$(UV) run python -m settlement_svc.contract > services/settlement-svc/asyncapi.yaml

@@ -58,6 +58,8 @@ class RecallRequest(EventPayload):
 
 
 class PackageAccepted(EventPayload):
+    """The post office holds the package; its own count, total and checksum, to compare."""
+
     event_type: ClassVar[str] = "PackageAccepted"
     package_id: UUID
     version: int = Field(ge=1)
@@ -67,6 +69,8 @@ class PackageAccepted(EventPayload):
 
 
 class PackageRejected(EventPayload):
+    """The post office does not hold the package (``recalled``: given back on request)."""
+
     event_type: ClassVar[str] = "PackageRejected"
     package_id: UUID
     version: int = Field(ge=1)
@@ -75,6 +79,8 @@ class PackageRejected(EventPayload):
 
 
 class PersonResult(EventPayload):
+    """One person's outcome: paid (with the date), not received, or returned."""
+
     event_type: ClassVar[str] = "PersonResult"
     line_id: UUID
     status: ResultStatus
@@ -93,6 +99,8 @@ class PaymentResults(EventPayload):
 
 
 class SettlementReport(EventPayload):
+    """The post office's settlement of a package: counts and amounts paid and not paid."""
+
     event_type: ClassVar[str] = "SettlementReport"
     package_id: UUID
     version: int = Field(ge=1)
