@@ -102,6 +102,7 @@ def up() -> int:
             STATE.write_text(json.dumps(state, indent=2))
         for svc in SERVICES:
             wait_http_ok(f"http://127.0.0.1:{svc.port}/readyz", timeout=120)
+        _start_post_office(bootstrap, state)
         _seed_demo_district(dsns["beneficiary-svc"])
     except Exception:
         print(f"Start-up failed; logs are in {RUN / 'logs'}", file=sys.stderr)
@@ -159,6 +160,20 @@ def launch(
         )
 
 
+def _start_post_office(bootstrap: str, state: dict[str, object]) -> None:
+    """The post-office simulator, answering on the bus like the real payment unit."""
+    with open(RUN / "logs" / "postoffice-sim.log", "ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "btxh_tools.postoffice_sim", "--bootstrap", bootstrap],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    pids = state["pids"]
+    assert isinstance(pids, dict)
+    pids["postoffice-sim"] = process.pid
+
+
 def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, object]) -> None:
     process = launch(svc, dsn, bootstrap, svc.port, RUN / "logs" / f"{svc.name}.log")
     pids = state["pids"]
@@ -169,6 +184,7 @@ def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, obje
 def _print_urls(state: dict[str, object]) -> None:
     for svc in SERVICES:
         print(f"  {svc.name:16} http://127.0.0.1:{svc.port}  (API docs: /docs)")
+    print("  post office      simulator (logs: postoffice-sim.log)")
     print(f"  kafka            {state.get('kafka')}")
     print(f"  logs             {RUN / 'logs'}")
     print(
