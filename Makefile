@@ -2,7 +2,7 @@
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down test lint bench asyncapi
+.PHONY: install up down test lint bench asyncapi deploy-check
 
 install:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -27,3 +27,6 @@ bench: install
 
 asyncapi: install
 	$(UV) run python -m settlement_svc.contract > services/settlement-svc/asyncapi.yaml
+
+deploy-check: install
+	$(UV) run python -m btxh_tools.deploy_check

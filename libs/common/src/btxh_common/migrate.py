@@ -80,3 +80,27 @@ async def migrate(dsn: str, sources: dict[str, Path]) -> list[str]:
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
         await conn.close()
+
+
+def main() -> None:
+    """``python -m btxh_common.migrate <service package>``: the init step of a deployment
+    (migrations also run, advisory-locked, when a service starts)."""
+    import asyncio
+    import importlib
+    import os
+    import sys
+
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m btxh_common.migrate <service package, e.g. payment_svc>")
+    package = importlib.import_module(sys.argv[1])
+    assert package.__file__ is not None
+    source = Path(package.__file__).parent / "migrations"
+    name = sys.argv[1].replace("_", "-")
+    applied = asyncio.run(
+        migrate(os.environ["DATABASE_URL"], {"common": COMMON_MIGRATIONS, name: source})
+    )
+    print(f"{name}: {len(applied)} migrations applied")
+
+
+if __name__ == "__main__":
+    main()
