@@ -2,7 +2,7 @@
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down test lint bench asyncapi deploy-check
+.PHONY: install up down test chaos lint bench asyncapi deploy-check
 
 install:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -16,6 +16,14 @@ down:
 
 test: install
 	$(UV) run pytest $(PYTEST_ARGS)
+
+# The long chaos run (outside CI): many seeds, the broker frozen for a minute in each.
+# One seed again: make chaos CHAOS_SEEDS=7
+CHAOS_SEEDS ?= $(shell seq -s, 1 20)
+CHAOS_FREEZE_SECONDS ?= 60
+chaos: install
+	CHAOS_SEEDS=$(CHAOS_SEEDS) CHAOS_FREEZE_SECONDS=$(CHAOS_FREEZE_SECONDS) \
+		$(UV) run pytest tests/chaos -x -s --timeout=1200 -p no:cacheprovider
 
 lint: install
 	$(UV) run ruff check .
