@@ -1,7 +1,7 @@
+# syntax=docker/dockerfile:1.7
 # One image for every service and the post-office simulator: the service is chosen at run time
 # (`python -m import_svc`, `beneficiary_svc`, `payment_svc`, `settlement_svc`,
 # `btxh_tools.postoffice_sim`). Versions come from uv.lock only.
-# syntax=docker/dockerfile:1.7
 
 FROM python:3.11-slim-bookworm AS build
 COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /usr/local/bin/uv

