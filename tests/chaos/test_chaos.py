@@ -16,7 +16,7 @@ import os
 import random
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -36,6 +36,8 @@ from btxh_common.topics import (
     POSTOFFICE_INBOUND,
     POSTOFFICE_OUTBOUND,
 )
+from btxh_tools.books import register_owes
+from btxh_tools.books import until as wait_until
 from btxh_tools.harness import Stack, start_stack
 from btxh_tools.postoffice_sim import Behaviour, PostOffice, running
 
@@ -56,16 +58,10 @@ ENV = {
 
 
 async def until(what: str, check: Callable[[], Awaitable[Any]], timeout: float = 240) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        try:
-            if value := await check():
-                return value
-        except (httpx.HTTPError, OSError, asyncpg.PostgresError):
-            pass  # a service being restarted
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"never: {what}")
+    """Poll; a service being restarted (refused connection, HTTP error) counts as "not yet"."""
+    return await wait_until(
+        what, check, timeout, tolerate=(httpx.HTTPError, OSError, asyncpg.PostgresError)
+    )
 
 
 class Driver:
@@ -259,7 +255,7 @@ async def test_the_month_survives_kills_restarts_and_a_frozen_broker(
     payments = await asyncpg.connect(stack.dsns["payment-svc"])
     settlements = await asyncpg.connect(stack.dsns["settlement-svc"])
     try:
-        owed = await _register_owes(register, today)
+        owed = await register_owes(register, D, today, LEVEL)
         assert view["total"] == sum(owed.values()), "\n".join(driver.actions)
         assert view["lines"] == len(owed)
         assert (
@@ -356,20 +352,3 @@ async def _settlement(stack: Stack, list_id: str) -> str | None:
 
 async def _list_status(stack: Stack, list_id: str, status: str) -> bool:
     return bool((await get_json(stack, "payment-svc", f"/v1/lists/{list_id}"))["status"] == status)
-
-
-async def _register_owes(register: asyncpg.Connection, month: date) -> dict[str, int]:
-    rows = await register.fetch("SELECT * FROM beneficiary WHERE district_code = $1", D)
-    owed = {}
-    for r in rows:
-        in_force = (
-            r["coefficient"] is not None
-            and r["allowance_start_month"] <= month
-            and (r["status"] == "active")
-        )
-        allowance = LEVEL * r["coefficient"] // 10 if in_force else 0
-        arrears = r["arrears_amount"] if r["arrears_amount"] and r["arrears_period"] <= month else 0
-        gross = allowance + arrears
-        if gross:
-            owed[str(r["id"])] = gross - min(r["recovery_amount"], gross)
-    return owed

@@ -7,7 +7,6 @@ unpaid in DVCT_01 = what the post office reports.
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
@@ -21,6 +20,7 @@ import openpyxl
 import pytest_asyncio
 from beneficiary_svc.demo import seed
 from btxh_common.topics import BENEFICIARY_EVENTS, POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
+from btxh_tools.books import register_owes, until
 from btxh_tools.harness import Stack, start_stack
 from btxh_tools.postoffice_sim import Behaviour, PostOffice, running
 
@@ -34,16 +34,6 @@ def months() -> tuple[date, date]:
     this = today.replace(day=1)
     following = date(this.year + this.month // 12, this.month % 12 + 1, 1)
     return this, following
-
-
-async def until(what: str, check: Callable[[], Awaitable[Any]], timeout: float = 120) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if value := await check():
-            return value
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"never: {what}")
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -158,7 +148,7 @@ async def test_a_month_from_excel_to_a_closed_settlement_and_the_next_list(world
             await payments.close()
 
         # 2. the list: what the register owes is what the list holds
-        owed = await _register_owes(register, this)
+        owed = await register_owes(register, D, this, LEVEL)
         assert (
             await pay.post(f"/v1/districts/{D}/periods", json={"month": period})
         ).status_code == 201
@@ -238,28 +228,3 @@ def _uuid(text: str) -> Any:
 async def _lines(pay: httpx.AsyncClient, list_id: str) -> dict[str, dict[str, Any]]:
     rows = (await pay.get(f"/v1/lists/{list_id}/lines", params={"size": 5000})).json()["lines"]
     return {r["beneficiary_id"]: r for r in rows if r["status"] != "split"}
-
-
-async def _register_owes(register: asyncpg.Connection, month: date) -> dict[str, int]:
-    """The month's money per person computed from the register alone (DOMAIN "Amounts")."""
-    rows = await register.fetch("SELECT * FROM beneficiary WHERE district_code = $1", D)
-    owed = {}
-    for r in rows:
-        in_force = (
-            r["coefficient"] is not None
-            and r["allowance_start_month"] <= month
-            and (
-                r["status"] == "active"
-                or (
-                    r["status"] in ("suspended", "under_review", "stopped")
-                    and r["status_effective_month"] > month
-                )
-                or (r["status"] == "deceased" and r["death_date"] >= month)
-            )
-        )
-        allowance = LEVEL * r["coefficient"] // 10 if in_force else 0
-        arrears = r["arrears_amount"] if r["arrears_amount"] and r["arrears_period"] <= month else 0
-        gross = allowance + arrears
-        if gross:
-            owed[str(r["id"])] = gross - min(r["recovery_amount"], gross)
-    return owed

@@ -140,7 +140,10 @@ class CloseBody(BaseModel):
 def _jsonable(row: Any) -> dict[str, Any]:
     out = {}
     for key, value in dict(row).items():
-        out[key] = str(value) if isinstance(value, UUID | date | datetime) else value
+        if isinstance(value, date | datetime):  # ISO 8601; timestamps are UTC from the database
+            out[key] = value.isoformat()
+        else:
+            out[key] = str(value) if isinstance(value, UUID) else value
     return out
 
 
