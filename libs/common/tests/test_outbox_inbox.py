@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer
 from btxh_common.broker import ensure_topics, make_broker
 from btxh_common.envelope import Envelope
 from btxh_common.inbox import subscribe
-from btxh_common.outbox import OutboxRelay, enqueue_many, pending_count
+from btxh_common.outbox import OutboxRelay, Retention, enqueue_many, pending_count, purge
 from btxh_common.testing.fixtures import unique_topic
 from prometheus_client import REGISTRY
 
@@ -173,3 +173,65 @@ async def test_an_event_redelivered_after_a_crash_before_ack_is_applied_once(
     finally:
         await consumer.stop()
         await producer.stop()
+
+
+async def test_retention_purges_old_published_rows_and_old_inbox_records_only(
+    common_db: asyncpg.Pool, fresh_db: str, kafka_bootstrap: str
+) -> None:
+    topic = unique_topic("keep")
+    await ensure_topics(kafka_bootstrap, [topic], 1)
+    events = await write_events(common_db, topic, 0, 4)
+    ids = [e.event_id for e in events]
+    async with common_db.acquire() as conn:
+        # 0: published 8 days ago; 1: published 6 days ago; 2: unsent, written 30 days ago;
+        # 3: unsent today
+        await conn.execute(
+            "UPDATE outbox SET sent_at = now() - interval '8 days' WHERE event_id = $1", ids[0]
+        )
+        await conn.execute(
+            "UPDATE outbox SET sent_at = now() - interval '6 days' WHERE event_id = $1", ids[1]
+        )
+        await conn.execute(
+            "UPDATE outbox SET created_at = now() - interval '30 days' WHERE event_id = $1", ids[2]
+        )
+        await conn.executemany(
+            """INSERT INTO inbox (consumer, event_id, event_type, received_at)
+               VALUES ('c', $1, 'Counted', now() - make_interval(days => $2))""",
+            [(ids[0], 101), (ids[1], 99)],
+        )
+        assert await purge(conn, Retention(outbox_days=7, inbox_days=100)) == (1, 1)
+        left = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM outbox")}
+        assert left == set(ids[1:]), "only the row published more than a week ago goes"
+        assert await conn.fetchval("SELECT array_agg(event_id) FROM inbox") == [ids[1]]
+
+    # a relay with the retention set sweeps when idle (row 1, now published 8 days ago, goes),
+    # and publishes what is unsent, the row written 30 days ago included; that stays
+    async with common_db.acquire() as conn:
+        await conn.execute(
+            "UPDATE outbox SET sent_at = now() - interval '8 days' WHERE event_id = $1", ids[1]
+        )
+    relay = OutboxRelay(
+        fresh_db, kafka_bootstrap, poll_seconds=0.05, retention=Retention(outbox_days=7)
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        async with common_db.acquire() as conn:
+            await wait_for(lambda: _none_pending(conn))
+    finally:
+        relay.stop()
+        await task
+    on_topic = await read_topic(kafka_bootstrap, topic, set(ids[2:]))
+    assert {e.event_id for e in on_topic} == set(ids[2:])
+    async with common_db.acquire() as conn:
+        await wait_for(lambda: _count(conn, "SELECT count(*) FROM outbox", 2))
+        assert {r["event_id"] for r in await conn.fetch("SELECT event_id FROM outbox")} == set(
+            ids[2:]
+        )
+
+
+async def _count(conn: asyncpg.Connection, sql: str, expected: int) -> bool:
+    return await conn.fetchval(sql) == expected
+
+
+async def _none_pending(conn: asyncpg.Connection) -> bool:
+    return await pending_count(conn) == 0

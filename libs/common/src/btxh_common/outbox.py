@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -68,6 +70,31 @@ def make_producer(bootstrap: str) -> AIOKafkaProducer:
     )
 
 
+@dataclass(frozen=True)
+class Retention:
+    """How long published outbox rows and inbox records are kept, in days."""
+
+    outbox_days: int = 7
+    inbox_days: int = 100
+    every_seconds: float = 3600.0  # how often the relay sweeps
+
+
+async def purge(conn: asyncpg.Connection, keep: Retention) -> tuple[int, int]:
+    """Delete published outbox rows and inbox records older than ``keep``; never an unsent
+    row. Returns (outbox rows, inbox rows) deleted."""
+    outbox = await conn.execute(
+        "DELETE FROM outbox WHERE sent_at < now() - make_interval(days => $1)", keep.outbox_days
+    )
+    inbox = await conn.execute(
+        "DELETE FROM inbox WHERE received_at < now() - make_interval(days => $1)",
+        keep.inbox_days,
+    )
+    counts = int(outbox.split()[-1]), int(inbox.split()[-1])
+    if any(counts):
+        log.info("outbox.purged", outbox_rows=counts[0], inbox_rows=counts[1])
+    return counts
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -76,11 +103,14 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        retention: Retention | None = None,
     ) -> None:
         self.dsn = dsn
         self.bootstrap = bootstrap
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.retention = retention
+        self._swept_at = float("-inf")
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
 
@@ -117,6 +147,7 @@ class OutboxRelay:
                     sent = await self.drain_once(work, producer)
                     if sent < self.batch_size:
                         await self._measure_lag(work)
+                        await self._sweep(work)
                         self._wake.clear()
                         await self._sleep(self.poll_seconds)
             finally:
@@ -124,6 +155,14 @@ class OutboxRelay:
         finally:
             await producer.stop()
             await conn.close()
+
+    async def _sweep(self, conn: asyncpg.Connection) -> None:
+        """Apply the retention when idle, at most once per ``every_seconds``."""
+        now = time.monotonic()
+        if self.retention is None or now - self._swept_at < self.retention.every_seconds:
+            return
+        self._swept_at = now
+        await purge(conn, self.retention)
 
     @staticmethod
     async def _measure_lag(conn: asyncpg.Connection) -> None:

@@ -24,7 +24,7 @@ from btxh_common.envelope import current_trace, new_event_id
 from btxh_common.health import health_router, mount_metrics
 from btxh_common.logs import configure_logging, get_logger
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
-from btxh_common.outbox import OutboxRelay
+from btxh_common.outbox import OutboxRelay, Retention
 from btxh_common.problems import install_problem_handlers
 from btxh_common.settings import ServiceSettings
 from btxh_common.topics import ALL_TOPICS
@@ -103,6 +103,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             settings.kafka_bootstrap_servers,
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
+            retention=Retention(settings.outbox_keep_days, settings.inbox_keep_days),
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         tasks += [make(state) for make in spec.extra_tasks]

@@ -28,4 +28,9 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = 10
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # Retention, swept by the outbox relay once an hour: published outbox rows are kept a week
+    # (to look at what went out); inbox rows longer than the topics keep messages (90 days in
+    # deploy/), so a message redelivered from anywhere in a topic is still recognised.
+    outbox_keep_days: int = Field(default=7, ge=1)
+    inbox_keep_days: int = Field(default=100, ge=1)
     startup_timeout_seconds: float = 120.0
