@@ -2,7 +2,7 @@
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: install up down test chaos lint bench asyncapi deploy-check
+.PHONY: install system-deps up down test chaos lint bench asyncapi deploy-check
 
 install:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -14,7 +14,10 @@ up: install
 down:
 	$(UV) run btxh-stack down
 
-test: install
+system-deps:
+	@bash tools/system-deps.sh
+
+test: install system-deps
 	$(UV) run pytest $(PYTEST_ARGS)
 
 # The long chaos run (outside CI): many seeds, the broker frozen for a minute in each.
@@ -36,5 +39,5 @@ bench: install
 asyncapi: install
 	$(UV) run python -m settlement_svc.contract > services/settlement-svc/asyncapi.yaml
 
-deploy-check: install
+deploy-check: install system-deps
 	$(UV) run python -m btxh_tools.deploy_check
