@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The few system packages the tests need beyond Python, installed from Debian when missing:
 # LibreOffice Calc (the import tests re-save workbooks as officers' LibreOffice does, and open
-# the Excel reports to prove they need no repair) and the Docker client's compose (the deploy
-# check parses the compose file; no engine needed). Used by `make test`, `make deploy-check`
-# and .ci/run.
+# the Excel reports to prove they need no repair), the Docker client's compose (the deploy
+# check parses the compose file; no engine needed) and kubectl (the deploy check builds the
+# Kustomize overlays with `kubectl kustomize`). Used by `make test`, `make deploy-check` and
+# .ci/run.
 set -euo pipefail
 
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
+command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
     missing+=(docker-compose)
 fi
