@@ -222,15 +222,10 @@ async def test_retention_purges_old_published_rows_and_old_inbox_records_only(
         await task
     on_topic = await read_topic(kafka_bootstrap, topic, set(ids[2:]))
     assert {e.event_id for e in on_topic} == set(ids[2:])
-    async with common_db.acquire() as conn:
-        await wait_for(lambda: _count(conn, "SELECT count(*) FROM outbox", 2))
+    async with common_db.acquire() as conn:  # the relay sweeps after the drain it stopped on
         assert {r["event_id"] for r in await conn.fetch("SELECT event_id FROM outbox")} == set(
             ids[2:]
         )
-
-
-async def _count(conn: asyncpg.Connection, sql: str, expected: int) -> bool:
-    return await conn.fetchval(sql) == expected
 
 
 async def _none_pending(conn: asyncpg.Connection) -> bool:
