@@ -10,14 +10,19 @@ from uuid import UUID
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 from btxh_common.broker import ensure_topics, make_broker
-from btxh_common.envelope import Envelope
-from btxh_common.inbox import subscribe
+from btxh_common.envelope import Envelope, EventPayload
+from btxh_common.inbox import EventContext, subscribe
 from btxh_common.outbox import OutboxRelay, Retention, enqueue_many, pending_count, purge
 from btxh_common.testing.fixtures import unique_topic
 from prometheus_client import REGISTRY
 
 PROCS = Path(__file__).parent / "procs"
 KEYS = ("001", "002", "003")
+
+
+class Counted(EventPayload):
+    event_type = "Counted"
+    n: int
 
 
 def event(key: str, n: int) -> Envelope:
@@ -154,10 +159,10 @@ async def test_an_event_redelivered_after_a_crash_before_ack_is_applied_once(
     skipped_before = skipped(group)
     consumer = make_broker(kafka_bootstrap, "test-consumer")
 
-    async def record(conn: asyncpg.Connection, env: Envelope) -> None:
-        await conn.execute("INSERT INTO applied (event_id) VALUES ($1)", env.event_id)
+    async def record(conn: asyncpg.Connection, _: Counted, context: EventContext) -> None:
+        await conn.execute("INSERT INTO applied (event_id) VALUES ($1)", context.event_id)
 
-    subscribe(consumer, common_db, topics=[topic], consumer=group, handlers={"Counted": record})
+    subscribe(consumer, common_db, topics=[topic], consumer=group, handlers={Counted: record})
     await consumer.start()
     try:
         await producer.publish(second.to_bytes(), topic, key=second.key())

@@ -1,15 +1,18 @@
 """The receiving side of a chunked transfer, kept in the service's own database.
 
-Chunks and the manifest may arrive in any order, more than once, across restarts. ``offer``
-stores what arrived and, once everything is there, verifies it and hands over all rows, in
-the caller's transaction, exactly once.
+Chunks and the manifest may arrive in any order, more than once, across restarts. Each part
+is stored as it arrives; once everything is there, ``complete`` verifies it and hands over
+all rows, in the caller's transaction, exactly once. ``chunked_handlers`` binds a pair of
+contracts (the head event with the manifest, its ``.chunk`` event) to one function that
+receives the typed head event, its context and the rows.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -22,6 +25,8 @@ from btxh_common.chunks import (
     TransferError,
     assemble,
 )
+from btxh_common.envelope import EventPayload
+from btxh_common.inbox import EventContext, Handler
 from btxh_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -113,3 +118,74 @@ async def reset(conn: asyncpg.Connection, transfer_id: UUID) -> None:
     """Forget a rejected transfer so that a resend under the same id can be received."""
     await conn.execute("DELETE FROM transfer_manifest WHERE transfer_id = $1", transfer_id)
     await conn.execute("DELETE FROM transfer_chunk WHERE transfer_id = $1", transfer_id)
+
+
+class HeadEvent(Protocol):
+    """The event that closes a transfer: it carries the manifest."""
+
+    @property
+    def manifest(self) -> Manifest: ...
+
+
+class ChunkEvent(Protocol):
+    @property
+    def chunk(self) -> TransferChunk: ...
+
+
+H = TypeVar("H", bound=EventPayload)
+
+
+@dataclass(frozen=True)
+class Transfer(Generic[H]):
+    """A chunked event received whole: the head event, its context and every row, verified."""
+
+    event: H
+    context: EventContext
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class RejectedTransfer(Generic[H]):
+    """A transfer whose rows do not match its manifest (count, total or checksum)."""
+
+    event: H
+    context: EventContext
+    error: str | None
+    error_code: str | None
+
+
+def chunked_handlers(
+    head: type[H],
+    chunk: type[EventPayload],
+    on_complete: Callable[[asyncpg.Connection, Transfer[H]], Awaitable[None]],
+    on_rejected: Callable[[asyncpg.Connection, RejectedTransfer[H]], Awaitable[None]] | None = None,
+) -> dict[type[EventPayload], Handler]:
+    """Inbox handlers for ``head`` and its ``chunk`` contract: store each part; when the
+    transfer is whole, call ``on_complete`` once with the typed head event and the rows."""
+
+    async def settle(conn: asyncpg.Connection, transfer_id: UUID) -> None:
+        result = await complete(conn, transfer_id)
+        if result.status == "complete":
+            event, context = _head(head, result.meta)
+            await on_complete(conn, Transfer(event, context, result.rows))
+        elif result.status == "rejected" and on_rejected is not None:
+            event, context = _head(head, result.meta)
+            await on_rejected(
+                conn, RejectedTransfer(event, context, result.error, result.error_code)
+            )
+
+    async def on_chunk(conn: asyncpg.Connection, part: ChunkEvent, _: EventContext) -> None:
+        await store_chunk(conn, part.chunk)
+        await settle(conn, part.chunk.transfer_id)
+
+    async def on_head(conn: asyncpg.Connection, event: HeadEvent, context: EventContext) -> None:
+        assert isinstance(event, EventPayload)
+        meta = {"event": event.model_dump(mode="json"), "context": context.model_dump(mode="json")}
+        await store_manifest(conn, context.event_type, event.manifest, meta)
+        await settle(conn, event.manifest.transfer_id)
+
+    return {head: on_head, chunk: on_chunk}
+
+
+def _head(head: type[H], meta: dict[str, Any]) -> tuple[H, EventContext]:
+    return head.model_validate(meta["event"]), EventContext.model_validate(meta["context"])

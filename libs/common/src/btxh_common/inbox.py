@@ -1,5 +1,9 @@
 """Inbox guard and the consumer wrapper: apply each event once, ack only after commit.
 
+Handlers are bound to event classes: the wrapper opens the envelope into that class and hands
+the handler the typed event and its context (who sent it, for which district, in which
+trace), never the raw payload. A payload that does not fit its class is a contract break.
+
 A handler runs inside one transaction together with the inbox row for its ``event_id``; a
 redelivered event finds the row and is skipped. Offsets are acknowledged only after that
 transaction commits. Transient failures (database or network) are retried in place, so the
@@ -11,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -19,14 +25,46 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from btxh_common.envelope import Envelope, current_trace
+from btxh_common.envelope import Envelope, EventPayload, current_trace
 from btxh_common.logs import get_logger
 
 log = get_logger(__name__)
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+
+class EventContext(BaseModel):
+    """What the envelope says about an event, apart from the event itself."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID
+    event_type: str
+    district_code: str
+    producer: str
+    occurred_at: datetime
+    correlation_id: str | None = None
+    causation_id: UUID | None = None
+    trace_id: str | None = None
+
+    @classmethod
+    def of(cls, envelope: Envelope) -> EventContext:
+        return cls(
+            event_id=envelope.event_id,
+            event_type=envelope.event_type,
+            district_code=envelope.district_code,
+            producer=envelope.producer,
+            occurred_at=envelope.occurred_at,
+            correlation_id=envelope.correlation_id,
+            causation_id=envelope.causation_id,
+            trace_id=envelope.trace_id,
+        )
+
+
+# A handler takes the typed event (the class it is bound to) and its context. ``Any`` here
+# because a mapping holds handlers of different event classes; each is checked where defined.
+Handler = Callable[[asyncpg.Connection, Any, EventContext], Awaitable[None]]
+Handlers = Mapping[type[EventPayload] | str, Handler]  # TRANSITION: str keys go with the move
 
 APPLIED = Counter("btxh_inbox_applied_total", "Events applied", ["consumer", "event_type"])
 SKIPPED = Counter("btxh_inbox_duplicates_total", "Redelivered events skipped", ["consumer"])
@@ -60,15 +98,24 @@ async def claim(conn: asyncpg.Connection, consumer: str, envelope: Envelope) -> 
 
 
 async def apply_once(
-    pool: asyncpg.Pool, consumer: str, envelope: Envelope, handler: Handler
+    pool: asyncpg.Pool,
+    consumer: str,
+    envelope: Envelope,
+    contract: type[EventPayload] | None,
+    handler: Handler,
 ) -> bool:
-    """Run ``handler`` in a transaction with the inbox row; False if already applied."""
+    """Open the event as ``contract`` and run ``handler`` in a transaction with the inbox
+    row; False if already applied."""
+    event = envelope.open(contract) if contract is not None else None
     async with pool.acquire() as conn, conn.transaction():
         if not await claim(conn, consumer, envelope):
             SKIPPED.labels(consumer).inc()
             log.info("inbox.duplicate_skipped", event_id=str(envelope.event_id))
             return False
-        await handler(conn, envelope)
+        if event is None:  # TRANSITION
+            await handler(conn, envelope)  # type: ignore[call-arg]
+        else:
+            await handler(conn, event, EventContext.of(envelope))
     APPLIED.labels(consumer, envelope.event_type).inc()
     return True
 
@@ -97,7 +144,7 @@ async def park(
 async def handle_message(
     pool: asyncpg.Pool,
     consumer: str,
-    handlers: Mapping[str, Handler],
+    handlers: Handlers,
     msg: KafkaMessage,
     *,
     max_backoff: float = 10.0,
@@ -111,12 +158,13 @@ async def handle_message(
         await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
         await msg.ack()
         return
-    handler = handlers.get(envelope.event_type)
-    if handler is not None:
+    bound = _by_type(handlers).get(envelope.event_type)
+    if bound is not None:
+        contract, handler = bound
 
         async def attempt() -> None:
             try:
-                await apply_once(pool, consumer, envelope, handler)
+                await apply_once(pool, consumer, envelope, contract, handler)
             except TRANSIENT:
                 FAILED.labels(consumer, "transient").inc()
                 raise
@@ -141,6 +189,13 @@ async def handle_message(
     await msg.ack()
 
 
+def _by_type(handlers: Handlers) -> dict[str, tuple[type[EventPayload] | None, Handler]]:
+    return {
+        (c if isinstance(c, str) else c.event_type): (None if isinstance(c, str) else c, h)
+        for c, h in handlers.items()
+    }
+
+
 async def _retry(step: Callable[[], Awaitable[None]], max_backoff: float) -> None:
     backoff = 0.2
     while True:
@@ -159,9 +214,9 @@ def subscribe(
     *,
     topics: list[str],
     consumer: str,
-    handlers: Mapping[str, Handler],
+    handlers: Handlers,
 ) -> None:
-    """Bind ``handlers`` (by event type) to ``topics`` as consumer group ``consumer``."""
+    """Bind ``handlers`` (by event class) to ``topics`` as consumer group ``consumer``."""
 
     async def on_message(msg: KafkaMessage) -> None:
         actual = pool() if callable(pool) else pool

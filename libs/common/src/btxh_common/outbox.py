@@ -12,14 +12,16 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
 
-from btxh_common.envelope import Envelope
+from btxh_common.chunks import Manifest, Row, TransferChunk, split
+from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -54,6 +56,36 @@ async def enqueue_many(conn: asyncpg.Connection, topic: str, events: Iterable[En
         records=records,
         columns=["event_id", "topic", "key", "event_type", "headers", "body"],
     )
+
+
+async def enqueue_chunked(
+    conn: asyncpg.Connection,
+    topic: str,
+    rows: Sequence[Row],
+    *,
+    transfer_id: UUID,
+    chunk: Callable[[TransferChunk], EventPayload],
+    head: Callable[[Manifest], EventPayload],
+    producer: str,
+    district_code: str,
+    correlation_id: str,
+    amount_field: str | None = None,
+) -> Manifest:
+    """Record a large row set as numbered chunk events closed by the head event that carries
+    the manifest, all in the caller's transaction; the manifest is returned."""
+    parts, manifest = split(rows, transfer_id, amount_field=amount_field)
+    payloads = [chunk(part) for part in parts] + [head(manifest)]
+    await enqueue_many(
+        conn,
+        topic,
+        (
+            Envelope.wrap(
+                p, producer=producer, district_code=district_code, correlation_id=correlation_id
+            )
+            for p in payloads
+        ),
+    )
+    return manifest
 
 
 def make_producer(bootstrap: str) -> AIOKafkaProducer:

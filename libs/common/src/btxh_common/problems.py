@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from btxh_common.errors import DomainError, InvalidInput, NotFoundError, NotPermitted, TooLarge
 from btxh_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -96,10 +97,37 @@ def problem_response(error: ProblemError) -> JSONResponse:
     )
 
 
+# The one place a domain error's family becomes an HTTP status (most specific first).
+DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (TooLarge, 413),
+    (InvalidInput, 422),
+    (NotFoundError, 404),
+    (NotPermitted, 403),
+    (DomainError, 409),
+)
+
+
+def domain_problem(error: DomainError) -> ProblemError:
+    """The problem+json form of a domain error: its code, its message as title and detail."""
+    problem = ProblemError(error.message_vi, code=error.code, title=error.message_vi)
+    problem.status = next(status for family, status in DOMAIN_STATUS if isinstance(error, family))
+    if error.field:
+        problem.errors = [
+            FieldError(
+                field=error.field, code=error.code, message_vi=error.message_vi, value=error.value
+            )
+        ]
+    return problem
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
         return problem_response(exc)
+
+    async def on_domain(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return problem_response(domain_problem(exc))
 
     async def on_invalid(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -140,6 +168,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(error)
 
     app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_invalid)
     for unstorable in (asyncpg.DataError, OverflowError, UnicodeEncodeError):
         app.add_exception_handler(unstorable, on_unstorable)

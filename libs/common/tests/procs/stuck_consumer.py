@@ -6,16 +6,21 @@ import sys
 
 import asyncpg
 from btxh_common.db import create_pool
-from btxh_common.envelope import Envelope
-from btxh_common.inbox import apply_once
+from btxh_common.envelope import Envelope, EventPayload
+from btxh_common.inbox import EventContext, apply_once
 from btxh_common.logs import configure_logging
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 
-async def record(conn: asyncpg.Connection, env: Envelope) -> None:
-    await conn.execute("INSERT INTO applied (event_id) VALUES ($1)", env.event_id)
+class Counted(EventPayload):
+    event_type = "Counted"
+    n: int
+
+
+async def record(conn: asyncpg.Connection, _: Counted, context: EventContext) -> None:
+    await conn.execute("INSERT INTO applied (event_id) VALUES ($1)", context.event_id)
 
 
 async def main(dsn: str, bootstrap: str, topic: str, group: str) -> None:
@@ -26,7 +31,7 @@ async def main(dsn: str, bootstrap: str, topic: str, group: str) -> None:
         topic, group_id=group, ack_policy=AckPolicy.MANUAL, auto_offset_reset="earliest"
     )
     async def on_message(msg: KafkaMessage) -> None:
-        await apply_once(pool, group, Envelope.from_bytes(msg.body), record)
+        await apply_once(pool, group, Envelope.from_bytes(msg.body), Counted, record)
         await asyncio.sleep(3600)  # never reaches the ack
 
     await broker.start()
