@@ -2,7 +2,7 @@
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps up down test chaos lint bench asyncapi deploy-check
+.PHONY: install system-deps up down test unit chaos lint bench asyncapi deploy-check
 
 install:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -19,6 +19,10 @@ system-deps:
 
 test: install system-deps
 	$(UV) run pytest $(PYTEST_ARGS)
+
+# The unit layer alone: domain rules and wiring, no PostgreSQL, no Kafka.
+unit: install
+	$(UV) run pytest -m unit -q $(PYTEST_ARGS)
 
 # The long chaos run (outside CI): many seeds, the broker frozen for a minute in each.
 # One seed again: make chaos CHAOS_SEEDS=7
