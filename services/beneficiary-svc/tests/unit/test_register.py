@@ -10,7 +10,6 @@ from beneficiary_svc.domain.errors import (
     BeneficiaryRemoved,
     EffectiveMonthInvalid,
     InvalidTransition,
-    InvalidValue,
     NationalIdInvalid,
     NoChange,
 )
@@ -22,6 +21,7 @@ from beneficiary_svc.domain.values import (
     normalise_name,
     parse_month,
 )
+from btxh_common.errors import InvalidInput
 
 
 def person(**kw: object) -> Beneficiary:
@@ -84,9 +84,9 @@ def test_no_policy_change_after_death() -> None:
 
 
 def test_a_death_date_in_the_future_or_before_birth_is_refused() -> None:
-    with pytest.raises(InvalidValue, match="sau ngày hôm nay"):
+    with pytest.raises(InvalidInput, match="sau ngày hôm nay"):
         rules.record_death(person(), date(2999, 1, 1), "1/QĐ", None)
-    with pytest.raises(InvalidValue, match="trước ngày sinh"):
+    with pytest.raises(InvalidInput, match="trước ngày sinh"):
         rules.record_death(person(), date(1930, 1, 1), "1/QĐ", None)
 
 
@@ -115,9 +115,9 @@ def test_an_adjustment_to_the_same_policy_changes_nothing() -> None:
 
 
 def test_info_updates_cannot_touch_policy_fields() -> None:
-    with pytest.raises(InvalidValue, match="thông tin cơ bản"):
+    with pytest.raises(InvalidInput, match="thông tin cơ bản"):
         rules.update_info(person(), {"coefficient": 30})
-    with pytest.raises(InvalidValue, match="tài khoản"):
+    with pytest.raises(InvalidInput, match="tài khoản"):
         rules.update_info(person(), {"payment_channel": "bank"})
 
 
