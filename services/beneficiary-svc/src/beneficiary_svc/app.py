@@ -5,7 +5,7 @@ from pathlib import Path
 from btxh_common.service import ServiceSpec, ServiceState, create_app
 
 from beneficiary_svc.adapters.units import ensure_units
-from beneficiary_svc.api import build_router, install_domain_errors
+from beneficiary_svc.api import routers
 from beneficiary_svc.app_settings import Settings
 from beneficiary_svc.events import subscriptions
 
@@ -19,9 +19,8 @@ settings = Settings()
 spec = ServiceSpec(
     name="beneficiary-svc",
     migrations=Path(__file__).parent / "migrations",
-    routers=[build_router(settings)],
+    routers=routers,
     subscriptions=subscriptions,
     on_start=load_units,
 )
 app = create_app(spec, settings)
-install_domain_errors(app)

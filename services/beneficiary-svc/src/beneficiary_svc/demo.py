@@ -21,8 +21,7 @@ from btxh_common.events import BeneficiaryRegistered
 from btxh_common.outbox import enqueue_many
 from btxh_common.topics import BENEFICIARY_EVENTS
 
-from beneficiary_svc.adapters import db
-from beneficiary_svc.adapters.units import ensure_units
+from beneficiary_svc.adapters import db, units
 from beneficiary_svc.domain.register import Beneficiary
 
 SURNAMES = [
@@ -183,15 +182,13 @@ async def seed(
     """Insert a generated district once; returns how many people were added (0 if present).
 
     ``topic`` is where the registrations are published (a test stack's own topic name)."""
-    await ensure_units(conn)
-    if await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM beneficiary WHERE district_code = $1)", district
-    ):
+    await units.ensure_units(conn)
+    if await db.district_has_people(conn, district):
         return 0
-    unit = await db.unit(conn, district)
+    unit = await units.unit(conn, district)
     if unit is None or unit["level"] != "district":
         raise ValueError(f"{district} is not a district code")
-    communes = [r["code"] for r in await db.communes(conn, district)]
+    communes = [r["code"] for r in await units.communes(conn, district)]
     coefficients = {r["code"]: r["coefficient"] for r in await db.categories(conn)}
     people = generate(district, unit["parent_code"], communes, coefficients, size, seed)
     async with conn.transaction():

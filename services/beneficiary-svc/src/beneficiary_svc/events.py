@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from btxh_common.chunkstore import chunked_handlers
+from btxh_common.events import ImportConfirmed, ImportConfirmedChunk
 from btxh_common.inbox import subscribe
 from btxh_common.service import ServiceState
 from btxh_common.topics import IMPORT_EVENTS
 from faststream.kafka import KafkaBroker
 
-from beneficiary_svc import imports
+from beneficiary_svc.handlers import imports
 
 
 def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
@@ -16,8 +18,9 @@ def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
         state.db(),
         topics=[IMPORT_EVENTS],
         consumer="beneficiary-svc",
-        handlers={
-            "ImportConfirmed": imports.on_confirmed,
-            "ImportConfirmed.chunk": imports.on_chunk,
-        },
+        handlers=dict(
+            chunked_handlers(
+                ImportConfirmed, ImportConfirmedChunk, imports.on_confirmed, imports.on_rejected
+            ).items()  # a copy: ``Handlers`` keys also take str until every service has moved
+        ),
     )

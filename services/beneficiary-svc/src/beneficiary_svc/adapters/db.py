@@ -39,6 +39,25 @@ async def get(
     return Beneficiary.from_record(row) if row else None
 
 
+async def national_id_taken(conn: asyncpg.Connection, national_id: str) -> bool:
+    """Whether a beneficiary still in the register holds ``national_id``."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM beneficiary WHERE national_id = $1"
+            " AND status <> 'removed')",
+            national_id,
+        )
+    )
+
+
+async def district_has_people(conn: asyncpg.Connection, district: str) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM beneficiary WHERE district_code = $1)", district
+        )
+    )
+
+
 async def save(conn: asyncpg.Connection, b: Beneficiary) -> None:
     assignments = ", ".join(f"{c} = ${i + 2}" for i, c in enumerate(COLUMNS[1:]))
     n = len(COLUMNS) + 1
@@ -93,21 +112,6 @@ async def history(conn: asyncpg.Connection, beneficiary_id: UUID) -> list[dict[s
     ]
 
 
-async def unit(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT code, level, name, parent_code FROM admin_unit WHERE code = $1", code
-    )
-
-
-async def communes(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT code, name FROM admin_unit WHERE parent_code = $1 AND level = 'commune'
-           ORDER BY code""",
-        district,
-    )
-    return rows
-
-
 async def category_coefficient(conn: asyncpg.Connection, code: str, month: date) -> int | None:
     value = await conn.fetchval(
         """SELECT coefficient FROM category WHERE code = $1 AND effective_from <= $2
@@ -129,60 +133,6 @@ async def categories(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 async def standard_levels(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT effective_from, amount, legal_basis FROM standard_level ORDER BY effective_from"
-    )
-    return rows
-
-
-async def active_lock(
-    conn: asyncpg.Connection, district: str, month: date
-) -> asyncpg.Record | None:
-    """The latest active lock of ``district`` covering ``month`` (a lock of M freezes ≤ M)."""
-    return await conn.fetchrow(
-        """SELECT id, month, note, locked_by, locked_at FROM data_lock
-           WHERE district_code = $1 AND unlocked_at IS NULL AND month >= $2
-           ORDER BY month DESC, id DESC LIMIT 1""",
-        district,
-        month,
-    )
-
-
-async def create_lock(
-    conn: asyncpg.Connection, district: str, month: date, note: str, officer: str
-) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        """INSERT INTO data_lock (district_code, month, note, locked_by) VALUES ($1, $2, $3, $4)
-           RETURNING id, district_code, month, note, locked_by, locked_at, unlocked_by,
-                     unlocked_at, unlock_note""",
-        district,
-        month,
-        note,
-        officer,
-    )
-    assert row is not None
-    return row
-
-
-async def unlock(
-    conn: asyncpg.Connection, district: str, lock_id: int, note: str, officer: str
-) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        """UPDATE data_lock SET unlocked_by = $4, unlocked_at = now(), unlock_note = $3
-           WHERE id = $2 AND district_code = $1 AND unlocked_at IS NULL
-           RETURNING id, district_code, month, note, locked_by, locked_at, unlocked_by,
-                     unlocked_at, unlock_note""",
-        district,
-        lock_id,
-        note,
-        officer,
-    )
-
-
-async def locks(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT id, district_code, month, note, locked_by, locked_at, unlocked_by, unlocked_at,
-                  unlock_note
-           FROM data_lock WHERE district_code = $1 ORDER BY month DESC, id DESC""",
-        district,
     )
     return rows
 
@@ -230,9 +180,10 @@ async def search(
     return [Beneficiary.from_record(r) for r in rows], int(total)
 
 
-async def duplicates(conn: asyncpg.Connection, district: str) -> list[dict[str, Any]]:
-    """National IDs held by more than one beneficiary in the register, and who holds them."""
-    rows = await conn.fetch(
+async def duplicates(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
+    """Holders of a national ID that more than one beneficiary holds, where one of them is in
+    ``district``; ordered by national ID."""
+    rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT b.national_id, b.id, b.full_name, b.commune_code, b.district_code, b.status
            FROM beneficiary b
            WHERE b.status <> 'removed' AND b.national_id IN (
@@ -244,21 +195,7 @@ async def duplicates(conn: asyncpg.Connection, district: str) -> list[dict[str, 
            ORDER BY b.national_id, b.full_name""",
         district,
     )
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        holder = dict(r)
-        if holder["district_code"] != district:
-            # The other holder lives in another district: say so, but show nothing of theirs.
-            holder = {
-                "id": None,
-                "full_name": None,
-                "commune_code": None,
-                "district_code": None,
-                "status": None,
-                "other_district": True,
-            }
-        groups.setdefault(r["national_id"], []).append(holder)
-    return [{"national_id": k, "holders": v} for k, v in groups.items()]
+    return rows
 
 
 async def missing_info(

@@ -1,5 +1,6 @@
-"""Administrative units from the ``vietnam-provinces`` data package (0.6.x: province, district,
-commune — the three-level list of the seeds' district-level guide), never typed by hand."""
+"""Administrative units: loaded from the ``vietnam-provinces`` data package (0.6.x: province,
+district, commune — the three-level list of the seeds' district-level guide), never typed by
+hand, and read back."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ async def ensure_units(conn: asyncpg.Connection) -> int:
             "admin_unit", records=units, columns=["code", "level", "name", "parent_code"]
         )
     return len(units)
+
+
+async def unit(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT code, level, name, parent_code FROM admin_unit WHERE code = $1", code
+    )
+
+
+async def communes(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT code, name FROM admin_unit WHERE parent_code = $1 AND level = 'commune'
+           ORDER BY code""",
+        district,
+    )
+    return rows

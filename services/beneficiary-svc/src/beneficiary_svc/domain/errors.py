@@ -1,43 +1,28 @@
-"""Typed domain errors: a stable code for programs, a Vietnamese message for officers."""
+"""The register's refusals: a stable code and a Vietnamese message, in the shared families."""
 
 from __future__ import annotations
 
-from typing import Any
+from btxh_common.errors import DomainError, InvalidInput, NotFoundError
 
 
-class DomainError(Exception):
-    code = "domain_error"
-    status = 409
-    message_vi = "Thao tác không hợp lệ"
-
-    def __init__(
-        self, message_vi: str | None = None, *, field: str | None = None, value: Any = None
-    ) -> None:
-        self.message_vi = message_vi or self.message_vi
-        self.field = field
-        self.value = value
-        super().__init__(self.message_vi)
-
-
-class InvalidValue(DomainError):
-    code = "invalid_value"
-    status = 422
-    message_vi = "Giá trị không hợp lệ"
-
-
-class NationalIdInvalid(InvalidValue):
+class NationalIdInvalid(InvalidInput):
     code = "national_id_invalid"
     message_vi = "Số CCCD/CMND phải gồm đúng 9 hoặc 12 chữ số"
 
 
-class UnknownCategory(InvalidValue):
+class UnknownCategory(InvalidInput):
     code = "unknown_category"
     message_vi = "Mã nhóm đối tượng không có trong danh mục"
 
 
-class CommuneNotInDistrict(InvalidValue):
+class CommuneNotInDistrict(InvalidInput):
     code = "commune_not_in_district"
     message_vi = "Xã không thuộc đơn vị quản lý"
+
+
+class EffectiveMonthInvalid(InvalidInput):
+    code = "effective_month_invalid"
+    message_vi = "Tháng hiệu lực không hợp lệ"
 
 
 class BeneficiaryDeceased(DomainError):
@@ -60,17 +45,11 @@ class NoChange(DomainError):
     message_vi = "Không có thay đổi so với dữ liệu hiện tại"
 
 
-class EffectiveMonthInvalid(InvalidValue):
-    code = "effective_month_invalid"
-    message_vi = "Tháng hiệu lực không hợp lệ"
-
-
 class DataLocked(DomainError):
     code = "data_locked"
     message_vi = "Dữ liệu của tháng đã được chốt: cần mở chốt trước khi thay đổi"
 
 
-class LockNotFound(DomainError):
+class LockNotFound(NotFoundError):
     code = "lock_not_found"
-    status = 404
     message_vi = "Không tìm thấy lần chốt dữ liệu"

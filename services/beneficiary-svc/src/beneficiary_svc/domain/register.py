@@ -11,6 +11,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from btxh_common.clock import month_text, month_text_or_none, next_month, today
+from btxh_common.errors import InvalidInput
 from btxh_common.events import BeneficiarySnapshot
 
 from beneficiary_svc.domain.errors import (
@@ -18,10 +20,9 @@ from beneficiary_svc.domain.errors import (
     BeneficiaryRemoved,
     EffectiveMonthInvalid,
     InvalidTransition,
-    InvalidValue,
     NoChange,
 )
-from beneficiary_svc.domain.values import month_text, next_month, normalise_name, today
+from beneficiary_svc.domain.values import normalise_name
 
 INFO_FIELDS = (
     "full_name",
@@ -92,12 +93,12 @@ class Beneficiary:
             category=self.category,
             coefficient=self.coefficient,
             status=self.status,
-            allowance_start_month=month_text(self.allowance_start_month),
-            status_effective_month=month_text(self.status_effective_month),
+            allowance_start_month=month_text_or_none(self.allowance_start_month),
+            status_effective_month=month_text_or_none(self.status_effective_month),
             death_date=self.death_date,
             funeral_recipient=self.funeral_recipient,
             arrears_amount=self.arrears_amount,
-            arrears_period=month_text(self.arrears_period),
+            arrears_period=month_text_or_none(self.arrears_period),
             recovery_amount=self.recovery_amount,
             payment_channel=self.payment_channel,
             bank_account=self.bank_account,
@@ -139,14 +140,14 @@ def update_info(b: Beneficiary, values: dict[str, Any]) -> Change:
     _editable(b)
     unknown = set(values) - set(INFO_FIELDS)
     if unknown:
-        raise InvalidValue(
+        raise InvalidInput(
             "Chỉ được cập nhật thông tin cơ bản, không phải chế độ", field=sorted(unknown)[0]
         )
     if "full_name" in values:
         values = {**values, "full_name": normalise_name(values["full_name"])}
     new = replace(b, **values)
     if new.payment_channel == "bank" and not (new.bank_account and new.bank_name):
-        raise InvalidValue(
+        raise InvalidInput(
             "Chi trả qua tài khoản cần số tài khoản và ngân hàng", field="bank_account"
         )
     return _diff(b, new)
@@ -218,11 +219,11 @@ def record_death(
 ) -> Change:
     _policy_editable(b)
     if death_date > today():
-        raise InvalidValue(
+        raise InvalidInput(
             "Ngày chết không được sau ngày hôm nay", field="death_date", value=str(death_date)
         )
     if b.birth_date and death_date < b.birth_date:
-        raise InvalidValue("Ngày chết trước ngày sinh", field="death_date", value=str(death_date))
+        raise InvalidInput("Ngày chết trước ngày sinh", field="death_date", value=str(death_date))
     stops_from = next_month(death_date.replace(day=1))
     return _diff(
         b,

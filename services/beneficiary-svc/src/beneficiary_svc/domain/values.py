@@ -1,42 +1,23 @@
-"""Values of the register: months, names, citizen IDs, and the checks on them."""
+"""Values of the register: names, citizen IDs, effective months, and the checks on them."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from beneficiary_svc.domain.errors import EffectiveMonthInvalid, NationalIdInvalid
 
-HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 _ID = re.compile(r"^(\d{9}|\d{12})$")
 _MONTH = re.compile(r"^((?:19|2\d)\d{2})-(0[1-9]|1[0-2])$")
 
 
-def today() -> date:
-    """Today's date of record (Asia/Ho_Chi_Minh)."""
-    return datetime.now(HCM).date()
-
-
-def current_month() -> date:
-    return today().replace(day=1)
-
-
 def parse_month(text: str) -> date:
-    """``YYYY-MM`` → the first day of that month."""
+    """``YYYY-MM`` → the first day of that month; anything else is an invalid effective month."""
     match = _MONTH.match(text)
     if not match:
         raise EffectiveMonthInvalid("Tháng phải có dạng YYYY-MM", value=text)
     return date(int(match[1]), int(match[2]), 1)
-
-
-def month_text(month: date | None) -> str | None:
-    return None if month is None else f"{month.year:04d}-{month.month:02d}"
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def normalise_name(name: str) -> str:

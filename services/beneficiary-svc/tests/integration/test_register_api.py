@@ -10,8 +10,8 @@ import httpx
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer
-from beneficiary_svc.domain.values import current_month, month_text, next_month
 from btxh_common.auth import Role
+from btxh_common.clock import current_month, month_text, next_month
 from btxh_common.envelope import Envelope
 from btxh_common.topics import BENEFICIARY_EVENTS
 from btxh_tools.harness import Stack, start_stack

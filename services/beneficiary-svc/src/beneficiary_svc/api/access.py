@@ -1,0 +1,33 @@
+"""Who may see what: a caller sees the units in their token; anything else answers 404."""
+
+from btxh_common.auth import Principal
+from btxh_common.deps import service_state
+from btxh_common.problems import NotFound
+from fastapi import Request
+
+from beneficiary_svc.app_settings import Settings
+from beneficiary_svc.domain.register import Beneficiary
+
+
+def district_of(caller: Principal, district: str | None) -> str:
+    """The district asked for, or the caller's only one."""
+    if district is None:
+        if len(caller.units) != 1:
+            raise NotFound("Cần chỉ rõ huyện (district)")
+        return next(iter(caller.units))
+    caller.require_unit(district)
+    return district
+
+
+def visible(caller: Principal, b: Beneficiary | None) -> Beneficiary:
+    """``b`` when the caller may see it; another district's answers as one that does not exist."""
+    if b is None or not caller.can_see(b.district_code):
+        raise NotFound("Không tìm thấy đối tượng")
+    return b
+
+
+def register_level(request: Request) -> str:
+    """The administrative level that owns a register (the service's settings)."""
+    settings = service_state(request).settings
+    assert isinstance(settings, Settings)
+    return settings.register_level

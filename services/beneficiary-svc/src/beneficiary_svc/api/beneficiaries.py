@@ -1,0 +1,100 @@
+"""The register read and added to: search, registration, duplicates, missing information, one
+beneficiary and its history."""
+
+from typing import Annotated
+from uuid import UUID
+
+from btxh_common.deps import Caller, Conn, Tx
+from fastapi import APIRouter, Depends, Query
+
+from beneficiary_svc.adapters import db
+from beneficiary_svc.api.access import district_of, register_level, visible
+from beneficiary_svc.api.models import (
+    BeneficiaryDetail,
+    DuplicateGroup,
+    HistoryEntry,
+    Items,
+    MissingInfo,
+    NewBeneficiary,
+    Page,
+    Status,
+    detail,
+    item,
+    listing,
+)
+from beneficiary_svc.domain.duplicates import duplicate_groups
+from beneficiary_svc.domain.values import parse_month
+from beneficiary_svc.handlers import commands
+
+router = APIRouter(prefix="/v1", tags=["beneficiaries"])
+
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=500)]
+RegisterLevel = Annotated[str, Depends(register_level)]
+
+
+@router.get("/beneficiaries", response_model=Page)
+async def search(
+    caller: Caller,
+    conn: Conn,
+    district: str | None = None,
+    commune: str | None = None,
+    q: Annotated[str | None, Query(description="name, with or without diacritics")] = None,
+    national_id: str | None = None,
+    status: Status | None = None,
+    category: str | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Page:
+    found, total = await db.search(
+        conn,
+        district_of(caller, district),
+        commune=commune,
+        q=q,
+        national_id=national_id,
+        status=status,
+        category=category,
+        offset=(page - 1) * size,
+        limit=size,
+    )
+    return Page(items=[item(b) for b in found], total=total)
+
+
+@router.post("/beneficiaries", status_code=201)
+async def add(
+    body: NewBeneficiary, caller: Caller, conn: Tx, level: RegisterLevel
+) -> BeneficiaryDetail:
+    data = {**body.model_dump(), "allowance_start_month": parse_month(body.allowance_start_month)}
+    return detail(await commands.register(conn, caller, data, level))
+
+
+@router.get("/beneficiaries/duplicates", response_model_exclude_unset=True)
+async def duplicates(
+    caller: Caller, conn: Conn, district: str | None = None
+) -> Items[DuplicateGroup]:
+    code = district_of(caller, district)
+    return listing(DuplicateGroup, duplicate_groups(await db.duplicates(conn, code), code))
+
+
+@router.get("/beneficiaries/missing-info")
+async def missing(
+    caller: Caller,
+    conn: Conn,
+    district: str | None = None,
+    page: PageNo = 1,
+    size: PageSize = 50,
+) -> Items[MissingInfo]:
+    code = district_of(caller, district)
+    rows, total = await db.missing_info(conn, code, (page - 1) * size, size)
+    return listing(MissingInfo, rows, total)
+
+
+@router.get("/beneficiaries/{beneficiary_id}")
+async def read(beneficiary_id: UUID, caller: Caller, conn: Conn) -> BeneficiaryDetail:
+    return detail(visible(caller, await db.get(conn, beneficiary_id)))
+
+
+@router.get("/beneficiaries/{beneficiary_id}/history")
+async def history(beneficiary_id: UUID, caller: Caller, conn: Conn) -> Items[HistoryEntry]:
+    visible(caller, await db.get(conn, beneficiary_id))
+    return listing(HistoryEntry, await db.history(conn, beneficiary_id))

@@ -1,0 +1,254 @@
+"""What beneficiary-svc's HTTP API reads and answers: request and response models."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from uuid import UUID
+
+import asyncpg
+from btxh_common.clock import month_text, month_text_or_none
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from beneficiary_svc.domain.register import Beneficiary
+from beneficiary_svc.domain.values import id_warnings
+
+Month = Annotated[str, Field(pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])]
+Gender = Literal["male", "female", "other"]
+Channel = Literal["cash", "bank", "ewallet"]
+STRICT = ConfigDict(extra="forbid")
+Status = Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
+
+
+class BeneficiaryItem(BaseModel):
+    id: UUID
+    national_id: str | None
+    full_name: str
+    birth_date: date | None
+    gender: str | None
+    commune_code: str
+    category: str | None
+    coefficient: int | None = Field(description="tenths: 15 means 1.5")
+    status: str
+    arrears_amount: int
+    arrears_period: str | None
+    recovery_amount: int
+
+
+class BeneficiaryDetail(BeneficiaryItem):
+    district_code: str
+    ethnicity: str | None
+    address: str | None
+    phone: str | None
+    allowance_start_month: str | None
+    decision_no: str | None
+    decision_date: date | None
+    status_effective_month: str | None
+    status_reason: str | None
+    death_date: date | None
+    funeral_recipient: str | None
+    payment_channel: str
+    bank_account: str | None
+    bank_name: str | None
+    version: int
+    warnings: list[str] = Field(description="CCCD digits that disagree with birth year/gender")
+
+
+class Page(BaseModel):
+    items: list[BeneficiaryItem]
+    total: int
+
+
+class NewBeneficiary(BaseModel):
+    model_config = STRICT
+    national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
+    full_name: str = Field(min_length=1, max_length=200)
+    birth_date: date | None = None
+    gender: Gender | None = None
+    ethnicity: str | None = None
+    commune_code: str = Field(pattern=r"^\d{5}$")
+    address: str | None = None
+    phone: str | None = None
+    category: str
+    allowance_start_month: Month
+    decision_no: str = Field(min_length=1)
+    decision_date: date | None = None
+    payment_channel: Channel = "cash"
+    bank_account: str | None = None
+    bank_name: str | None = None
+
+
+class InfoUpdate(BaseModel):
+    model_config = STRICT
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    birth_date: date | None = None
+    gender: Gender | None = None
+    ethnicity: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
+    payment_channel: Channel | None = None
+    bank_account: str | None = None
+    bank_name: str | None = None
+
+    @model_validator(mode="after")
+    def _required_fields_stay(self) -> "InfoUpdate":
+        """Absent means unchanged; null clears, except what every beneficiary must have."""
+        for name in ("full_name", "payment_channel"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name}: không được để trống")
+        return self
+
+
+class Decision(BaseModel):
+    model_config = STRICT
+    effective_month: Month
+    decision_no: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class PolicyChange(BaseModel):
+    model_config = STRICT
+    category: str
+    effective_month: Month
+    decision_no: str = Field(min_length=1)
+    decision_date: date | None = None
+
+
+class Suspension(BaseModel):
+    model_config = STRICT
+    effective_month: Month
+    reason: str = Field(min_length=1)
+    under_review: bool = False
+
+
+class Resumption(BaseModel):
+    model_config = STRICT
+    effective_month: Month
+    reason: str = Field(min_length=1)
+
+
+class Death(BaseModel):
+    model_config = STRICT
+    death_date: date
+    decision_no: str = Field(min_length=1)
+    funeral_recipient: str | None = None
+
+
+class Reason(BaseModel):
+    model_config = STRICT
+    reason: str = Field(min_length=1)
+
+
+class LockRequest(BaseModel):
+    model_config = STRICT
+    month: Month
+    note: str = Field(min_length=1)
+
+
+class DataLock(BaseModel):
+    id: int
+    district_code: str
+    month: str
+    note: str
+    locked_by: str
+    locked_at: datetime
+    unlocked_by: str | None
+    unlocked_at: datetime | None
+    unlock_note: str | None
+
+
+class Unlock(BaseModel):
+    model_config = STRICT
+    note: str = Field(min_length=1)
+
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+
+class Items(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+
+class DuplicateHolder(BaseModel):
+    """One holder of a shared ID; another district's holder says only ``other_district``."""
+
+    national_id: str | None = None
+    id: UUID | None
+    full_name: str | None
+    commune_code: str | None
+    district_code: str | None
+    status: str | None
+    other_district: bool | None = None
+
+
+class DuplicateGroup(BaseModel):
+    national_id: str
+    holders: list[DuplicateHolder]
+
+
+class MissingInfo(BaseModel):
+    id: UUID
+    full_name: str
+    commune_code: str
+    status: str
+    missing: list[str]
+
+
+class HistoryEntry(BaseModel):
+    id: int
+    at: datetime
+    officer: str
+    action: str
+    reason: str | None
+    source: str
+    changed: list[str]
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+
+
+class Commune(BaseModel):
+    code: str
+    name: str
+
+
+class Category(BaseModel):
+    code: str
+    name_vi: str
+    coefficient: int = Field(description="tenths: 15 means 1.5")
+    legal_basis: str
+    effective_from: date
+    effective_to: date | None
+    note: str | None
+
+
+class StandardLevel(BaseModel):
+    effective_from: date
+    amount: int
+    legal_basis: str
+
+
+def detail(b: Beneficiary) -> BeneficiaryDetail:
+    data: dict[str, Any] = {
+        **b.__dict__,
+        "arrears_period": month_text_or_none(b.arrears_period),
+        "allowance_start_month": month_text_or_none(b.allowance_start_month),
+        "status_effective_month": month_text_or_none(b.status_effective_month),
+        "warnings": id_warnings(b.national_id, b.birth_date, b.gender),
+    }
+    return BeneficiaryDetail(**data)
+
+
+def item(b: Beneficiary) -> BeneficiaryItem:
+    return BeneficiaryItem(**{**b.__dict__, "arrears_period": month_text_or_none(b.arrears_period)})
+
+
+def lock_out(row: asyncpg.Record) -> DataLock:
+    return DataLock(**{**dict(row), "month": month_text(row["month"])})
+
+
+def listing(model: type[M], rows: Iterable[Any], total: int | None = None) -> Items[M]:
+    """Rows (records or dicts) as ``model`` items; ``total`` when it is more than these."""
+    items = [model.model_validate(dict(r)) for r in rows]
+    return Items(items=items, total=len(items) if total is None else total)

@@ -1,0 +1,1 @@
+"""One function per command on the register and per event it receives."""

@@ -1,0 +1,47 @@
+"""The same ID on two beneficiaries is shown to the officer, without another district's data."""
+
+from beneficiary_svc.domain.duplicates import duplicate_groups
+
+
+def holder(national_id: str, name: str, district: str) -> dict[str, object]:
+    return {
+        "national_id": national_id,
+        "id": f"id-{name}",
+        "full_name": name,
+        "commune_code": "00001",
+        "district_code": district,
+        "status": "active",
+    }
+
+
+def test_holders_in_the_officers_district_are_shown_in_full() -> None:
+    a, b = holder("001140000001", "A", "001"), holder("001140000001", "B", "001")
+    assert duplicate_groups([a, b], "001") == [{"national_id": "001140000001", "holders": [a, b]}]
+
+
+def test_a_holder_in_another_district_is_only_said_to_exist() -> None:
+    mine, theirs = holder("001140000001", "A", "001"), holder("001140000001", "Z", "002")
+    [group] = duplicate_groups([mine, theirs], "001")
+    assert group["holders"][1] == {
+        "id": None,
+        "full_name": None,
+        "commune_code": None,
+        "district_code": None,
+        "status": None,
+        "other_district": True,
+    }
+    assert "Z" not in str(group)
+
+
+def test_each_id_is_one_group_in_the_order_given() -> None:
+    rows = [
+        holder("001140000001", "A", "001"),
+        holder("001140000001", "B", "001"),
+        holder("001140000002", "C", "001"),
+        holder("001140000002", "D", "001"),
+    ]
+    groups = duplicate_groups(rows, "001")
+    assert [(g["national_id"], len(g["holders"])) for g in groups] == [
+        ("001140000001", 2),
+        ("001140000002", 2),
+    ]
