@@ -5,7 +5,7 @@ from pathlib import Path
 from btxh_common.service import ServiceSpec, create_app
 from btxh_common.settings import ServiceSettings
 
-from payment_svc.api import build_router
+from payment_svc.api import routers
 from payment_svc.events import subscriptions
 
 
@@ -19,7 +19,7 @@ settings = Settings()
 spec = ServiceSpec(
     name="payment-svc",
     migrations=Path(__file__).parent / "migrations",
-    routers=[build_router(settings)],
+    routers=routers,
     subscriptions=subscriptions,
 )
 app = create_app(spec, settings)

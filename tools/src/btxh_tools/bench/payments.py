@@ -1,7 +1,7 @@
 """Monthly list generation for 1,000,000 active beneficiaries vs the floor: one
 ``INSERT … SELECT`` computing the same amounts into the same table (BENCHMARKS.md).
 
-The system side is payment-svc's own ``generate`` (eligibility, arrears once, carry-over,
+The system side is payment-svc's own ``generate`` handler (eligibility, arrears once, carry-over,
 recovery rest, the version bookkeeping and the ``PaymentListGenerated`` event), each round
 rolled back so every round starts from the same state.
 """
@@ -36,9 +36,52 @@ FROM recipient WHERE district_code = $2 AND status = 'active'
 """
 
 
+COLUMNS = [
+    "beneficiary_id",
+    "district_code",
+    "commune_code",
+    "national_id",
+    "full_name",
+    "status",
+    "category",
+    "coefficient",
+    "allowance_start_month",
+    "arrears_amount",
+    "arrears_period",
+    "recovery_amount",
+    "payment_channel",
+    "version",
+]
+
+
+def recipients(n: int) -> list[tuple[object, ...]]:
+    """``n`` active beneficiaries, one in 50 with arrears due this month, one in 97 with a
+    recovery, over 100 communes."""
+    rng = random.Random(SEED)
+    return [
+        (
+            uuid.UUID(int=rng.getrandbits(128), version=4),
+            DISTRICT,
+            f"{i % 100:05d}",
+            f"001{i:09d}",
+            f"Người {i}",
+            "active",
+            "NCT_80",
+            rng.choice((10, 15, 20, 25)),
+            date(2024, 1, 1),
+            100_000 if i % 50 == 0 else 0,
+            MONTH if i % 50 == 0 else None,
+            200_000 if i % 97 == 0 else 0,
+            "cash",
+            1,
+        )
+        for i in range(n)
+    ]
+
+
 async def run(ctx: BenchContext) -> None:
     import payment_svc
-    from payment_svc import lists
+    from payment_svc.handlers import lists, periods
 
     n = ctx.rows * 10  # the national-sized slice: 1M at the default 100k
     name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -47,48 +90,10 @@ async def run(ctx: BenchContext) -> None:
     try:
         migrations = Path(payment_svc.__file__).parent / "migrations"
         await migrate(dsn, {"common": COMMON_MIGRATIONS, "payment-svc": migrations})
-        rng = random.Random(SEED)
-        await conn.copy_records_to_table(
-            "recipient",
-            records=[
-                (
-                    uuid.UUID(int=rng.getrandbits(128), version=4),
-                    DISTRICT,
-                    f"{i % 100:05d}",
-                    f"001{i:09d}",
-                    f"Người {i}",
-                    "active",
-                    "NCT_80",
-                    rng.choice((10, 15, 20, 25)),
-                    date(2024, 1, 1),
-                    100_000 if i % 50 == 0 else 0,
-                    MONTH if i % 50 == 0 else None,
-                    200_000 if i % 97 == 0 else 0,
-                    "cash",
-                    1,
-                )
-                for i in range(n)
-            ],
-            columns=[
-                "beneficiary_id",
-                "district_code",
-                "commune_code",
-                "national_id",
-                "full_name",
-                "status",
-                "category",
-                "coefficient",
-                "allowance_start_month",
-                "arrears_amount",
-                "arrears_period",
-                "recovery_amount",
-                "payment_channel",
-                "version",
-            ],
-        )
+        await conn.copy_records_to_table("recipient", records=recipients(n), columns=COLUMNS)
         await conn.execute("ANALYZE recipient")
-        await lists.open_period(conn, DISTRICT, MONTH, "bench")
         who = Principal(officer_id="bench", role=Role.DISTRICT_OFFICER, units=frozenset({DISTRICT}))
+        await periods.open_period(conn, who, DISTRICT, MONTH)
 
         async def system() -> float:
             tx = conn.transaction()

@@ -1,0 +1,102 @@
+"""The lists' lines computed set-based (seed "Quản lý chi trả" §1–9): one INSERT … SELECT per
+list, the rules of ``domain/amounts.py`` for every person at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+# The current lists are those not superseded or deleted (``domain.states.RETIRED``).
+_CARRY_SOURCES = """
+CREATE TEMP TABLE carry_source ON COMMIT DROP AS
+SELECT l.id, l.beneficiary_id, l.total
+FROM payment_line l JOIN payment_list p ON p.id = l.list_id
+WHERE p.district_code = $1
+  AND p.status NOT IN ('superseded', 'deleted') AND p.kind = 'monthly' AND p.month < $2
+  AND l.status = 'unpaid' AND l.carried_into IS NULL
+  AND ((l.pull_to_month IS NULL AND p.month = $3) OR l.pull_to_month = $2)
+"""
+
+_MONTHLY = """
+WITH current_lists AS (
+    SELECT id, month FROM payment_list
+    WHERE district_code = $1 AND status NOT IN ('superseded', 'deleted')
+      AND kind = 'monthly' AND month <> $2
+), recovered AS (
+    SELECT l.beneficiary_id, sum(l.recovery)::bigint AS amount
+    FROM payment_line l JOIN current_lists c ON c.id = l.list_id
+    WHERE l.parent_id IS NULL GROUP BY 1
+), arrears_listed AS (
+    SELECT DISTINCT l.beneficiary_id, l.arrears_period
+    FROM payment_line l JOIN current_lists c ON c.id = l.list_id
+    WHERE l.arrears > 0 AND l.parent_id IS NULL
+), carried AS (
+    SELECT beneficiary_id, sum(total)::bigint AS amount FROM carry_source GROUP BY 1
+), people AS (
+    SELECT r.*,
+        CASE WHEN r.coefficient IS NOT NULL AND r.allowance_start_month <= $2 AND (
+                r.status = 'active'
+                OR (r.status IN ('suspended', 'under_review', 'stopped')
+                    AND r.status_effective_month > $2)
+                OR (r.status = 'deceased' AND r.death_date >= $2))
+             THEN $3::bigint * r.coefficient / 10 ELSE 0 END AS allowance,
+        CASE WHEN r.arrears_amount > 0 AND r.arrears_period <= $2 AND NOT EXISTS (
+                SELECT 1 FROM arrears_listed a WHERE a.beneficiary_id = r.beneficiary_id
+                  AND a.arrears_period = r.arrears_period)
+             THEN r.arrears_amount ELSE 0 END AS arrears,
+        coalesce(c.amount, 0) AS carried,
+        greatest(r.recovery_amount - coalesce(rc.amount, 0), 0) AS outstanding
+    FROM recipient r
+    LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
+    LEFT JOIN recovered rc ON rc.beneficiary_id = r.beneficiary_id
+    WHERE r.district_code = $1 AND r.status <> 'removed'
+)
+INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
+    payment_channel, bank_account, category, coefficient, allowance, arrears, arrears_period,
+    carried_over, recovery, total)
+SELECT gen_random_uuid(), $4, beneficiary_id, national_id, full_name, commune_code,
+       payment_channel, bank_account, category, coefficient, allowance, arrears,
+       CASE WHEN arrears > 0 THEN arrears_period END, carried,
+       least(outstanding, allowance + arrears + carried),
+       allowance + arrears + carried - least(outstanding, allowance + arrears + carried)
+FROM people WHERE allowance + arrears + carried > 0
+"""
+
+_FUNERAL = """
+INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
+    payment_channel, bank_account, category, coefficient, funeral, total, note)
+SELECT gen_random_uuid(), $3, r.beneficiary_id, r.national_id, r.full_name, r.commune_code,
+       'cash', NULL, r.category, r.coefficient, 20 * lv.amount, 20 * lv.amount,
+       'Người nhận mai táng phí: ' || coalesce(r.funeral_recipient, 'theo hồ sơ')
+FROM recipient r
+CROSS JOIN LATERAL (SELECT amount FROM standard_level
+                    WHERE effective_from <= date_trunc('month', r.death_date)
+                    ORDER BY effective_from DESC LIMIT 1) lv
+WHERE r.district_code = $1 AND r.status = 'deceased' AND r.death_date IS NOT NULL
+  AND r.death_date < ($2::date + interval '1 month')
+  AND NOT EXISTS (SELECT 1 FROM payment_line l JOIN payment_list p ON p.id = l.list_id
+                  WHERE l.beneficiary_id = r.beneficiary_id AND p.kind = 'funeral'
+                    AND p.status NOT IN ('superseded', 'deleted') AND p.month <> $2)
+"""
+
+
+async def fill_monthly(
+    conn: asyncpg.Connection, list_id: UUID, district: str, month: date, level: int, carry: date
+) -> None:
+    """The monthly lines; unpaid lines of ``carry`` (or pulled into ``month`` by hand) are
+    carried into them and point at the line that carries them."""
+    await conn.execute(_CARRY_SOURCES, district, month, carry)
+    await conn.execute(_MONTHLY, district, month, level, list_id)
+    await conn.execute(
+        """UPDATE payment_line s SET carried_into = n.id
+           FROM carry_source c, payment_line n
+           WHERE s.id = c.id AND n.list_id = $1 AND n.beneficiary_id = c.beneficiary_id""",
+        list_id,
+    )
+
+
+async def fill_funeral(conn: asyncpg.Connection, list_id: UUID, district: str, month: date) -> None:
+    """A funeral line for each death up to ``month`` not on another current funeral list."""
+    await conn.execute(_FUNERAL, district, month, list_id)

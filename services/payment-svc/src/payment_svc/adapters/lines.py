@@ -1,0 +1,180 @@
+"""Payment lines: what is sent, statuses and their audit, splits, pulls, pages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+_LINE = "SELECT * FROM payment_line WHERE id = $1"
+_LINE_FOR_UPDATE = _LINE + " FOR UPDATE"
+
+
+async def find(
+    conn: asyncpg.Connection, line_id: UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(_LINE_FOR_UPDATE if lock else _LINE, line_id)
+    return row
+
+
+async def to_send(conn: asyncpg.Connection, list_id: UUID, kind: str) -> list[dict[str, Any]]:
+    """The rows the payment unit receives: every line with money, parts instead of split
+    lines, by commune and name."""
+    lines = await conn.fetch(
+        """SELECT id, beneficiary_id, national_id, full_name, commune_code, payment_channel,
+                  bank_account, total, allowance, arrears, carried_over, recovery
+           FROM payment_line WHERE list_id = $1 AND status <> 'split' AND total > 0
+           ORDER BY commune_code, full_name, id""",
+        list_id,
+    )
+    return [
+        {
+            "line_id": str(r["id"]),
+            "beneficiary_id": str(r["beneficiary_id"]),
+            "national_id": r["national_id"],
+            "full_name": r["full_name"],
+            "commune_code": r["commune_code"],
+            "payment_channel": r["payment_channel"],
+            "bank_account": r["bank_account"],
+            "amount": r["total"],
+            "allowance": r["allowance"],
+            "arrears": r["arrears"],
+            "carried_over": r["carried_over"],
+            "recovery": r["recovery"],
+            "kind": kind,
+        }
+        for r in lines
+    ]
+
+
+async def pull(conn: asyncpg.Connection, district: str, from_month: date, month: date) -> int:
+    """Point the unpaid, not yet carried monthly lines of ``from_month`` at ``month``."""
+    done = await conn.execute(
+        """UPDATE payment_line l SET pull_to_month = $3
+            FROM payment_list p WHERE p.id = l.list_id AND p.district_code = $1
+              AND p.month = $2 AND p.kind = 'monthly' AND p.status NOT IN ('superseded', 'deleted')
+              AND l.status = 'unpaid' AND l.carried_into IS NULL""",
+        district,
+        from_month,
+        month,
+    )
+    return int(done.split()[-1])
+
+
+async def set_statuses(
+    conn: asyncpg.Connection,
+    list_id: UUID,
+    changes: Sequence[tuple[UUID, str, date | None]],
+    who: str,
+    source: str,
+    reason: str | None,
+) -> int:
+    """Apply per-line statuses (leaf lines of the list only), each audited; returns the
+    lines changed."""
+    if not changes:
+        return 0
+    rows = await conn.fetch(
+        """WITH c AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::date[])
+                      AS c(id, status, paid_on)),
+           old AS (SELECT l.id, l.status FROM payment_line l JOIN c ON c.id = l.id
+                   WHERE l.list_id = $1 AND l.status <> 'split' FOR UPDATE OF l),
+           upd AS (UPDATE payment_line l SET status = c.status,
+                          paid_on = CASE WHEN c.status = 'paid'
+                                         THEN coalesce(c.paid_on, l.paid_on) END
+                   FROM c, old WHERE l.id = c.id AND old.id = c.id
+                     AND (l.status, l.paid_on) IS DISTINCT FROM (c.status, c.paid_on)
+                   RETURNING l.id, l.status, l.paid_on)
+           INSERT INTO status_audit (line_id, old, new, paid_on, by_whom, source, reason)
+           SELECT upd.id, old.status, upd.status, upd.paid_on, $5, $6, $7
+           FROM upd JOIN old ON old.id = upd.id RETURNING line_id""",
+        list_id,
+        [c[0] for c in changes],
+        [c[1] for c in changes],
+        [c[2] for c in changes],
+        who,
+        source,
+        reason,
+    )
+    return len(rows)
+
+
+async def leaves(conn: asyncpg.Connection, list_id: UUID) -> list[tuple[UUID, str | None]]:
+    """(line, national ID) of every line of the list that is not split."""
+    rows = await conn.fetch(
+        "SELECT id, national_id FROM payment_line WHERE list_id = $1 AND status <> 'split'", list_id
+    )
+    return [(r["id"], r["national_id"]) for r in rows]
+
+
+async def statuses(conn: asyncpg.Connection, ids: list[UUID]) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT id, status, paid_on FROM payment_line WHERE id = ANY($1::uuid[])", ids
+    )
+    return rows
+
+
+async def add_part(
+    conn: asyncpg.Connection, line_id: UUID, part_id: UUID, amount: int, note: str | None
+) -> None:
+    """A part of a line: its person and channel, ``amount`` as allowance and total."""
+    await conn.execute(
+        """INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
+               commune_code, payment_channel, bank_account, category, coefficient,
+               allowance, total, status, parent_id, note)
+           SELECT $2, list_id, beneficiary_id, national_id, full_name, commune_code,
+                  payment_channel, bank_account, category, coefficient, $3, $3, 'pending',
+                  id, $4
+           FROM payment_line WHERE id = $1""",
+        line_id,
+        part_id,
+        amount,
+        note,
+    )
+
+
+async def mark_split(
+    conn: asyncpg.Connection, line_id: UUID, old_status: str, parts: list[UUID], who: str
+) -> None:
+    """The line is replaced by ``parts``; the audit names them."""
+    await conn.execute("""UPDATE payment_line SET status = 'split' WHERE id = $1""", line_id)
+    await conn.execute(
+        """INSERT INTO status_audit (line_id, old, new, by_whom, source, reason)
+           VALUES ($1, $2, 'split', $3, 'manual', $4)""",
+        line_id,
+        old_status,
+        who,
+        json.dumps([str(i) for i in parts]),
+    )
+
+
+async def page(
+    conn: asyncpg.Connection,
+    list_id: UUID,
+    commune: str | None,
+    status: str | None,
+    offset: int,
+    size: int,
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT * FROM payment_line WHERE list_id = $1
+             AND ($2::text IS NULL OR commune_code = $2)
+             AND ($3::text IS NULL OR status = $3)
+           ORDER BY commune_code, full_name, id OFFSET $4 LIMIT $5""",
+        list_id,
+        commune,
+        status,
+        offset,
+        size,
+    )
+    return rows
+
+
+async def audit(conn: asyncpg.Connection, line_id: UUID) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM status_audit WHERE line_id = $1 ORDER BY id", line_id
+    )
+    return rows

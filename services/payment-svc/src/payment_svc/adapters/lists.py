@@ -1,0 +1,130 @@
+"""Payment lists: versions, statuses and their per-commune and per-channel totals."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+_LIST = "SELECT * FROM payment_list WHERE id = $1"
+_LIST_FOR_UPDATE = _LIST + " FOR UPDATE"
+
+
+async def find(
+    conn: asyncpg.Connection, list_id: UUID, *, lock: bool = False
+) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(_LIST_FOR_UPDATE if lock else _LIST, list_id)
+    return row
+
+
+async def current(
+    conn: asyncpg.Connection, district: str, month: date, kind: str
+) -> asyncpg.Record | None:
+    """The period's list of ``kind`` in force (neither superseded nor deleted), locked."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        """SELECT * FROM payment_list WHERE district_code = $1 AND month = $2 AND kind = $3
+            AND status NOT IN ('superseded', 'deleted') FOR UPDATE""",
+        district,
+        month,
+        kind,
+    )
+    return row
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    list_id: UUID,
+    district: str,
+    month: date,
+    kind: str,
+    version: int,
+    level: int,
+    who: str,
+) -> None:
+    await conn.execute(
+        """INSERT INTO payment_list (id, district_code, month, kind, version, status, level,
+               created_by) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7)""",
+        list_id,
+        district,
+        month,
+        kind,
+        version,
+        level,
+        who,
+    )
+
+
+async def retire(conn: asyncpg.Connection, list_id: UUID, status: str) -> None:
+    """Take a list out of force: release what it carried so the next version carries it."""
+    await conn.execute(
+        """UPDATE payment_line SET carried_into = NULL
+           WHERE carried_into IN (SELECT id FROM payment_line WHERE list_id = $1)""",
+        list_id,
+    )
+    await conn.execute("UPDATE payment_list SET status = $2 WHERE id = $1", list_id, status)
+
+
+async def totals(conn: asyncpg.Connection, list_id: UUID) -> tuple[int, int]:
+    """(lines, amount) of a list."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, coalesce(sum(total), 0)::bigint AS amount FROM payment_line"
+        " WHERE list_id = $1",
+        list_id,
+    )
+    return row["n"], row["amount"]
+
+
+async def mark_submitted(conn: asyncpg.Connection, list_id: UUID, who: str) -> None:
+    await conn.execute(
+        """UPDATE payment_list SET status = 'submitted', submitted_by = $2, submitted_at = now()
+           WHERE id = $1""",
+        list_id,
+        who,
+    )
+
+
+async def move(
+    conn: asyncpg.Connection, list_id: UUID, status: str, after: tuple[str, ...]
+) -> None:
+    """Set ``status`` if the list is in one of ``after``; otherwise leave it."""
+    await conn.execute(
+        "UPDATE payment_list SET status = $2 WHERE id = $1 AND status = ANY($3::text[])",
+        list_id,
+        status,
+        list(after),
+    )
+
+
+async def of_period(conn: asyncpg.Connection, district: str, month: date) -> list[UUID]:
+    """Every list of the period, every version, by kind and newest first."""
+    rows = await conn.fetch(
+        """SELECT id FROM payment_list WHERE district_code = $1 AND month = $2
+           ORDER BY kind, version DESC""",
+        district,
+        month,
+    )
+    return [r["id"] for r in rows]
+
+
+async def by_commune(conn: asyncpg.Connection, list_id: UUID) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT commune_code, count(*) AS lines, sum(total)::bigint AS total,
+                  sum(allowance)::bigint AS allowance, sum(arrears)::bigint AS arrears,
+                  sum(carried_over)::bigint AS carried_over, sum(recovery)::bigint AS recovery,
+                  sum(funeral)::bigint AS funeral
+           FROM payment_line WHERE list_id = $1 AND status <> 'split'
+           GROUP BY commune_code ORDER BY commune_code""",
+        list_id,
+    )
+    return rows
+
+
+async def by_channel(conn: asyncpg.Connection, list_id: UUID) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT payment_channel, count(*) AS lines, sum(total)::bigint AS total
+           FROM payment_line
+           WHERE list_id = $1 AND status <> 'split' GROUP BY 1 ORDER BY 1""",
+        list_id,
+    )
+    return rows

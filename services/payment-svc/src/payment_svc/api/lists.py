@@ -1,0 +1,81 @@
+"""Payment lists: generate, read, delete and submit; pull an earlier month's unpaid money."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from btxh_common.clock import parse_month
+from btxh_common.deps import Caller, Conn, Tx
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from payment_svc import views
+from payment_svc.api.schemas import (
+    District,
+    Generate,
+    LinesPage,
+    LineView,
+    Lists,
+    ListView,
+    MonthPath,
+    Pull,
+    Pulled,
+)
+from payment_svc.handlers import lists as handle
+
+router = APIRouter(prefix="/v1", tags=["lists"])
+
+
+@router.post("/districts/{district}/periods/{month}/lists", status_code=201)
+async def generate(
+    district: District, month: MonthPath, body: Generate, caller: Caller, tx: Tx
+) -> ListView:
+    caller.require_unit(district)
+    list_id = await handle.generate(tx, caller, district, parse_month(month), body.kind)
+    return ListView.model_validate(await views.list_summary(tx, list_id))
+
+
+@router.get("/districts/{district}/periods/{month}/lists")
+async def period_lists(district: District, month: MonthPath, caller: Caller, conn: Conn) -> Lists:
+    caller.require_unit(district)
+    found = await views.period_lists(conn, district, parse_month(month))
+    return Lists(lists=[ListView.model_validate(summary) for summary in found])
+
+
+@router.post("/districts/{district}/periods/{month}/pull")
+async def pull(district: District, month: MonthPath, body: Pull, caller: Caller, tx: Tx) -> Pulled:
+    caller.require_unit(district)
+    moved = await handle.pull_month(tx, district, parse_month(month), parse_month(body.from_month))
+    return Pulled(lines=moved)
+
+
+@router.get("/lists/{list_id}")
+async def get_list(list_id: UUID, caller: Caller, conn: Conn) -> ListView:
+    return ListView.model_validate(await views.visible_list_summary(conn, caller, list_id))
+
+
+@router.get("/lists/{list_id}/lines")
+async def lines(
+    list_id: UUID,
+    caller: Caller,
+    conn: Conn,
+    commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> LinesPage:
+    found = await views.lines_page(conn, caller, list_id, commune, status, page, size)
+    return LinesPage(page=page, size=size, lines=[LineView.model_validate(dict(r)) for r in found])
+
+
+@router.delete("/lists/{list_id}", status_code=204)
+async def delete(list_id: UUID, caller: Caller, tx: Tx) -> Response:
+    await handle.delete_list(tx, caller, list_id)
+    return Response(status_code=204)
+
+
+@router.post("/lists/{list_id}/submit", status_code=202)
+async def submit(list_id: UUID, caller: Caller, tx: Tx) -> ListView:
+    await handle.submit(tx, caller, list_id)
+    return ListView.model_validate(await views.list_summary(tx, list_id))

@@ -1,0 +1,102 @@
+"""Why payment-svc refuses: a stable code for programs, the Vietnamese message for officers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from btxh_common.clock import month_text
+from btxh_common.errors import DomainError, InvalidInput, NotFoundError, NotPermitted
+
+
+class NoLevel(InvalidInput):
+    code = "no_level"
+    message_vi = "Chưa có mức chuẩn trợ giúp xã hội cho tháng này"
+
+
+class PeriodExists(DomainError):
+    code = "period_exists"
+    message_vi = "Kỳ chi trả này đã được mở"
+
+
+class PeriodNotFound(NotFoundError):
+    code = "period_not_found"
+
+    def __init__(self, month: date) -> None:
+        super().__init__(f"Chưa mở kỳ chi trả tháng {month_text(month)}")
+
+
+class PeriodLocked(DomainError):
+    code = "period_locked"
+
+    def __init__(self, month: date) -> None:
+        super().__init__(f"Kỳ chi trả tháng {month_text(month)} đã khóa: không thay đổi được")
+
+
+class PullNotPast(InvalidInput):
+    code = "pull_not_past"
+    message_vi = "Chỉ chuyển được tiền chưa nhận của tháng trước đó"
+
+
+class ListNotFound(NotFoundError):
+    code = "list_not_found"
+    message_vi = "Không tìm thấy danh sách chi trả"
+
+
+class ListSettled(DomainError):
+    code = "list_settled"
+    message_vi = "Danh sách đã quyết toán: không lập lại được"
+
+
+class ListNotDraft(DomainError):
+    code = "list_not_draft"
+    message_vi = "Chỉ xóa được danh sách chưa gửi (bản nháp)"
+
+
+class ListAlreadySubmitted(DomainError):
+    code = "list_already_submitted"
+    message_vi = "Danh sách đã được gửi"
+
+
+class ListNotPayable(DomainError):
+    code = "list_not_payable"
+    message_vi = "Danh sách ở trạng thái này không cập nhật trạng thái chi trả được"
+
+
+class IntegratedDistrict(NotPermitted):
+    code = "integrated_district"
+    message_vi = (
+        "Huyện chi trả qua đơn vị chi trả tích hợp: trạng thái do đơn vị chi trả báo về; "
+        "cập nhật tay cần quyền giám sát"
+    )
+
+
+class NoStatusGiven(InvalidInput):
+    code = "no_status"
+    message_vi = "Chưa có trạng thái nào để cập nhật"
+
+
+class LineNotInList(InvalidInput):
+    code = "line_not_in_list"
+
+    def __init__(self, which: object) -> None:
+        super().__init__(f"Không có dòng chi trả {which} trong danh sách")
+
+
+class LineNotFound(NotFoundError):
+    code = "line_not_found"
+    message_vi = "Không tìm thấy dòng chi trả"
+
+
+class LineNotSplittable(DomainError):
+    code = "line_not_splittable"
+    message_vi = "Dòng này không tách được nữa"
+
+
+class SplitSumMismatch(InvalidInput):
+    code = "split_sum_mismatch"
+
+    def __init__(self, total: int) -> None:
+        # The thousands separator replaces every comma of the text, the one after "phần"
+        # too: the message officers see today, kept as it is.
+        text = f"Cần ít nhất 2 phần, mỗi phần > 0 và tổng bằng {total:,} đồng"
+        super().__init__(text.replace(",", "."))

@@ -1,0 +1,64 @@
+"""What payment-svc does with what it hears: the register's snapshots (its read model of
+recipients) and the payment unit's answers relayed by settlement-svc."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import asyncpg
+from btxh_common.events import (
+    BeneficiaryChanged,
+    BeneficiaryRegistered,
+    PaymentListAcknowledged,
+    PaymentListSent,
+    PaymentResultsReceived,
+    SettlementClosed,
+)
+from btxh_common.inbox import EventContext
+
+from payment_svc.adapters import lines, lists, recipients
+from payment_svc.domain.states import PAYMENT_UNIT_MOVES, ListStatus
+
+
+async def on_beneficiary(
+    conn: asyncpg.Connection,
+    event: BeneficiaryRegistered | BeneficiaryChanged,
+    context: EventContext,
+) -> None:
+    await recipients.save(conn, event.beneficiary)
+
+
+async def on_sent(conn: asyncpg.Connection, event: PaymentListSent, context: EventContext) -> None:
+    await _moved_by_payment_unit(conn, event.list_id, ListStatus.SENT)
+
+
+async def on_acknowledged(
+    conn: asyncpg.Connection, event: PaymentListAcknowledged, context: EventContext
+) -> None:
+    await _moved_by_payment_unit(conn, event.list_id, ListStatus.ACKNOWLEDGED)
+
+
+async def on_results(
+    conn: asyncpg.Connection, event: PaymentResultsReceived, context: EventContext
+) -> None:
+    """Per-line results from the post office; a locked period still takes them (the payment
+    happened) — the lock stops officers' changes, not the payment unit's facts."""
+    results = [(r.line_id, r.status, r.paid_on) for r in event.results]
+    reason = f"package {event.package_id}"
+    await lines.set_statuses(conn, event.list_id, results, "post-office", "post_office", reason)
+    await _moved_by_payment_unit(conn, event.list_id, ListStatus.RESULTS_RECEIVED)
+
+
+async def on_closed(
+    conn: asyncpg.Connection, event: SettlementClosed, context: EventContext
+) -> None:
+    final = [(r.line_id, r.status, r.paid_on) for r in event.lines]
+    reason = f"settlement {event.settlement_id}"
+    await lines.set_statuses(conn, event.list_id, final, event.closed_by, "settlement", reason)
+    await _moved_by_payment_unit(conn, event.list_id, ListStatus.SETTLED)
+
+
+async def _moved_by_payment_unit(
+    conn: asyncpg.Connection, list_id: UUID, status: ListStatus
+) -> None:
+    await lists.move(conn, list_id, status, PAYMENT_UNIT_MOVES[status])

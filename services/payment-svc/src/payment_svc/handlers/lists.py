@@ -1,0 +1,109 @@
+"""Making, deleting and submitting a period's payment list; pulling unpaid money into it."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID, uuid4
+
+import asyncpg
+from btxh_common.auth import Principal
+from btxh_common.clock import month_text
+from btxh_common.events import (
+    ListKind,
+    PaymentListDeleted,
+    PaymentListGenerated,
+    PaymentListSubmitted,
+    PaymentListSubmittedChunk,
+)
+from btxh_common.logs import get_logger
+from btxh_common.outbox import enqueue_chunked
+from btxh_common.topics import PAYMENT_EVENTS
+
+from payment_svc.adapters import generation, lines, lists
+from payment_svc.domain.periods import carries_from, require_pull_from_the_past
+from payment_svc.domain.states import (
+    ListStatus,
+    next_version,
+    require_deletable,
+    require_submittable,
+)
+from payment_svc.handlers.load import PRODUCER, publish, visible_list, writable_period
+
+log = get_logger(__name__)
+
+
+async def generate(
+    conn: asyncpg.Connection, caller: Principal, district: str, month: date, kind: ListKind
+) -> UUID:
+    """Make the period's list of ``kind`` (a new version if one exists: never overwritten)."""
+    p = await writable_period(conn, district, month)
+    old = await lists.current(conn, district, month, kind)
+    version, old_becomes = next_version(None if old is None else (old["status"], old["version"]))
+    if old is not None and old_becomes is not None:
+        await lists.retire(conn, old["id"], old_becomes)
+    list_id = uuid4()
+    await lists.insert(conn, list_id, district, month, kind, version, p["level"], caller.officer_id)
+    if kind == "monthly":
+        await generation.fill_monthly(
+            conn, list_id, district, month, p["level"], carries_from(month)
+        )
+    else:
+        await generation.fill_funeral(conn, list_id, district, month)
+    count, amount = await lists.totals(conn, list_id)
+    generated = PaymentListGenerated(
+        list_id=list_id,
+        period=month_text(month),
+        kind=kind,
+        version=version,
+        line_count=count,
+        total_amount=amount,
+    )
+    await publish(conn, generated, district, str(list_id))
+    log.info("list.generated", list_id=str(list_id), kind=kind, version=version, lines=count)
+    return list_id
+
+
+async def delete_list(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> None:
+    row = await visible_list(conn, caller, list_id, lock=True)
+    await writable_period(conn, row["district_code"], row["month"])
+    require_deletable(row["status"])
+    await lists.retire(conn, list_id, ListStatus.DELETED)
+    deleted = PaymentListDeleted(
+        list_id=list_id, period=month_text(row["month"]), kind=row["kind"], version=row["version"]
+    )
+    await publish(conn, deleted, row["district_code"], str(list_id))
+
+
+async def submit(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> None:
+    """Send the list's lines to the payment unit: chunks, then the manifest that closes them."""
+    row = await visible_list(conn, caller, list_id, lock=True)
+    await writable_period(conn, row["district_code"], row["month"])
+    require_submittable(row["status"])
+    rows = await lines.to_send(conn, list_id, row["kind"])
+    await enqueue_chunked(
+        conn,
+        PAYMENT_EVENTS,
+        rows,
+        transfer_id=list_id,
+        chunk=lambda c: PaymentListSubmittedChunk(chunk=c),
+        head=lambda manifest: PaymentListSubmitted(
+            list_id=list_id,
+            period=month_text(row["month"]),
+            kind=row["kind"],
+            version=row["version"],
+            submitted_by=caller.officer_id,
+            manifest=manifest,
+        ),
+        producer=PRODUCER,
+        district_code=row["district_code"],
+        correlation_id=str(list_id),
+        amount_field="amount",
+    )
+    await lists.mark_submitted(conn, list_id, caller.officer_id)
+
+
+async def pull_month(conn: asyncpg.Connection, district: str, month: date, from_month: date) -> int:
+    """§4.3: point the unpaid, not yet carried money of ``from_month`` at ``month``."""
+    await writable_period(conn, district, month)
+    require_pull_from_the_past(from_month, month)
+    return await lines.pull(conn, district, from_month, month)

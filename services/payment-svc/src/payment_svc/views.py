@@ -1,0 +1,91 @@
+"""What officers read: periods, lists with their totals, pages of lines, audits, reports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+from btxh_common.auth import Principal
+from btxh_common.clock import month_text
+
+from payment_svc.adapters import lines, lists, periods, reports
+from payment_svc.domain import reports as dvct
+from payment_svc.handlers.load import list_of_line, period, visible_list
+
+
+async def district_periods(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
+    return await periods.of_district(conn, district)
+
+
+async def list_summary(conn: asyncpg.Connection, list_id: UUID) -> dict[str, Any]:
+    """A list with its lines and money per commune and per channel (split lines by parts)."""
+    row = await lists.find(conn, list_id)
+    assert row is not None, "summarised after it was found or made"
+    communes = await lists.by_commune(conn, list_id)
+    return {
+        "id": row["id"],
+        "district": row["district_code"],
+        "period": month_text(row["month"]),
+        "kind": row["kind"],
+        "version": row["version"],
+        "status": row["status"],
+        "level": row["level"],
+        "lines": sum(c["lines"] for c in communes),
+        "total": sum(c["total"] for c in communes),
+        "communes": [dict(c) for c in communes],
+        "channels": [dict(c) for c in await lists.by_channel(conn, list_id)],
+    }
+
+
+async def visible_list_summary(
+    conn: asyncpg.Connection, caller: Principal, list_id: UUID
+) -> dict[str, Any]:
+    await visible_list(conn, caller, list_id)
+    return await list_summary(conn, list_id)
+
+
+async def period_lists(
+    conn: asyncpg.Connection, district: str, month: date
+) -> list[dict[str, Any]]:
+    """Every version of every kind, the current and the retired."""
+    return [await list_summary(conn, i) for i in await lists.of_period(conn, district, month)]
+
+
+async def lines_page(
+    conn: asyncpg.Connection,
+    caller: Principal,
+    list_id: UUID,
+    commune: str | None,
+    status: str | None,
+    page: int,
+    size: int,
+) -> list[asyncpg.Record]:
+    await visible_list(conn, caller, list_id)
+    return await lines.page(conn, list_id, commune, status, (page - 1) * size, size)
+
+
+async def line_audit(
+    conn: asyncpg.Connection, caller: Principal, line_id: UUID
+) -> list[asyncpg.Record]:
+    await list_of_line(conn, caller, line_id)
+    return await lines.audit(conn, line_id)
+
+
+async def report(
+    conn: asyncpg.Connection,
+    district: str,
+    month: date,
+    name: Literal["dvct01", "dvct02"],
+    kind: str,
+) -> dict[str, Any]:
+    """DVCT_01 or DVCT_02 of an opened period."""
+    await period(conn, district, month)
+    if name == "dvct01":
+        return dvct.dvct01(
+            district, month, kind, await reports.dvct01_rows(conn, district, month, kind)
+        )
+    return dvct.dvct02(
+        district, month, kind, await reports.dvct02_rows(conn, district, month, kind)
+    )
