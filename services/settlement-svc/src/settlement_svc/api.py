@@ -1,5 +1,4 @@
-"""settlement-svc HTTP routes for the internal web gateway: payment-unit settings, packages
-and settlements."""
+"""settlement-svc HTTP routes: payment-unit settings, packages and settlements."""
 
 from dataclasses import asdict
 from datetime import date, datetime

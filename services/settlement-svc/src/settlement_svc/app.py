@@ -1,5 +1,4 @@
-"""Wiring of settlement-svc: settings, routes, subscriptions, the resender and the deadline
-scanner; nothing more."""
+"""Wiring of settlement-svc: settings, routes, subscriptions, timers; nothing more."""
 
 from __future__ import annotations
 

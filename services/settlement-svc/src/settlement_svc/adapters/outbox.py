@@ -1,5 +1,7 @@
-"""The ways out through the outbox: our events for the other services, and the post office's
-messages (a package as chunks closed by its manifest; a recall request)."""
+"""What settlement-svc sends through the outbox: its events, and packages and recalls.
+
+A package goes to the post office as ``PackageChunk`` messages closed by its manifest.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""SQL of each person's outcome on a package's lines: results from the post office, statuses
-kept by hand, and the rest closed as not received."""
+"""SQL of each person's outcome on a package's lines (results, statuses kept by hand)."""
 
 from __future__ import annotations
 

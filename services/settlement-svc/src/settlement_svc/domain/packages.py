@@ -1,12 +1,11 @@
-"""A package's handshake with the post office (seed 002 §C–F): its states and every rule
-that reads them.
+"""A package's handshake with the post office: its states and every rule that reads them.
 
-A package is one version of a payment list. It is ``sent`` until the post office accepts it
-with the same count, total and checksum (``acknowledged``), sent again with back-off while
-unanswered, and left in ``alert`` for an officer after the last attempt. A new version of a
-list already out asks for a recall and waits (``waiting_recall``) until the old one comes
-back ``recalled``; a recall never answered ends in ``recall_unanswered``. A district without
-a connection to the post office keeps its packages ``manual``.
+A package is one version of a payment list (seed 002 §C–F). It is ``sent`` until the post
+office accepts it with the same count, total and checksum (``acknowledged``), sent again with
+back-off while unanswered, and left in ``alert`` for an officer after the last attempt. A new
+version of a list already out asks for a recall and waits (``waiting_recall``) until the old
+one comes back ``recalled``; a recall never answered ends in ``recall_unanswered``. A district
+without a connection to the post office keeps its packages ``manual``.
 """
 
 from __future__ import annotations
@@ -152,7 +151,7 @@ class Rejection(StrEnum):
     REJECTED = "rejected"
 
 
-def on_rejection(state: PackageState, reason: RejectionReason) -> Rejection | None:
+def on_rejection(state: PackageState, reason: str) -> Rejection | None:
     """What a rejection means for a package in ``state``; None: it changes nothing (a
     duplicate, or an answer to a package already settled otherwise)."""
     if reason == "recalled":

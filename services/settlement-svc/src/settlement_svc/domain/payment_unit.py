@@ -1,5 +1,4 @@
-"""The payment unit's settings per district (seed 002 §B): cut-off days, months per
-settlement, integrated or not."""
+"""The payment unit's settings per district (seed 002 §B)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Settlements (seed 002 §E): a package's settlement is ``open`` until the post office's
-report (``received``) and ``closed`` by an officer; its deadline, extensions and overdue."""
+"""Settlement rules (seed 002 §E): deadline, extensions, overdue, closing.
+
+A package's settlement is ``open`` until the post office's report (``received``) and
+``closed`` by an officer.
+"""
 
 from __future__ import annotations
 

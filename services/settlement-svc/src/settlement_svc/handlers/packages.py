@@ -1,5 +1,7 @@
-"""Packages: a submitted list version becomes a package, is sent (again with back-off while
-unanswered), replaces an earlier version through a recall, and is tried again by an officer."""
+"""Packages: registered from a submitted list, sent, resent, recalled, retried by an officer.
+
+Every step is one transaction with its inbox row (or the officer's request) and its events.
+"""
 
 from __future__ import annotations
 

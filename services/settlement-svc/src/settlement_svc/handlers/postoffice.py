@@ -1,5 +1,7 @@
-"""What the post office answers about a package (accepted, rejected, results, its settlement
-report), and the statuses a district without it records by hand in payment-svc."""
+"""The post office's answers about a package, and statuses a district records by hand.
+
+Answers: accepted, rejected, results per person, the settlement report.
+"""
 
 from __future__ import annotations
 

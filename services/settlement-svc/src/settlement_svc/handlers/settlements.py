@@ -1,5 +1,4 @@
-"""Settlements: opened with the package's acceptance, overdue when the deadline passes,
-extended and closed by an officer."""
+"""Settlements: opened, marked overdue, extended and closed."""
 
 from __future__ import annotations
 
