@@ -1,20 +1,34 @@
-"""settlement-svc HTTP routes for the internal web gateway."""
+"""settlement-svc HTTP routes: payment-unit settings, packages and settlements."""
 
-import json
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from btxh_common.auth import Principal, Role, principal_dependency
-from btxh_common.problems import NotFound
-from btxh_common.service import ServiceState
-from btxh_common.settings import ServiceSettings
+from btxh_common.auth import Role
+from btxh_common.deps import Caller, Conn, Tx, service_state
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, PlainSerializer, field_validator
 
-from settlement_svc import handshake
-from settlement_svc.adapters import db
-from settlement_svc.domain import PaymentUnitSettings
+from settlement_svc.config import Settings
+from settlement_svc.domain.packages import PackageState, Policy
+from settlement_svc.domain.payment_unit import PaymentUnitSettings
+from settlement_svc.domain.settlements import SettlementState, SettlementSummary
+from settlement_svc.handlers import packages as package_handlers
+from settlement_svc.handlers import payment_unit
+from settlement_svc.handlers import settlements as settlement_handlers
+
+# ISO 8601 as Python writes it (``+00:00``): timestamps are UTC from the database
+Timestamp = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]
+
+
+def _resend_policy(request: Request) -> Policy:
+    settings = service_state(request).settings
+    assert isinstance(settings, Settings)
+    return settings.resend_policy()
+
+
+ResendPolicy = Annotated[Policy, Depends(_resend_policy)]
 
 
 class SettingsBody(BaseModel):
@@ -33,99 +47,6 @@ class SettingsBody(BaseModel):
         raise ValueError("ngày phải từ 1 đến 28, hoặc 'last' (ngày cuối tháng)")
 
 
-def build_router(settings: ServiceSettings, policy: handshake.Policy) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["payment-unit"])
-    Caller = Annotated[Principal, Depends(principal_dependency(settings))]
-
-    def state(request: Request) -> ServiceState:
-        service: ServiceState = request.app.state.service
-        return service
-
-    @router.get("/districts/{district}/payment-unit-settings")
-    async def read_settings(district: str, caller: Caller, request: Request) -> PaymentUnitSettings:
-        caller.require_unit(district)
-        async with state(request).db().acquire() as conn:
-            found = await db.get_settings(conn, district)
-        if found is None:
-            raise NotFound("Huyện chưa thiết lập kết nối với đơn vị chi trả")
-        return found
-
-    @router.put("/districts/{district}/payment-unit-settings")
-    async def write_settings(
-        district: str, body: SettingsBody, caller: Caller, request: Request
-    ) -> PaymentUnitSettings:
-        caller.require_unit(district)
-        caller.require_role(Role.DISTRICT_OFFICER, Role.DISTRICT_SUPERVISOR)
-        value = PaymentUnitSettings(district_code=district, **body.model_dump())
-        async with state(request).db().acquire() as conn:
-            await db.put_settings(conn, value, caller.officer_id)
-        return value
-
-    @router.get("/districts/{district}/packages", tags=["handshake"])
-    async def packages(district: str, caller: Caller, request: Request) -> dict[str, Any]:
-        caller.require_unit(district)
-        rows = (
-            await state(request)
-            .db()
-            .fetch(
-                """SELECT id, version, list_id, period, kind, line_count, total_amount, state,
-                      attempts, last_error, replaces, sent_at, acknowledged_at
-               FROM package WHERE district_code = $1 ORDER BY created_at DESC LIMIT 200""",
-                district,
-            )
-        )
-        return {"packages": [_jsonable(r) for r in rows]}
-
-    @router.post("/packages/{package_id}/retry", tags=["handshake"])
-    async def retry(package_id: UUID, caller: Caller, request: Request) -> dict[str, Any]:
-        async with state(request).db().acquire() as conn, conn.transaction():
-            district = await conn.fetchval(
-                "SELECT district_code FROM package WHERE id = $1", package_id
-            )
-            if district is None or not caller.can_see(district):
-                raise NotFound("Không tìm thấy gói danh sách", code="package_not_found")
-            await handshake.retry(conn, package_id, policy)
-            row = await conn.fetchrow(
-                "SELECT id, state, attempts FROM package WHERE id = $1", package_id
-            )
-        return _jsonable(row)
-
-    @router.get("/districts/{district}/settlements", tags=["settlements"])
-    async def settlements(district: str, caller: Caller, request: Request) -> dict[str, Any]:
-        caller.require_unit(district)
-        async with state(request).db().acquire() as conn:
-            ids = await conn.fetch(
-                "SELECT id FROM settlement WHERE district_code = $1 ORDER BY period DESC", district
-            )
-            return {"settlements": [await _settlement_view(conn, r["id"]) for r in ids]}
-
-    @router.get("/settlements/{settlement_id}", tags=["settlements"])
-    async def settlement(settlement_id: UUID, caller: Caller, request: Request) -> dict[str, Any]:
-        async with state(request).db().acquire() as conn, conn.transaction():
-            await handshake.a_settlement(conn, caller.units, settlement_id)
-            return await _settlement_view(conn, settlement_id)
-
-    @router.post("/settlements/{settlement_id}/extensions", tags=["settlements"])
-    async def extend(
-        settlement_id: UUID, body: ExtensionBody, caller: Caller, request: Request
-    ) -> dict[str, Any]:
-        async with state(request).db().acquire() as conn, conn.transaction():
-            s = await handshake.a_settlement(conn, caller.units, settlement_id)
-            await handshake.extend(conn, s, body.days, caller.officer_id, body.reason)
-            return await _settlement_view(conn, settlement_id)
-
-    @router.post("/settlements/{settlement_id}/close", tags=["settlements"])
-    async def close(
-        settlement_id: UUID, body: CloseBody, caller: Caller, request: Request
-    ) -> dict[str, Any]:
-        async with state(request).db().acquire() as conn, conn.transaction():
-            s = await handshake.a_settlement(conn, caller.units, settlement_id)
-            await handshake.close(conn, s, caller.officer_id, body.rest_unpaid)
-            return await _settlement_view(conn, settlement_id)
-
-    return router
-
-
 class ExtensionBody(BaseModel):
     days: int = Field(ge=1, le=60, description="1–19; 20 or more (alone or together) refused")
     reason: str = Field(min_length=1, max_length=500)
@@ -137,29 +58,126 @@ class CloseBody(BaseModel):
     )
 
 
-def _jsonable(row: Any) -> dict[str, Any]:
-    out = {}
-    for key, value in dict(row).items():
-        if isinstance(value, date | datetime):  # ISO 8601; timestamps are UTC from the database
-            out[key] = value.isoformat()
-        else:
-            out[key] = str(value) if isinstance(value, UUID) else value
-    return out
+class PackageView(BaseModel):
+    id: UUID
+    version: int
+    list_id: UUID
+    period: str
+    kind: str
+    line_count: int
+    total_amount: int
+    state: PackageState
+    attempts: int
+    last_error: str | None
+    replaces: UUID | None
+    sent_at: Timestamp | None
+    acknowledged_at: Timestamp | None
 
 
-async def _settlement_view(conn: Any, settlement_id: UUID) -> dict[str, Any]:
-    s = await conn.fetchrow("SELECT * FROM settlement WHERE id = $1", settlement_id)
-    deadline, days = await handshake.effective_deadline(conn, settlement_id)
-    lines = await conn.fetch(
-        """SELECT status, count(*) AS n, sum(amount)::bigint AS amount FROM package_line
-           WHERE package_id = $1 GROUP BY status ORDER BY status""",
-        s["package_id"],
+class PackageList(BaseModel):
+    packages: list[PackageView]
+
+
+class RetriedPackage(BaseModel):
+    id: UUID
+    state: PackageState
+    attempts: int
+
+
+class LineTotalView(BaseModel):
+    count: int
+    amount: int
+
+
+class SettlementView(BaseModel):
+    id: UUID
+    package_id: UUID
+    list_id: UUID
+    district_code: str
+    period: str
+    deadline: date
+    state: SettlementState
+    overdue_since: date | None
+    report: dict[str, Any] | None = Field(description="the post office's settlement report")
+    closed_by: str | None
+    closed_at: Timestamp | None
+    effective_deadline: date = Field(description="the deadline with every extension")
+    extended_days: int
+    lines: dict[str, LineTotalView] = Field(description="the package's lines by status")
+
+    @classmethod
+    def of(cls, summary: SettlementSummary) -> "SettlementView":
+        return cls(
+            **asdict(summary.settlement),
+            effective_deadline=summary.effective_deadline,
+            extended_days=summary.extended_days,
+            lines={k: LineTotalView(**asdict(v)) for k, v in summary.lines.items()},
+        )
+
+
+class SettlementList(BaseModel):
+    settlements: list[SettlementView]
+
+
+router = APIRouter(prefix="/v1", tags=["payment-unit"])
+
+
+@router.get("/districts/{district}/payment-unit-settings")
+async def read_settings(district: str, caller: Caller, conn: Conn) -> PaymentUnitSettings:
+    caller.require_unit(district)
+    return await payment_unit.read(conn, district)
+
+
+@router.put("/districts/{district}/payment-unit-settings")
+async def write_settings(
+    district: str, body: SettingsBody, caller: Caller, conn: Conn
+) -> PaymentUnitSettings:
+    caller.require_unit(district)
+    caller.require_role(Role.DISTRICT_OFFICER, Role.DISTRICT_SUPERVISOR)
+    value = PaymentUnitSettings(district_code=district, **body.model_dump())
+    await payment_unit.write(conn, value, caller.officer_id)
+    return value
+
+
+@router.get("/districts/{district}/packages", tags=["handshake"])
+async def packages(district: str, caller: Caller, conn: Conn) -> PackageList:
+    caller.require_unit(district)
+    rows = await package_handlers.of_district(conn, district)
+    return PackageList(packages=[PackageView(**dict(r)) for r in rows])
+
+
+@router.post("/packages/{package_id}/retry", tags=["handshake"])
+async def retry(package_id: UUID, caller: Caller, conn: Tx, policy: ResendPolicy) -> RetriedPackage:
+    package = await package_handlers.retry(conn, caller.units, package_id, policy)
+    return RetriedPackage(id=package.id, state=package.state, attempts=package.attempts)
+
+
+@router.get("/districts/{district}/settlements", tags=["settlements"])
+async def settlements(district: str, caller: Caller, conn: Conn) -> SettlementList:
+    caller.require_unit(district)
+    found = await settlement_handlers.of_district(conn, district)
+    return SettlementList(settlements=[SettlementView.of(s) for s in found])
+
+
+@router.get("/settlements/{settlement_id}", tags=["settlements"])
+async def settlement(settlement_id: UUID, caller: Caller, conn: Tx) -> SettlementView:
+    await settlement_handlers.find(conn, caller.units, settlement_id)
+    return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))
+
+
+@router.post("/settlements/{settlement_id}/extensions", tags=["settlements"])
+async def extend(
+    settlement_id: UUID, body: ExtensionBody, caller: Caller, conn: Tx
+) -> SettlementView:
+    await settlement_handlers.extend(
+        conn, caller.units, settlement_id, body.days, caller.officer_id, body.reason
     )
-    view = _jsonable(s)
-    view.update(
-        report=json.loads(s["report"]) if s["report"] else None,
-        effective_deadline=str(deadline),
-        extended_days=days,
-        lines={r["status"]: {"count": r["n"], "amount": r["amount"]} for r in lines},
+    return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))
+
+
+@router.post("/settlements/{settlement_id}/close", tags=["settlements"])
+async def close(settlement_id: UUID, body: CloseBody, caller: Caller, conn: Tx) -> SettlementView:
+    await settlement_handlers.close(
+        conn, caller.units, settlement_id, caller.officer_id, body.rest_unpaid
     )
-    return view
+    return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))

@@ -1,10 +1,18 @@
-"""settlement-svc SQL: repository functions over its own database."""
+"""SQL of the payment unit's settings per district ("last" day of the month is stored as 0)."""
 
 from __future__ import annotations
 
 import asyncpg
 
-from settlement_svc.domain import PaymentUnitSettings, day_from_db, day_to_db
+from settlement_svc.domain.payment_unit import Day, PaymentUnitSettings, default_settings
+
+
+def _day_to_db(day: Day) -> int:
+    return 0 if day == "last" else day
+
+
+def _day_from_db(value: int) -> Day:
+    return "last" if value == 0 else value
 
 
 async def get_settings(conn: asyncpg.Connection, district: str) -> PaymentUnitSettings | None:
@@ -18,8 +26,12 @@ async def get_settings(conn: asyncpg.Connection, district: str) -> PaymentUnitSe
         return None
     values = dict(row)
     for key in ("list_cutoff_day", "settlement_cutoff_day"):
-        values[key] = day_from_db(values[key])
+        values[key] = _day_from_db(values[key])
     return PaymentUnitSettings(**values)
+
+
+async def settings_or_default(conn: asyncpg.Connection, district: str) -> PaymentUnitSettings:
+    return await get_settings(conn, district) or default_settings(district)
 
 
 async def put_settings(conn: asyncpg.Connection, s: PaymentUnitSettings, officer: str) -> None:
@@ -35,8 +47,8 @@ async def put_settings(conn: asyncpg.Connection, s: PaymentUnitSettings, officer
                updated_by = EXCLUDED.updated_by,
                updated_at = now()""",
         s.district_code,
-        day_to_db(s.list_cutoff_day),
-        day_to_db(s.settlement_cutoff_day),
+        _day_to_db(s.list_cutoff_day),
+        _day_to_db(s.settlement_cutoff_day),
         s.months_per_settlement,
         s.integrated,
         officer,

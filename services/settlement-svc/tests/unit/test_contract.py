@@ -4,7 +4,7 @@ from pathlib import Path
 
 from settlement_svc.contract import render
 
-COMMITTED = Path(__file__).parents[1] / "asyncapi.yaml"
+COMMITTED = Path(__file__).parents[2] / "asyncapi.yaml"
 
 
 def test_the_committed_asyncapi_document_is_current() -> None:

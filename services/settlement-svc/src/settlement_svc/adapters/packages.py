@@ -1,0 +1,220 @@
+"""SQL of packages: one row per list version sent (or kept by hand), and its lines as sent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from btxh_common.chunks import Row
+
+from settlement_svc.domain.packages import (
+    AWAITING_ANSWER,
+    REPLACEABLE,
+    Package,
+    PackageState,
+)
+
+_FIELDS = [f.name for f in fields(Package)]
+
+
+def _package(row: asyncpg.Record | None) -> Package | None:
+    if row is None:
+        return None
+    values: dict[str, Any] = {name: row[name] for name in _FIELDS}
+    return Package(**{**values, "state": PackageState(row["state"])})
+
+
+async def lock_latest_replaceable(
+    conn: asyncpg.Connection, district: str, period: str, kind: str
+) -> Package | None:
+    """The version a new one of this district, period and kind replaces, locked."""
+    row = await conn.fetchrow(
+        """SELECT * FROM package WHERE district_code = $1 AND period = $2 AND kind = $3
+             AND state = ANY($4::text[])
+           ORDER BY version DESC LIMIT 1 FOR UPDATE""",
+        district,
+        period,
+        kind,
+        list(REPLACEABLE),
+    )
+    return _package(row)
+
+
+async def insert(
+    conn: asyncpg.Connection, package: Package, replaces: UUID | None, rows: list[Row]
+) -> None:
+    await conn.execute(
+        """INSERT INTO package (id, version, list_id, district_code, period, kind, line_count,
+               total_amount, sha256, state, replaces)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        package.id,
+        package.version,
+        package.list_id,
+        package.district_code,
+        package.period,
+        package.kind,
+        package.line_count,
+        package.total_amount,
+        package.sha256,
+        package.state,
+        replaces,
+    )
+    await conn.copy_records_to_table(
+        "package_line",
+        records=[
+            (package.id, UUID(r["line_id"]), i, json.dumps(r, ensure_ascii=False), r["amount"])
+            for i, r in enumerate(rows)
+        ],
+        columns=["package_id", "line_id", "seq", "body", "amount"],
+    )
+
+
+async def lines(conn: asyncpg.Connection, package_id: UUID) -> list[Row]:
+    """The package's lines as they were sent, in order."""
+    records = await conn.fetch(
+        "SELECT body FROM package_line WHERE package_id = $1 ORDER BY seq", package_id
+    )
+    return [json.loads(r["body"]) for r in records]
+
+
+async def get(conn: asyncpg.Connection, package_id: UUID) -> Package:
+    package = _package(await conn.fetchrow("SELECT * FROM package WHERE id = $1", package_id))
+    assert package is not None, package_id
+    return package
+
+
+async def lock(conn: asyncpg.Connection, package_id: UUID) -> Package:
+    row = await conn.fetchrow("SELECT * FROM package WHERE id = $1 FOR UPDATE", package_id)
+    package = _package(row)
+    assert package is not None, package_id
+    return package
+
+
+async def lock_version(conn: asyncpg.Connection, package_id: UUID, version: int) -> Package | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM package WHERE id = $1 AND version = $2 FOR UPDATE", package_id, version
+    )
+    return _package(row)
+
+
+async def district_of(conn: asyncpg.Connection, package_id: UUID) -> str | None:
+    district: str | None = await conn.fetchval(
+        "SELECT district_code FROM package WHERE id = $1", package_id
+    )
+    return district
+
+
+async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
+    """The district's latest 200 packages, newest first."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT id, version, list_id, period, kind, line_count, total_amount, state,
+                  attempts, last_error, replaces, sent_at, acknowledged_at
+           FROM package WHERE district_code = $1 ORDER BY created_at DESC LIMIT 200""",
+        district,
+    )
+    return rows
+
+
+async def waiting_for_recall_of(conn: asyncpg.Connection, package_id: UUID) -> UUID | None:
+    """The new version waiting until this package comes back recalled, if any."""
+    waiting: UUID | None = await conn.fetchval(
+        "SELECT id FROM package WHERE replaces = $1 AND state = $2",
+        package_id,
+        PackageState.WAITING_RECALL,
+    )
+    return waiting
+
+
+async def due(conn: asyncpg.Connection, limit: int = 100) -> list[UUID]:
+    """Packages (and recalls) whose answer is overdue, the longest overdue first."""
+    rows = await conn.fetch(
+        """SELECT id FROM package
+           WHERE state = ANY($1::text[]) AND next_attempt_at <= now()
+           ORDER BY next_attempt_at LIMIT $2""",
+        list(AWAITING_ANSWER),
+        limit,
+    )
+    return [r["id"] for r in rows]
+
+
+async def lock_if_due(conn: asyncpg.Connection, package_id: UUID) -> Package | None:
+    """The package locked if it is still overdue; None if it is not, or another process
+    holds it."""
+    row = await conn.fetchrow(
+        """SELECT * FROM package WHERE id = $1 AND next_attempt_at <= now()
+           FOR UPDATE SKIP LOCKED""",
+        package_id,
+    )
+    return _package(row)
+
+
+async def set_state(conn: asyncpg.Connection, package_id: UUID, state: PackageState) -> None:
+    await conn.execute("UPDATE package SET state = $2 WHERE id = $1", package_id, state)
+
+
+async def restart(conn: asyncpg.Connection, package_id: UUID, state: PackageState) -> None:
+    """Into ``state`` with attempts counted from 0 again."""
+    await conn.execute(
+        "UPDATE package SET state = $2, attempts = 0 WHERE id = $1", package_id, state
+    )
+
+
+async def reset_attempts(conn: asyncpg.Connection, package_id: UUID) -> None:
+    await conn.execute("UPDATE package SET attempts = 0 WHERE id = $1", package_id)
+
+
+async def mark_sent(
+    conn: asyncpg.Connection, package_id: UUID, attempts: int, wait: timedelta
+) -> None:
+    await conn.execute(
+        """UPDATE package SET state = $4, attempts = $2, next_attempt_at = now() + $3,
+               sent_at = coalesce(sent_at, now()) WHERE id = $1""",
+        package_id,
+        attempts,
+        wait,
+        PackageState.SENT,
+    )
+
+
+async def schedule(
+    conn: asyncpg.Connection, package_id: UUID, attempts: int, wait: timedelta
+) -> None:
+    await conn.execute(
+        "UPDATE package SET attempts = $2, next_attempt_at = now() + $3 WHERE id = $1",
+        package_id,
+        attempts,
+        wait,
+    )
+
+
+async def stop_waiting(conn: asyncpg.Connection, package_id: UUID, state: PackageState) -> None:
+    """Into ``state``, no longer waiting for an answer."""
+    await conn.execute(
+        "UPDATE package SET state = $2, next_attempt_at = NULL WHERE id = $1", package_id, state
+    )
+
+
+async def note_error(conn: asyncpg.Connection, package_id: UUID, error: str) -> None:
+    await conn.execute("UPDATE package SET last_error = $2 WHERE id = $1", package_id, error)
+
+
+async def mark_acknowledged(conn: asyncpg.Connection, package_id: UUID) -> None:
+    await conn.execute(
+        """UPDATE package SET state = $2, acknowledged_at = now(),
+               next_attempt_at = NULL, last_error = NULL WHERE id = $1""",
+        package_id,
+        PackageState.ACKNOWLEDGED,
+    )
+
+
+async def mark_rejected(conn: asyncpg.Connection, package_id: UUID, error: str) -> None:
+    await conn.execute(
+        "UPDATE package SET state = $3, last_error = $2, next_attempt_at = NULL WHERE id = $1",
+        package_id,
+        error,
+        PackageState.REJECTED,
+    )

@@ -1,0 +1,78 @@
+"""SQL of each person's outcome on a package's lines (results, statuses kept by hand)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+import asyncpg
+from btxh_common.events import LineStatus
+from btxh_common.postoffice import PersonResult
+
+from settlement_svc.domain.packages import PackageState
+from settlement_svc.domain.settlements import LineTotal
+
+
+async def record(
+    conn: asyncpg.Connection, package_id: UUID, results: Sequence[PersonResult]
+) -> list[asyncpg.Record]:
+    """Apply results to the lines still pending; only the lines that changed come back, so a
+    repeated or reordered part changes nothing twice."""
+    changed: list[asyncpg.Record] = await conn.fetch(
+        """UPDATE package_line l SET status = r.status, paid_on = r.paid_on
+           FROM unnest($2::uuid[], $3::text[], $4::date[]) AS r(line_id, status, paid_on)
+           WHERE l.package_id = $1 AND l.line_id = r.line_id
+             AND (l.status, l.paid_on) IS DISTINCT FROM (r.status, r.paid_on)
+             AND l.status = 'pending'
+           RETURNING l.line_id, l.status, l.paid_on""",
+        package_id,
+        [r.line_id for r in results],
+        [r.status for r in results],
+        [r.paid_on for r in results],
+    )
+    return changed
+
+
+async def record_by_hand(
+    conn: asyncpg.Connection, list_id: UUID, lines: Sequence[LineStatus]
+) -> None:
+    """Statuses an officer recorded in payment-svc, for the list's package kept by hand."""
+    await conn.execute(
+        """UPDATE package_line l SET status = r.status, paid_on = r.paid_on
+           FROM package p, unnest($2::uuid[], $3::text[], $4::date[]) AS r(line_id, status, paid_on)
+           WHERE p.id = l.package_id AND p.list_id = $1 AND p.state = $5
+             AND l.line_id = r.line_id""",
+        list_id,
+        [x.line_id for x in lines],
+        [x.status for x in lines],
+        [x.paid_on for x in lines],
+        PackageState.MANUAL,
+    )
+
+
+async def pending_count(conn: asyncpg.Connection, package_id: UUID) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM package_line WHERE package_id = $1 AND status = 'pending'",
+        package_id,
+    )
+    return count
+
+
+async def close_pending(conn: asyncpg.Connection, package_id: UUID) -> list[UUID]:
+    """Lines with no result yet become not received (``unpaid``); their ids come back."""
+    rows = await conn.fetch(
+        """UPDATE package_line SET status = 'unpaid' WHERE package_id = $1 AND status = 'pending'
+           RETURNING line_id""",
+        package_id,
+    )
+    return [r["line_id"] for r in rows]
+
+
+async def totals(conn: asyncpg.Connection, package_id: UUID) -> dict[str, LineTotal]:
+    """Count and amount of the package's lines per status."""
+    rows = await conn.fetch(
+        """SELECT status, count(*) AS n, sum(amount)::bigint AS amount FROM package_line
+           WHERE package_id = $1 GROUP BY status ORDER BY status""",
+        package_id,
+    )
+    return {r["status"]: LineTotal(count=r["n"], amount=r["amount"]) for r in rows}

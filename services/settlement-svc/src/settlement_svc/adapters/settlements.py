@@ -1,0 +1,150 @@
+"""SQL of settlements and their deadline extensions."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from settlement_svc.domain.packages import Package
+from settlement_svc.domain.settlements import CLOSED_BY_RECALL, Settlement, SettlementState
+
+OPEN, RECEIVED, CLOSED = SettlementState.OPEN, SettlementState.RECEIVED, SettlementState.CLOSED
+
+
+def _settlement(row: asyncpg.Record | None) -> Settlement | None:
+    if row is None:
+        return None
+    return Settlement(
+        id=row["id"],
+        package_id=row["package_id"],
+        list_id=row["list_id"],
+        district_code=row["district_code"],
+        period=row["period"],
+        deadline=row["deadline"],
+        state=SettlementState(row["state"]),
+        overdue_since=row["overdue_since"],
+        report=json.loads(row["report"]) if row["report"] else None,
+        closed_by=row["closed_by"],
+        closed_at=row["closed_at"],
+    )
+
+
+async def open_for(
+    conn: asyncpg.Connection, settlement_id: UUID, package: Package, deadline: date
+) -> None:
+    """Open the package's settlement unless it has one."""
+    await conn.execute(
+        """INSERT INTO settlement (id, package_id, list_id, district_code, period, deadline, state)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (package_id) DO NOTHING""",
+        settlement_id,
+        package.id,
+        package.list_id,
+        package.district_code,
+        package.period,
+        deadline,
+        OPEN,
+    )
+
+
+async def get(conn: asyncpg.Connection, settlement_id: UUID) -> Settlement:
+    row = await conn.fetchrow("SELECT * FROM settlement WHERE id = $1", settlement_id)
+    settlement = _settlement(row)
+    assert settlement is not None, settlement_id
+    return settlement
+
+
+async def lock(conn: asyncpg.Connection, settlement_id: UUID) -> Settlement | None:
+    row = await conn.fetchrow("SELECT * FROM settlement WHERE id = $1 FOR UPDATE", settlement_id)
+    return _settlement(row)
+
+
+async def lock_of_package(conn: asyncpg.Connection, package_id: UUID) -> Settlement | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM settlement WHERE package_id = $1 FOR UPDATE", package_id
+    )
+    return _settlement(row)
+
+
+async def ids_of_district(conn: asyncpg.Connection, district: str) -> list[UUID]:
+    rows = await conn.fetch(
+        "SELECT id FROM settlement WHERE district_code = $1 ORDER BY period DESC", district
+    )
+    return [r["id"] for r in rows]
+
+
+async def extended_days(conn: asyncpg.Connection, settlement_id: UUID) -> int:
+    """Days of every extension granted so far."""
+    days: int = await conn.fetchval(
+        "SELECT coalesce(sum(days), 0)::int FROM extension WHERE settlement_id = $1",
+        settlement_id,
+    )
+    return days
+
+
+async def add_extension(
+    conn: asyncpg.Connection, settlement_id: UUID, days: int, who: str, reason: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO extension (settlement_id, days, decided_by, reason) VALUES ($1, $2, $3, $4)",
+        settlement_id,
+        days,
+        who,
+        reason,
+    )
+
+
+async def lock_open_not_overdue(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Open settlements not yet marked overdue (id, district_code, period, and ``due``: the
+    deadline with its extensions), locked; those another process holds are skipped."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT s.id, s.district_code, s.period,
+                  s.deadline + coalesce((SELECT sum(days) FROM extension e
+                                         WHERE e.settlement_id = s.id), 0)::int AS due
+           FROM settlement s WHERE s.state = $1 AND s.overdue_since IS NULL
+           FOR UPDATE SKIP LOCKED""",
+        OPEN,
+    )
+    return rows
+
+
+async def mark_overdue(conn: asyncpg.Connection, settlement_id: UUID, since: date) -> None:
+    await conn.execute(
+        "UPDATE settlement SET overdue_since = $2 WHERE id = $1", settlement_id, since
+    )
+
+
+async def clear_overdue(conn: asyncpg.Connection, settlement_id: UUID) -> None:
+    await conn.execute("UPDATE settlement SET overdue_since = NULL WHERE id = $1", settlement_id)
+
+
+async def mark_received(conn: asyncpg.Connection, settlement_id: UUID, report: str) -> None:
+    """The post office's report (JSON) is in."""
+    await conn.execute(
+        "UPDATE settlement SET state = $3, report = $2 WHERE id = $1",
+        settlement_id,
+        report,
+        RECEIVED,
+    )
+
+
+async def close(conn: asyncpg.Connection, settlement_id: UUID, who: str) -> None:
+    await conn.execute(
+        "UPDATE settlement SET state = $3, closed_by = $2, closed_at = now() WHERE id = $1",
+        settlement_id,
+        who,
+        CLOSED,
+    )
+
+
+async def close_recalled(conn: asyncpg.Connection, package_id: UUID) -> None:
+    """The package came back recalled: its settlement, unless closed already, is closed."""
+    await conn.execute(
+        "UPDATE settlement SET state = $2, closed_by = $3, "
+        "closed_at = now() WHERE package_id = $1 AND state <> $2",
+        package_id,
+        CLOSED,
+        CLOSED_BY_RECALL,
+    )

@@ -1,0 +1,25 @@
+"""settlement-svc's settings, read from the environment."""
+
+from __future__ import annotations
+
+from btxh_common.settings import ServiceSettings
+from pydantic import Field
+
+from settlement_svc.domain.packages import Policy
+
+
+class Settings(ServiceSettings):
+    service_name: str = "settlement-svc"
+    http_port: int = 8004
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/btxh_settlement"
+    resend_base_seconds: float = Field(default=30.0, gt=0)
+    resend_max_seconds: float = Field(default=3600.0, gt=0)
+    resend_max_attempts: int = Field(default=8, ge=1)
+    scan_seconds: float = Field(default=5.0, gt=0)
+
+    def resend_policy(self) -> Policy:
+        return Policy(
+            base_seconds=self.resend_base_seconds,
+            max_seconds=self.resend_max_seconds,
+            max_attempts=self.resend_max_attempts,
+        )

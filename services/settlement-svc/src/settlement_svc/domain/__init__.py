@@ -1,0 +1,1 @@
+"""settlement-svc rules: payment-unit settings, package states, settlements; no I/O."""

@@ -1,0 +1,57 @@
+"""What settlement-svc listens to: lists from payment-svc, answers from the post office."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from btxh_common.chunkstore import chunked_handlers
+from btxh_common.events import (
+    PaymentListSubmitted,
+    PaymentListSubmittedChunk,
+    PaymentStatusUpdated,
+)
+from btxh_common.inbox import subscribe
+from btxh_common.postoffice import (
+    PackageAccepted,
+    PackageRejected,
+    PaymentResults,
+    SettlementReport,
+)
+from btxh_common.service import ServiceState
+from btxh_common.topics import PAYMENT_EVENTS, POSTOFFICE_INBOUND
+from faststream.kafka import KafkaBroker
+
+from settlement_svc.domain.packages import Policy
+from settlement_svc.handlers import packages, postoffice
+
+
+def subscriptions(broker: KafkaBroker, state: ServiceState, *, policy: Policy) -> None:
+    lists = chunked_handlers(
+        PaymentListSubmitted,
+        PaymentListSubmittedChunk,
+        partial(packages.register, policy=policy),
+        packages.transfer_rejected,
+    )
+    subscribe(
+        broker,
+        state.db,
+        topics=[PAYMENT_EVENTS],
+        consumer="settlement-svc",
+        handlers={
+            PaymentListSubmitted: lists[PaymentListSubmitted],
+            PaymentListSubmittedChunk: lists[PaymentListSubmittedChunk],
+            PaymentStatusUpdated: postoffice.on_status_updated,
+        },
+    )
+    subscribe(
+        broker,
+        state.db,
+        topics=[POSTOFFICE_INBOUND],
+        consumer="settlement-svc.postoffice",
+        handlers={
+            PackageAccepted: partial(postoffice.on_accepted, policy=policy),
+            PackageRejected: partial(postoffice.on_rejected, policy=policy),
+            PaymentResults: postoffice.on_results,
+            SettlementReport: postoffice.on_settlement_report,
+        },
+    )
