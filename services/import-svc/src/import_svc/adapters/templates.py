@@ -22,7 +22,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from import_svc.columns import (
+from import_svc.domain.columns import (
     CHANGE_CHOICES,
     CHOICES_TITLE,
     COLUMNS,
@@ -30,6 +30,7 @@ from import_svc.columns import (
     NAME_PREFIX,
     SHEET_TITLE,
     Kind,
+    fold_header,
 )
 
 _HEAD_FONT = Font(bold=True)
@@ -109,6 +110,4 @@ def write_zip(
 
 
 def _ascii(name: str) -> str:
-    from import_svc.columns import fold_header
-
     return "_".join(fold_header(name).split()) or "xa"
