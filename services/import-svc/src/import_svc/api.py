@@ -3,7 +3,6 @@ is scoped to the caller's units: another district's batch answers 404."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import tempfile
 from collections.abc import Mapping
@@ -20,11 +19,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from import_svc import handlers
-from import_svc.adapters import batches, identities
+from import_svc.adapters import batches
 from import_svc.adapters import rows as staged_rows
-from import_svc.adapters.templates import write_workbook, write_zip
 from import_svc.domain.batch import Status, check_upload
-from import_svc.domain.columns import Kind, template_row
+from import_svc.domain.columns import Kind
 from import_svc.settings import Settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -180,22 +178,11 @@ async def template(
 ) -> FileResponse:
     """The template WITH DATA: one commune's .xlsx, or the district's .zip of them."""
     caller.require_unit(district)
-    async with pool.acquire() as conn:
-        found = await identities.template_people(conn, district, commune)
-    people: dict[str, list[dict[str, object]]] = {}
-    for person in found:
-        people.setdefault(person["commune_code"], []).append(template_row(kind, person))
     directory = Path(tempfile.mkdtemp(prefix="btxh-template-"))
     background.add_task(_remove, directory)
-    if commune is not None:
-        target = directory / f"{kind}_{district}_{commune}.xlsx"
-        with target.open("wb") as out:
-            await asyncio.to_thread(write_workbook, kind, people.get(commune, []), out)
-        return FileResponse(target, media_type=XLSX, filename=target.name)
-    target = directory / f"{kind}_{district}.zip"
-    communes = ((code, code, members) for code, members in sorted(people.items()))
-    await asyncio.to_thread(write_zip, kind, communes, target)
-    return FileResponse(target, media_type="application/zip", filename=target.name)
+    target = await handlers.write_template(pool, kind, district, commune, directory)
+    media = XLSX if commune is not None else "application/zip"
+    return FileResponse(target, media_type=media, filename=target.name)
 
 
 @router.post("/imports", status_code=202, tags=["imports"])
