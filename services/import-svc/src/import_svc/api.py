@@ -1,5 +1,7 @@
-"""import-svc HTTP routes for the internal web gateway (the contract in issue 4). Every route
-is scoped to the caller's units: another district's batch answers 404."""
+"""import-svc HTTP routes for the internal web gateway (the contract in issue 4).
+
+Every route is scoped to the caller's units: another district's batch answers 404.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What import-svc listens to: the register's beneficiaries (its read model) and the outcome
-of confirmed imports."""
+"""What import-svc listens to: the register's beneficiaries and confirmed imports' outcome."""
 
 from __future__ import annotations
 

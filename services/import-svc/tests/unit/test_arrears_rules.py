@@ -156,6 +156,12 @@ def test_an_id_held_by_two_beneficiaries_is_a_duplicate_naming_both() -> None:
     ]
 
 
+def test_a_removed_twin_does_not_make_an_id_shared() -> None:
+    twin = person(beneficiary_id="b-twin", status="removed")
+    (checked,) = check(row(), known=register(person(), twin))
+    assert (checked.status, checked.beneficiary_id) == ("valid", f"b-{NGUYEN}")
+
+
 def test_the_same_id_twice_in_an_upload_is_refused_on_both_rows() -> None:
     first, second = check(row(2), row(3))
     assert codes(first) == codes(second) == {("national_id", "duplicate_in_file")}
@@ -355,6 +361,12 @@ def test_a_period_that_is_not_a_month_is_invalid(written: str) -> None:
 def test_a_period_before_this_month_is_closed() -> None:
     (checked,) = check(row(arrears_period="10/2026"))
     assert codes(checked) == {("arrears_period", "period_past")}
+
+
+def test_a_past_period_given_as_a_date_cell_shows_the_date_as_text() -> None:
+    (checked,) = check(row(arrears_period=date(2026, 10, 5)))
+    assert checked.errors[0]["code"] == "period_past"
+    assert checked.errors[0]["value"] == "2026-10-05"
 
 
 def test_a_period_more_than_twelve_months_ahead_is_too_far() -> None:

@@ -172,6 +172,11 @@ def test_an_effective_month_that_is_not_a_month_is_invalid() -> None:
     assert codes(checked) == {("effective_month", "period_invalid")}
 
 
+def test_a_decision_date_that_is_not_a_day_is_invalid() -> None:
+    checked = check("policy", **{**NEW_PERSON, "decision_date": "20/13/2026"})
+    assert codes(checked) == {("decision_date", "date_invalid")}
+
+
 def test_a_death_date_that_is_not_a_day_is_invalid() -> None:
     checked = check("policy", change_type="Cắt chết", death_date="hôm qua", decision_no="QD-2")
     assert codes(checked) == {("death_date", "date_invalid")}

@@ -1,5 +1,7 @@
-"""The import_batch table and what goes with a batch: the uploaded file until it is parsed,
-and the parse's progress (written outside the parsing transaction, so it shows while it runs)."""
+"""The SQL of batches: import_batch, the uploaded file until parsed, the parse's progress.
+
+Progress is written outside the parsing transaction, so it shows while the parse runs.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The import_row table: the staged rows of a batch as checked (COPY), the officer's edits,
-and the counts a batch shows."""
+"""The SQL of staged rows (import_row): staging by COPY, review pages, edits, outcomes."""
 
 from __future__ import annotations
 

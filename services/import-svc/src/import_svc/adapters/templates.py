@@ -1,6 +1,7 @@
-"""Templates WITH DATA (seed 000 §10C step 1): one commune → one .xlsx; a district → a .zip
-with one workbook per commune, written one at a time to a temporary file (streamed: a district
-of 100k people never sits in memory as workbooks).
+"""Writing templates WITH DATA (seed 000 §10C step 1): a commune's .xlsx, a district's .zip.
+
+A district's .zip holds one workbook per commune, written one at a time to a temporary file
+(streamed: a district of 100k people never sits in memory as workbooks).
 
 Cells are written as typed values; a text that starts with ``=``, ``+``, ``-`` or ``@`` is
 forced to a text cell, so no spreadsheet program runs it.

@@ -1,6 +1,8 @@
-"""Reading an uploaded workbook safely: refuse what is not a plain .xlsx before opening it,
-then read the first sheet's rows fast (python-calamine) and find what values alone do not
-show (formulas, hidden rows, merged cells) in the sheet's XML.
+"""Reading an uploaded workbook safely, and fast.
+
+What is not a plain .xlsx is refused before it is opened; then the first sheet's rows are
+read with python-calamine, and what values alone do not show (formulas, hidden rows, merged
+cells) is found in the sheet's XML.
 
 Nothing here evaluates a formula or trusts a size the file declares: the zip directory is
 checked (total and per-member ratio) and the sheet XML is read with a hard cap.

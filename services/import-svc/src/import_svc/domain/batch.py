@@ -1,6 +1,8 @@
-"""A batch's life (DOMAIN "Excel imports"): parsing → awaiting_review → confirmed → applied,
-partially_applied or refused; failed for a file that could not be read. The guards say when
-a batch may be edited, validated again or confirmed."""
+"""A batch's states and the guards that say when it may be edited, validated or confirmed.
+
+DOMAIN "Excel imports": parsing → awaiting_review → confirmed → applied, partially_applied or
+refused; failed for a file that could not be read.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""What a checked row says: its findings (field, stable code, Vietnamese message, value), the
-register's identities it was checked against, and the status that follows."""
+"""A checked row: its findings, the identities it was checked against, its status.
+
+A finding names the field, a stable code, the Vietnamese message and the value.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The fields each import kind checks and normalises: arrears (10C), information (10B) and
-policy changes (10A)."""
+"""The fields each import kind checks and normalises: arrears, information, policy."""
 
 from __future__ import annotations
 

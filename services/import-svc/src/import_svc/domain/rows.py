@@ -1,5 +1,4 @@
-"""A row on its way through an import: as read from the file, as staged for review (values
-and the flags reading found), split into one batch per commune, and as confirmed."""
+"""A row's way through an import: read, staged for review, split by commune, confirmed."""
 
 from __future__ import annotations
 

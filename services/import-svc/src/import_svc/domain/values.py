@@ -1,5 +1,7 @@
-"""The values a row carries (DOMAIN "Citizen IDs" and "Excel imports"): IDs, communes,
-amounts, payment months, genders, and what a 12-digit CCCD says about its holder."""
+"""The values a row carries: IDs, communes, amounts, payment months, genders.
+
+DOMAIN "Citizen IDs" and "Excel imports"; also what a 12-digit CCCD says about its holder.
+"""
 
 from __future__ import annotations
 
