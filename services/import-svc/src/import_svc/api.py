@@ -5,6 +5,7 @@ Every route is scoped to the caller's units: another district's batch answers 40
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 from collections.abc import Mapping
@@ -21,8 +22,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from import_svc import handlers
-from import_svc.adapters import batches
+from import_svc.adapters import batches, identities
 from import_svc.adapters import rows as staged_rows
+from import_svc.adapters.templates import write_template
 from import_svc.domain.batch import Status, check_upload
 from import_svc.domain.columns import Kind
 from import_svc.settings import Settings
@@ -182,7 +184,9 @@ async def template(
     caller.require_unit(district)
     directory = Path(tempfile.mkdtemp(prefix="btxh-template-"))
     background.add_task(_remove, directory)
-    target = await handlers.write_template(pool, kind, district, commune, directory)
+    async with pool.acquire() as conn:  # held for the read only, not while writing
+        people = await identities.template_people(conn, district, commune)
+    target = await asyncio.to_thread(write_template, kind, people, district, commune, directory)
     media = XLSX if commune is not None else "application/zip"
     return FileResponse(target, media_type=media, filename=target.name)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -34,7 +33,6 @@ from btxh_common.topics import IMPORT_EVENTS
 from prometheus_client import Counter
 
 from import_svc.adapters import batches, identities, rows
-from import_svc.adapters.templates import write_workbook, write_zip
 from import_svc.adapters.workbook import FileRefused, Limits, Sheet, read_sheet
 from import_svc.domain.batch import (
     amount_field,
@@ -43,7 +41,7 @@ from import_svc.domain.batch import (
     ensure_editable,
     ensure_in_review,
 )
-from import_svc.domain.columns import Kind, template_row
+from import_svc.domain.columns import Kind
 from import_svc.domain.errors import NothingToConfirm, RowNotFound
 from import_svc.domain.findings import Checked
 from import_svc.domain.rows import by_commune, confirmed_row, keep_in_commune, staged
@@ -56,28 +54,7 @@ ROWS_VALIDATED = Counter("btxh_import_rows_validated_total", "Rows validated", [
 Flags = dict[int, dict[str, Any]]  # row number -> what reading found
 
 
-# ---------------------------------------------------------------- templates and upload
-
-
-async def write_template(
-    pool: asyncpg.Pool, kind: Kind, district: str, commune: str | None, directory: Path
-) -> Path:
-    """The template WITH DATA in ``directory``: one commune's .xlsx, or the district's .zip
-    of one per commune (the connection is held for the read only, not while writing)."""
-    async with pool.acquire() as conn:
-        found = await identities.template_people(conn, district, commune)
-    people: dict[str, list[dict[str, Any]]] = {}
-    for person in found:
-        people.setdefault(person["commune_code"], []).append(template_row(kind, person))
-    if commune is not None:
-        target = directory / f"{kind}_{district}_{commune}.xlsx"
-        with target.open("wb") as out:
-            await asyncio.to_thread(write_workbook, kind, people.get(commune, []), out)
-        return target
-    target = directory / f"{kind}_{district}.zip"
-    communes = ((code, code, members) for code, members in sorted(people.items()))
-    await asyncio.to_thread(write_zip, kind, communes, target)
-    return target
+# ---------------------------------------------------------------- upload and parsing
 
 
 async def accept_upload(

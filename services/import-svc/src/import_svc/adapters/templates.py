@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +32,7 @@ from import_svc.domain.columns import (
     SHEET_TITLE,
     Kind,
     fold_header,
+    template_row,
 )
 
 _HEAD_FONT = Font(bold=True)
@@ -92,6 +93,28 @@ def write_workbook(kind: Kind, people: Iterable[dict[str, Any]], target: IO[byte
         )
     book.save(target)
     return written
+
+
+def write_template(
+    kind: Kind,
+    people: Sequence[Mapping[str, Any]],
+    district: str,
+    commune: str | None,
+    directory: Path,
+) -> Path:
+    """The template WITH DATA of ``people`` in ``directory``: one commune's .xlsx, or the
+    district's .zip of one workbook per commune."""
+    by_commune: dict[str, list[dict[str, Any]]] = {}
+    for person in people:
+        by_commune.setdefault(person["commune_code"], []).append(template_row(kind, person))
+    if commune is not None:
+        target = directory / f"{kind}_{district}_{commune}.xlsx"
+        with target.open("wb") as out:
+            write_workbook(kind, by_commune.get(commune, []), out)
+        return target
+    target = directory / f"{kind}_{district}.zip"
+    write_zip(kind, ((code, code, ps) for code, ps in sorted(by_commune.items())), target)
+    return target
 
 
 def write_zip(
