@@ -1,31 +1,40 @@
-"""import-svc HTTP routes for the internal web gateway (the contract in issue 4). Every route
-is scoped to the caller's units: another district's batch answers 404."""
+"""import-svc HTTP routes for the internal web gateway (the contract in issue 4).
+
+Every route is scoped to the caller's units: another district's batch answers 404.
+"""
+
+from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
-from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
-from btxh_common.auth import Principal, principal_dependency
-from btxh_common.problems import NotFound, Unprocessable
-from btxh_common.service import ServiceState
+from btxh_common.auth import Principal
+from btxh_common.deps import Caller, Conn, Pool, Tx, service_state
+from btxh_common.problems import NotFound
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from import_svc import workflow
-from import_svc.columns import ARREARS_CHANGE, KINDS, Kind
-from import_svc.reading import Limits
+from import_svc import handlers
+from import_svc.adapters import batches, identities
+from import_svc.adapters import rows as staged_rows
+from import_svc.adapters.templates import write_template
+from import_svc.domain.batch import Status, check_upload
+from import_svc.domain.columns import Kind
 from import_svc.settings import Settings
-from import_svc.templates import write_workbook, write_zip
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-KindParam = Literal["arrears", "info", "policy"]
-GENDER_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
-IN_TEMPLATES = ("active", "suspended", "under_review")
+District = Annotated[str, Query(pattern=r"^\d{3}$")]
+
+RowStatus = Literal["invalid", "duplicate", "valid", "skipped"]
+
+router = APIRouter(prefix="/v1")
 
 
 class RowEdit(BaseModel):
@@ -40,203 +49,228 @@ class ConfirmBody(BaseModel):
     skip_invalid: bool = False
 
 
-def build_router(settings: Settings) -> APIRouter:
-    router = APIRouter(prefix="/v1")
-    Caller = Annotated[Principal, Depends(principal_dependency(settings))]
-    limits = Limits(
-        max_bytes=settings.import_max_file_bytes,
-        max_rows=settings.import_max_rows,
-        max_uncompressed=settings.import_max_uncompressed_bytes,
-    )
-
-    def pool(request: Request) -> asyncpg.Pool:
-        state: ServiceState = request.app.state.service
-        return state.db()
-
-    async def owned(conn: asyncpg.Connection, caller: Principal, batch: UUID) -> asyncpg.Record:
-        b = await conn.fetchrow("SELECT id, district_code FROM import_batch WHERE id = $1", batch)
-        if b is None or not caller.can_see(b["district_code"]):
-            raise NotFound("Không tìm thấy lô dữ liệu")
-        return b
-
-    @router.get(
-        "/templates/{kind}",
-        tags=["templates"],
-        responses={200: {"content": {XLSX: {}, "application/zip": {}}}},
-    )
-    async def template(
-        kind: KindParam,
-        request: Request,
-        caller: Caller,
-        background: BackgroundTasks,
-        district: Annotated[str, Query(pattern=r"^\d{3}$")],
-        commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
-    ) -> FileResponse:
-        caller.require_unit(district)
-        async with pool(request).acquire() as conn:
-            rows = await conn.fetch(
-                """SELECT beneficiary_id::text, national_id, full_name, commune_code,
-                          birth_date, gender
-                   FROM identity WHERE district_code = $1 AND status = ANY($3::text[])
-                     AND ($2::text IS NULL OR commune_code = $2)
-                   ORDER BY commune_code, full_name, beneficiary_id""",
-                district,
-                commune,
-                list(IN_TEMPLATES),
-            )
-        people: dict[str, list[dict[str, Any]]] = {}
-        for r in rows:
-            people.setdefault(r["commune_code"], []).append(_template_row(kind, r))
-        directory = Path(tempfile.mkdtemp(prefix="btxh-template-"))
-        background.add_task(_remove, directory)
-        if commune is not None:
-            target = directory / f"{kind}_{district}_{commune}.xlsx"
-            with target.open("wb") as out:
-                await asyncio.to_thread(write_workbook, kind, people.get(commune, []), out)
-            return FileResponse(target, media_type=XLSX, filename=target.name)
-        target = directory / f"{kind}_{district}.zip"
-        communes = ((code, code, members) for code, members in sorted(people.items()))
-        await asyncio.to_thread(write_zip, kind, communes, target)
-        return FileResponse(target, media_type="application/zip", filename=target.name)
-
-    @router.post("/imports", status_code=202, tags=["imports"])
-    async def upload(
-        request: Request,
-        caller: Caller,
-        kind: Annotated[KindParam, Form()],
-        district: Annotated[str, Form(pattern=r"^\d{3}$")],
-        files: Annotated[list[UploadFile], File(description="one or more .xlsx files")],
-    ) -> JSONResponse:
-        caller.require_unit(district)
-        if not files:
-            raise Unprocessable("Chưa chọn tệp nào", code="no_files")
-        if len(files) > settings.import_max_files:
-            raise Unprocessable(
-                f"Tối đa {settings.import_max_files} tệp mỗi lần", code="too_many_files"
-            )
-        read: list[tuple[str, bytes]] = []
-        for f in files:
-            content = await f.read(limits.max_bytes + 1)
-            name = (f.filename or "tep.xlsx")[:200]
-            if len(content) > limits.max_bytes:
-                content = content[: limits.max_bytes + 1]  # refused by the reader, with its size
-            read.append((name, content))
-        async with pool(request).acquire() as conn:
-            batches = await workflow.accept_upload(conn, district, kind, caller.officer_id, read)
-        return JSONResponse({"batches": batches}, status_code=202)
-
-    @router.get("/imports", tags=["imports"])
-    async def list_batches(
-        request: Request,
-        caller: Caller,
-        district: Annotated[str, Query(pattern=r"^\d{3}$")],
-        status: str | None = None,
-        upload_id: UUID | None = None,
-    ) -> dict[str, Any]:
-        caller.require_unit(district)
-        async with pool(request).acquire() as conn:
-            ids = await conn.fetch(
-                """SELECT id FROM import_batch WHERE district_code = $1
-                     AND ($2::text IS NULL OR status = $2)
-                     AND ($3::uuid IS NULL OR upload_id = $3)
-                   ORDER BY created_at DESC, file_name, commune_code LIMIT 500""",
-                district,
-                status,
-                upload_id,
-            )
-            return {"batches": [await workflow.summary(conn, r["id"]) for r in ids]}
-
-    @router.get("/imports/{batch_id}", tags=["imports"])
-    async def get_batch(batch_id: UUID, request: Request, caller: Caller) -> dict[str, Any]:
-        async with pool(request).acquire() as conn:
-            await owned(conn, caller, batch_id)
-            return await workflow.summary(conn, batch_id)
-
-    @router.get("/imports/{batch_id}/rows", tags=["review"])
-    async def rows(
-        batch_id: UUID,
-        request: Request,
-        caller: Caller,
-        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-        size: Annotated[int, Query(ge=1, le=1000)] = 100,
-        status: Literal["invalid", "duplicate", "valid", "skipped"] | None = None,
-    ) -> dict[str, Any]:
-        async with pool(request).acquire() as conn:
-            await owned(conn, caller, batch_id)
-            found = await conn.fetch(
-                """SELECT * FROM import_row WHERE batch_id = $1
-                     AND ($4::text IS NULL OR status = $4)
-                   ORDER BY CASE status WHEN 'invalid' THEN 0 WHEN 'duplicate' THEN 1
-                                        WHEN 'valid' THEN 2 ELSE 3 END, row_no
-                   OFFSET $2 LIMIT $3""",
-                batch_id,
-                (page - 1) * size,
-                size,
-                status,
-            )
-            return {"page": page, "size": size, "rows": [workflow.row_view(r) for r in found]}
-
-    @router.patch("/imports/{batch_id}/rows/{row_no}", tags=["review"])
-    async def edit(
-        batch_id: UUID, row_no: int, body: RowEdit, request: Request, caller: Caller
-    ) -> dict[str, Any]:
-        async with pool(request).acquire() as conn, conn.transaction():
-            await owned(conn, caller, batch_id)
-            state = await conn.fetchval(
-                "SELECT status FROM import_batch WHERE id = $1 FOR UPDATE", batch_id
-            )
-            if state != "awaiting_review":
-                raise Unprocessable(
-                    f"Lô đang ở trạng thái {state}: không sửa được", code="not_in_review"
-                )
-            saved = await workflow.edit_row(conn, batch_id, row_no, body.values)
-            if saved is None:
-                raise NotFound("Không có dòng này trong lô")
-            return workflow.row_view(saved)
-
-    @router.post("/imports/{batch_id}/validate", tags=["review"])
-    async def validate(batch_id: UUID, request: Request, caller: Caller) -> dict[str, Any]:
-        async with pool(request).acquire() as conn:
-            await owned(conn, caller, batch_id)
-            async with conn.transaction():
-                await workflow.revalidate(conn, batch_id)
-            return await workflow.summary(conn, batch_id)
-
-    @router.post("/imports/{batch_id}/confirm", status_code=202, tags=["review"])
-    async def confirm(
-        batch_id: UUID, request: Request, caller: Caller, body: ConfirmBody | None = None
-    ) -> dict[str, Any]:
-        async with pool(request).acquire() as conn:
-            await owned(conn, caller, batch_id)
-            async with conn.transaction():
-                await workflow.confirm(
-                    conn, batch_id, caller.officer_id, (body or ConfirmBody()).skip_invalid
-                )
-            return await workflow.summary(conn, batch_id)
-
-    return router
+class Progress(BaseModel):
+    phase: str
+    rows_read: int
 
 
-def _template_row(kind: Kind, r: asyncpg.Record) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "beneficiary_id": r["beneficiary_id"],
-        "national_id": r["national_id"],
-        "full_name": r["full_name"],
-        "commune_code": r["commune_code"],
-    }
-    if kind == "arrears":
-        row["change_type"] = ARREARS_CHANGE
-    else:
-        birth: date | None = r["birth_date"]
-        row["birth_date"] = birth.strftime("%d/%m/%Y") if birth else None
-        row["gender"] = GENDER_VI.get(r["gender"] or "")
-    return row
+class BatchView(BaseModel):
+    id: UUID
+    upload_id: UUID | None
+    district: str
+    kind: Kind
+    file_name: str
+    commune: str | None
+    status: Status
+    total: int
+    valid: int
+    invalid: int
+    duplicates: int
+    warnings: int
+    skipped: int
+    error: dict[str, Any] | None = Field(description="why the file or the batch was refused")
+    ignored_columns: list[str]
+    progress: Progress | None
+    created_by: str
+    created_at: str = Field(description="ISO 8601")
+    confirmed_at: str | None
+    applied_at: str | None
+
+    @classmethod
+    def of(cls, b: Mapping[str, Any]) -> BatchView:
+        return cls(
+            id=b["id"],
+            upload_id=b["upload_id"],
+            district=b["district_code"],
+            kind=b["kind"],
+            file_name=b["file_name"],
+            commune=b["commune_code"],
+            status=b["status"],
+            total=b["total"],
+            valid=b["valid"],
+            invalid=b["invalid"],
+            duplicates=b["duplicates"],
+            warnings=b["warnings"],
+            skipped=b["skipped"],
+            error=json.loads(b["error"]) if b["error"] else None,
+            ignored_columns=list(b["ignored_headers"]),
+            progress=Progress(phase=b["phase"], rows_read=b["rows_read"]) if b["phase"] else None,
+            created_by=b["created_by"],
+            created_at=b["created_at"].isoformat(),
+            confirmed_at=b["confirmed_at"].isoformat() if b["confirmed_at"] else None,
+            applied_at=b["applied_at"].isoformat() if b["applied_at"] else None,
+        )
+
+
+class BatchList(BaseModel):
+    batches: list[BatchView]
+
+
+class Finding(BaseModel):
+    field: str
+    code: str
+    message_vi: str
+    value: Any = None
+
+
+class Holder(BaseModel):
+    """Another beneficiary holding the row's national ID."""
+
+    beneficiary_id: str
+    full_name: str
+    commune_code: str
+    status: str
+
+
+class ApplyResult(BaseModel):
+    row_no: int
+    code: str
+    message_vi: str
+
+
+class RowView(BaseModel):
+    row_no: int
+    status: RowStatus
+    values: dict[str, Any]
+    errors: list[Finding]
+    warnings: list[Finding]
+    duplicate_of: list[Holder]
+    beneficiary_id: UUID | None
+    apply_result: ApplyResult | None = Field(description="why the register did not apply it")
+
+
+class RowPage(BaseModel):
+    page: int
+    size: int
+    rows: list[RowView]
+
+
+def app_settings(request: Request) -> Settings:
+    settings = service_state(request).settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]
+
+
+async def owned(conn: asyncpg.Connection, caller: Principal, batch: UUID) -> None:
+    """The batch exists and is the caller's district's; otherwise 404, as if it did not."""
+    district = await batches.district_of(conn, batch)
+    if district is None or not caller.can_see(district):
+        raise NotFound("Không tìm thấy lô dữ liệu")
+
+
+async def view(conn: asyncpg.Connection, batch: UUID) -> BatchView:
+    found = await batches.view(conn, batch)
+    assert found is not None
+    return BatchView.of(found)
+
+
+@router.get(
+    "/templates/{kind}",
+    tags=["templates"],
+    responses={200: {"content": {XLSX: {}, "application/zip": {}}}},
+)
+async def template(
+    kind: Kind,
+    caller: Caller,
+    pool: Pool,
+    background: BackgroundTasks,
+    district: District,
+    commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+) -> FileResponse:
+    """The template WITH DATA: one commune's .xlsx, or the district's .zip of them."""
+    caller.require_unit(district)
+    directory = Path(tempfile.mkdtemp(prefix="btxh-template-"))
+    background.add_task(_remove, directory)
+    async with pool.acquire() as conn:  # held for the read only, not while writing
+        people = await identities.template_people(conn, district, commune)
+    target = await asyncio.to_thread(write_template, kind, people, district, commune, directory)
+    media = XLSX if commune is not None else "application/zip"
+    return FileResponse(target, media_type=media, filename=target.name)
+
+
+@router.post("/imports", status_code=202, tags=["imports"])
+async def upload(
+    caller: Caller,
+    conn: Tx,
+    settings: AppSettings,
+    kind: Annotated[Kind, Form()],
+    district: Annotated[str, Form(pattern=r"^\d{3}$")],
+    files: Annotated[list[UploadFile], File(description="one or more .xlsx files")],
+) -> BatchList:
+    """Store the files for parsing and answer at once: one batch per file, ``parsing``."""
+    caller.require_unit(district)
+    check_upload(len(files), settings.import_max_files)
+    most = settings.limits.max_bytes
+    read: list[tuple[str, bytes]] = []
+    for f in files:
+        content = await f.read(most + 1)  # one byte over: refused by the reader, with its size
+        read.append(((f.filename or "tep.xlsx")[:200], content))
+    ids = await handlers.accept_upload(conn, district, kind, caller.officer_id, read)
+    return BatchList(batches=[await view(conn, batch) for batch in ids])
+
+
+@router.get("/imports", tags=["imports"])
+async def list_batches(
+    caller: Caller,
+    conn: Conn,
+    district: District,
+    status: str | None = None,
+    upload_id: UUID | None = None,
+) -> BatchList:
+    caller.require_unit(district)
+    found = await batches.views(conn, district, status, upload_id)
+    return BatchList(batches=[BatchView.of(b) for b in found])
+
+
+@router.get("/imports/{batch_id}", tags=["imports"])
+async def get_batch(batch_id: UUID, caller: Caller, conn: Conn) -> BatchView:
+    await owned(conn, caller, batch_id)
+    return await view(conn, batch_id)
+
+
+@router.get("/imports/{batch_id}/rows", tags=["review"])
+async def rows(
+    batch_id: UUID,
+    caller: Caller,
+    conn: Conn,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=1000)] = 100,
+    status: RowStatus | None = None,
+) -> RowPage:
+    """The batch's rows for review: invalid first, then duplicates, then valid."""
+    await owned(conn, caller, batch_id)
+    found = await staged_rows.page(conn, batch_id, (page - 1) * size, size, status)
+    return RowPage(page=page, size=size, rows=[RowView.model_validate(r) for r in found])
+
+
+@router.patch("/imports/{batch_id}/rows/{row_no}", tags=["review"])
+async def edit(batch_id: UUID, row_no: int, body: RowEdit, caller: Caller, conn: Tx) -> RowView:
+    await owned(conn, caller, batch_id)
+    saved = await handlers.edit_row(conn, batch_id, row_no, body.values)
+    return RowView.model_validate(saved)
+
+
+@router.post("/imports/{batch_id}/validate", tags=["review"])
+async def validate(batch_id: UUID, caller: Caller, conn: Tx) -> BatchView:
+    await owned(conn, caller, batch_id)
+    await handlers.revalidate(conn, batch_id)
+    return await view(conn, batch_id)
+
+
+@router.post("/imports/{batch_id}/confirm", status_code=202, tags=["review"])
+async def confirm(
+    batch_id: UUID, caller: Caller, conn: Tx, body: ConfirmBody | None = None
+) -> BatchView:
+    await owned(conn, caller, batch_id)
+    skip_invalid = (body or ConfirmBody()).skip_invalid
+    await handlers.confirm(conn, batch_id, caller.officer_id, skip_invalid)
+    return await view(conn, batch_id)
 
 
 def _remove(directory: Path) -> None:
     for item in directory.iterdir():
         item.unlink(missing_ok=True)
     directory.rmdir()
-
-
-assert set(KINDS) == {"arrears", "info", "policy"}

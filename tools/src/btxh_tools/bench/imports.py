@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from btxh_common.db import create_pool
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
 from btxh_common.testing.infra import create_database, drop_database
@@ -48,7 +49,7 @@ def _people(n: int) -> list[dict[str, Any]]:
 
 
 def _workbook(people: list[dict[str, Any]]) -> bytes:
-    from import_svc.columns import ARREARS_CHANGE, COLUMNS
+    from import_svc.domain.columns import ARREARS_CHANGE, COLUMNS
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -71,143 +72,148 @@ def _workbook(people: list[dict[str, Any]]) -> bytes:
 
 async def run(ctx: BenchContext) -> None:
     import import_svc
-    import python_calamine
-    from import_svc.templates import write_zip
-    from openpyxl import Workbook
 
-    n, rounds = ctx.rows, ctx.rounds
     name = f"bench_{uuid.uuid4().hex[:8]}"
     dsn = await create_database(ctx.server, name)
     migrations = Path(import_svc.__file__).parent / "migrations"
     try:
         await migrate(dsn, {"common": COMMON_MIGRATIONS, "import-svc": migrations})
         pool = await create_pool(dsn, 1, 4)
-        people = _people(n)
+        people = _people(ctx.rows)
         async with pool.acquire() as conn:
-            await conn.copy_records_to_table(
-                "identity",
-                records=[
-                    (
-                        uuid.UUID(p["beneficiary_id"]),
-                        DISTRICT,
-                        p["commune_code"],
-                        p["national_id"],
-                        p["full_name"],
-                        "active",
-                        1,
-                    )
-                    for p in people
-                ],
-                columns=[
-                    "beneficiary_id",
-                    "district_code",
-                    "commune_code",
-                    "national_id",
-                    "full_name",
-                    "status",
-                    "version",
-                ],
-            )
-        data = _workbook(people)
-
-        workbook_file = Path(tempfile.mkdtemp()) / "b.xlsx"
-        workbook_file.write_bytes(data)
-        system_rss: list[float] = []
-
-        async def system() -> float:
-            """import-svc's path in a process of its own, so its peak RSS is its own."""
-            async with pool.acquire() as conn:
-                await conn.execute("TRUNCATE import_batch, upload_progress, outbox CASCADE")
-            child = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "btxh_tools.bench.imports",
-                dsn,
-                str(workbook_file),
-                stdout=asyncio.subprocess.PIPE,
-            )
-            out, _ = await child.communicate()
-            if child.returncode != 0:
-                raise RuntimeError("the upload child failed")
-            seconds, rss = json.loads(out)
-            system_rss.append(rss)
-            return float(seconds)
-
-        async def floor() -> float:
-            started = time.perf_counter()
-            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-            grid = book.get_sheet_by_index(0).to_python()
-            async with pool.acquire() as conn, conn.transaction():
-                await conn.execute(
-                    "CREATE TEMP TABLE floor_rows ("
-                    + ", ".join(f"c{i} text" for i in range(25))
-                    + ") ON COMMIT DROP"
-                )
-                await conn.copy_records_to_table(
-                    "floor_rows",
-                    records=[tuple(None if v == "" else str(v) for v in row) for row in grid[1:]],
-                )
-            return time.perf_counter() - started
-
-        report(
-            f"import_upload_validated_{n // 1000}k",
-            *await alternate(rounds, system, floor),
-            rss_mb=max(system_rss),
-        )
-        workbook_file.unlink()
-
-        by_commune: dict[str, list[dict[str, Any]]] = {}
-        for p in people:
-            by_commune.setdefault(p["commune_code"], []).append(
-                {**p, "change_type": "Điều chỉnh thông tin, CS"}
-            )
-
-        async def template_system() -> float:
-            with tempfile.TemporaryDirectory() as directory:
-                started = time.perf_counter()
-                write_zip(
-                    "arrears",
-                    ((c, c, ps) for c, ps in sorted(by_commune.items())),
-                    Path(directory) / "t.zip",
-                )
-                return time.perf_counter() - started
-
-        async def template_floor() -> float:
-            from import_svc.columns import COLUMNS
-
-            keys = [c.key for c in COLUMNS["arrears"]]
-            with tempfile.TemporaryDirectory() as directory:
-                started = time.perf_counter()
-                with zipfile.ZipFile(Path(directory) / "f.zip", "w") as archive:
-                    for code, ps in sorted(by_commune.items()):
-                        book = Workbook(write_only=True)
-                        sheet = book.create_sheet("DuLieu")
-                        for p in ps:
-                            sheet.append([p.get(k) for k in keys])
-                        out = io.BytesIO()
-                        book.save(out)
-                        archive.writestr(f"{code}.xlsx", out.getvalue())
-                return time.perf_counter() - started
-
-        report(
-            f"template_district_{n // 1000}k",
-            *await alternate(rounds, template_system, template_floor),
-        )
+            await _register(conn, people)
+        await _upload_bench(ctx, pool, dsn, _workbook(people))
+        await _template_bench(ctx, people)
         await pool.close()
     finally:
         await drop_database(ctx.server, name)
 
 
+async def _register(conn: asyncpg.Connection, people: list[dict[str, Any]]) -> None:
+    """The read model of the register the upload is checked against."""
+    await conn.copy_records_to_table(
+        "identity",
+        records=[
+            (
+                uuid.UUID(p["beneficiary_id"]),
+                DISTRICT,
+                p["commune_code"],
+                p["national_id"],
+                p["full_name"],
+                "active",
+                1,
+            )
+            for p in people
+        ],
+        columns=[
+            "beneficiary_id",
+            "district_code",
+            "commune_code",
+            "national_id",
+            "full_name",
+            "status",
+            "version",
+        ],
+    )
+
+
+async def _upload_bench(ctx: BenchContext, pool: asyncpg.Pool, dsn: str, data: bytes) -> None:
+    import python_calamine
+
+    workbook_file = Path(tempfile.mkdtemp()) / "b.xlsx"
+    workbook_file.write_bytes(data)
+    system_rss: list[float] = []
+
+    async def system() -> float:
+        """import-svc's path in a process of its own, so its peak RSS is its own."""
+        async with pool.acquire() as conn:
+            await conn.execute("TRUNCATE import_batch, upload_progress, outbox CASCADE")
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "btxh_tools.bench.imports",
+            dsn,
+            str(workbook_file),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await child.communicate()
+        if child.returncode != 0:
+            raise RuntimeError("the upload child failed")
+        seconds, rss = json.loads(out)
+        system_rss.append(rss)
+        return float(seconds)
+
+    async def floor() -> float:
+        started = time.perf_counter()
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        grid = book.get_sheet_by_index(0).to_python()
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                "CREATE TEMP TABLE floor_rows ("
+                + ", ".join(f"c{i} text" for i in range(25))
+                + ") ON COMMIT DROP"
+            )
+            await conn.copy_records_to_table(
+                "floor_rows",
+                records=[tuple(None if v == "" else str(v) for v in row) for row in grid[1:]],
+            )
+        return time.perf_counter() - started
+
+    report(
+        f"import_upload_validated_{ctx.rows // 1000}k",
+        *await alternate(ctx.rounds, system, floor),
+        rss_mb=max(system_rss),
+    )
+    workbook_file.unlink()
+
+
+async def _template_bench(ctx: BenchContext, people: list[dict[str, Any]]) -> None:
+    from import_svc.adapters.templates import write_zip
+    from import_svc.domain.columns import ARREARS_CHANGE, COLUMNS
+    from openpyxl import Workbook
+
+    by_commune: dict[str, list[dict[str, Any]]] = {}
+    for p in people:
+        by_commune.setdefault(p["commune_code"], []).append({**p, "change_type": ARREARS_CHANGE})
+
+    async def system() -> float:
+        with tempfile.TemporaryDirectory() as directory:
+            started = time.perf_counter()
+            write_zip(
+                "arrears",
+                ((c, c, ps) for c, ps in sorted(by_commune.items())),
+                Path(directory) / "t.zip",
+            )
+            return time.perf_counter() - started
+
+    async def floor() -> float:
+        keys = [c.key for c in COLUMNS["arrears"]]
+        with tempfile.TemporaryDirectory() as directory:
+            started = time.perf_counter()
+            with zipfile.ZipFile(Path(directory) / "f.zip", "w") as archive:
+                for code, ps in sorted(by_commune.items()):
+                    book = Workbook(write_only=True)
+                    sheet = book.create_sheet("DuLieu")
+                    for p in ps:
+                        sheet.append([p.get(k) for k in keys])
+                    out = io.BytesIO()
+                    book.save(out)
+                    archive.writestr(f"{code}.xlsx", out.getvalue())
+            return time.perf_counter() - started
+
+    report(f"template_district_{ctx.rows // 1000}k", *await alternate(ctx.rounds, system, floor))
+
+
 async def _upload_child(dsn: str, data: bytes) -> tuple[float, float]:
-    from import_svc import workflow
-    from import_svc.reading import Limits
+    from import_svc import handlers
+    from import_svc.adapters.workbook import Limits
 
     pool = await create_pool(dsn, 1, 4)
     try:
         started = time.perf_counter()
-        async with pool.acquire() as conn:
-            await workflow.accept_upload(conn, DISTRICT, "arrears", "bench", [("b.xlsx", data)])
-        while await workflow.parse_next(pool, Limits()):
+        async with pool.acquire() as conn, conn.transaction():
+            await handlers.accept_upload(conn, DISTRICT, "arrears", "bench", [("b.xlsx", data)])
+        while await handlers.parse_next(pool, Limits()):
             pass
         return time.perf_counter() - started, peak_rss_mb()
     finally:

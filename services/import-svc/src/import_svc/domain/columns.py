@@ -8,11 +8,12 @@ A workbook whose names were lost (re-typed by hand) is still read by its Vietnam
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date
+from typing import Any, Literal
 
 Kind = Literal["arrears", "info", "policy"]
-KINDS: tuple[Kind, ...] = ("arrears", "info", "policy")
 HEADER_ROW, FIRST_DATA_ROW = 1, 2
 SHEET_TITLE = "DuLieu"
 CHOICES_TITLE = "DanhMuc"
@@ -95,3 +96,24 @@ def by_key(kind: Kind) -> dict[str, Column]:
 
 def by_header(kind: Kind) -> dict[str, Column]:
     return {fold_header(c.header): c for c in COLUMNS[kind]}
+
+
+GENDER_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
+IN_TEMPLATES = ("active", "suspended", "under_review")  # who a template with data lists
+
+
+def template_row(kind: Kind, person: Mapping[str, Any]) -> dict[str, Any]:
+    """A person of the register as a row of the template with data, keyed by column key."""
+    row: dict[str, Any] = {
+        "beneficiary_id": person["beneficiary_id"],
+        "national_id": person["national_id"],
+        "full_name": person["full_name"],
+        "commune_code": person["commune_code"],
+    }
+    if kind == "arrears":
+        row["change_type"] = ARREARS_CHANGE
+    else:
+        birth: date | None = person["birth_date"]
+        row["birth_date"] = birth.strftime("%d/%m/%Y") if birth else None
+        row["gender"] = GENDER_VI.get(person["gender"] or "")
+    return row

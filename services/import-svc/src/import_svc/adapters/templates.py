@@ -1,6 +1,7 @@
-"""Templates WITH DATA (seed 000 §10C step 1): one commune → one .xlsx; a district → a .zip
-with one workbook per commune, written one at a time to a temporary file (streamed: a district
-of 100k people never sits in memory as workbooks).
+"""Writing templates WITH DATA (seed 000 §10C step 1): a commune's .xlsx, a district's .zip.
+
+A district's .zip holds one workbook per commune, written one at a time to a temporary file
+(streamed: a district of 100k people never sits in memory as workbooks).
 
 Cells are written as typed values; a text that starts with ``=``, ``+``, ``-`` or ``@`` is
 forced to a text cell, so no spreadsheet program runs it.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,7 +23,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from import_svc.columns import (
+from import_svc.domain.columns import (
     CHANGE_CHOICES,
     CHOICES_TITLE,
     COLUMNS,
@@ -30,6 +31,8 @@ from import_svc.columns import (
     NAME_PREFIX,
     SHEET_TITLE,
     Kind,
+    fold_header,
+    template_row,
 )
 
 _HEAD_FONT = Font(bold=True)
@@ -92,6 +95,28 @@ def write_workbook(kind: Kind, people: Iterable[dict[str, Any]], target: IO[byte
     return written
 
 
+def write_template(
+    kind: Kind,
+    people: Sequence[Mapping[str, Any]],
+    district: str,
+    commune: str | None,
+    directory: Path,
+) -> Path:
+    """The template WITH DATA of ``people`` in ``directory``: one commune's .xlsx, or the
+    district's .zip of one workbook per commune."""
+    by_commune: dict[str, list[dict[str, Any]]] = {}
+    for person in people:
+        by_commune.setdefault(person["commune_code"], []).append(template_row(kind, person))
+    if commune is not None:
+        target = directory / f"{kind}_{district}_{commune}.xlsx"
+        with target.open("wb") as out:
+            write_workbook(kind, by_commune.get(commune, []), out)
+        return target
+    target = directory / f"{kind}_{district}.zip"
+    write_zip(kind, ((code, code, ps) for code, ps in sorted(by_commune.items())), target)
+    return target
+
+
 def write_zip(
     kind: Kind, communes: Iterator[tuple[str, str, list[dict[str, Any]]]], target: Path
 ) -> int:
@@ -109,6 +134,4 @@ def write_zip(
 
 
 def _ascii(name: str) -> str:
-    from import_svc.columns import fold_header
-
     return "_".join(fold_header(name).split()) or "xa"

@@ -1,6 +1,8 @@
-"""Reading an uploaded workbook safely: refuse what is not a plain .xlsx before opening it,
-then read the first sheet's rows fast (python-calamine) and find what values alone do not
-show (formulas, hidden rows, merged cells) in the sheet's XML.
+"""Reading an uploaded workbook safely, and fast.
+
+What is not a plain .xlsx is refused before it is opened; then the first sheet's rows are
+read with python-calamine, and what values alone do not show (formulas, hidden rows, merged
+cells) is found in the sheet's XML.
 
 Nothing here evaluates a formula or trusts a size the file declares: the zip directory is
 checked (total and per-member ratio) and the sheet XML is read with a hard cap.
@@ -10,15 +12,15 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import python_calamine
 
-from import_svc.columns import (
+from import_svc.domain.cells import clean_text
+from import_svc.domain.columns import (
     FIRST_DATA_ROW,
     HEADER_ROW,
     NAME_PREFIX,
@@ -28,6 +30,7 @@ from import_svc.columns import (
     by_key,
     fold_header,
 )
+from import_svc.domain.rows import RawRow
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
 _SHEET = re.compile(r"^xl/worksheets/sheet(\d+)\.xml$")
@@ -57,15 +60,6 @@ class FileRefused(Exception):
         super().__init__(message_vi)
         self.code = code
         self.message_vi = message_vi
-
-
-@dataclass
-class RawRow:
-    row_no: int  # the Excel row number, as the officer sees it
-    values: dict[str, Any]
-    issues: dict[str, str] = field(default_factory=dict)  # column key -> error code
-    numeric_id: bool = False  # the ID cell was a number (leading zeros may be lost)
-    hidden: bool = False
 
 
 @dataclass
@@ -130,11 +124,6 @@ def _column_index(letters: str) -> int:
     return n - 1
 
 
-def clean_text(value: str) -> str:
-    """NFC, non-breaking and other odd spaces made plain, runs collapsed, ends trimmed."""
-    return " ".join(unicodedata.normalize("NFC", value).replace("\u00a0", " ").split())
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
         text = clean_text(value)
@@ -167,20 +156,7 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
             "too_many_rows",
             f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
         )
-    formulas: dict[int, set[int]] = {}
-    for m in _FORMULA.finditer(xml):
-        formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
-    hidden = {int(m[1] or m[2]) for m in _HIDDEN_ROW.finditer(xml)}
-    merged: dict[int, set[int]] = {}
-    for m in _MERGED.finditer(xml):
-        c1, r1, c2, r2 = (
-            _column_index(m[1].decode()),
-            int(m[2]),
-            _column_index(m[3].decode()),
-            int(m[4]),
-        )
-        for r in range(max(r1, start), r2 + 1):
-            merged.setdefault(r, set()).update(range(c1, c2 + 1))
+    formulas, hidden, merged = _marks(xml, start)
     rows: list[RawRow] = []
     for index in range(start - 1, len(grid)):
         row_no = index + 1
@@ -202,6 +178,26 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
             continue
         rows.append(row)
     return Sheet(columns=[c for _, c in columns], rows=rows, ignored_headers=ignored)
+
+
+def _marks(xml: bytes, start: int) -> tuple[dict[int, set[int]], set[int], dict[int, set[int]]]:
+    """What values alone do not show: formula cells and merged cells (column positions by
+    row number) and hidden rows."""
+    formulas: dict[int, set[int]] = {}
+    for m in _FORMULA.finditer(xml):
+        formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
+    hidden = {int(m[1] or m[2]) for m in _HIDDEN_ROW.finditer(xml)}
+    merged: dict[int, set[int]] = {}
+    for m in _MERGED.finditer(xml):
+        c1, r1, c2, r2 = (
+            _column_index(m[1].decode()),
+            int(m[2]),
+            _column_index(m[3].decode()),
+            int(m[4]),
+        )
+        for r in range(max(r1, start), r2 + 1):
+            merged.setdefault(r, set()).update(range(c1, c2 + 1))
+    return formulas, hidden, merged
 
 
 def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:
@@ -248,18 +244,3 @@ _REQUIRED: dict[Kind, set[str]] = {
     "info": {"national_id"},
     "policy": {"national_id", "change_type"},
 }
-
-
-def as_date(value: Any) -> date | None:
-    """A date cell, or text ``DD/MM/YYYY`` / ``YYYY-MM-DD``; None when it is neither."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
-            try:
-                return datetime.strptime(value, pattern).date()
-            except ValueError:
-                continue
-    return None

@@ -1,0 +1,202 @@
+"""The SQL of batches: import_batch, the uploaded file until parsed, the parse's progress.
+
+Progress is written outside the parsing transaction, so it shows while the parse runs.
+"""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+import asyncpg
+
+from import_svc.domain.batch import Status
+from import_svc.domain.columns import Kind
+
+VIEW = """SELECT b.*, p.phase, p.rows_read FROM import_batch b
+          LEFT JOIN upload_progress p ON p.batch_id = b.id"""
+
+
+async def add_upload(
+    conn: asyncpg.Connection,
+    upload: UUID,
+    district: str,
+    kind: Kind,
+    officer: str,
+    files: list[tuple[UUID, str, bytes]],
+) -> None:
+    """One batch in ``parsing`` per file ``(batch, name, content)``; the worker is woken at
+    commit."""
+    for batch, name, content in files:
+        await conn.execute(
+            """INSERT INTO import_batch (id, upload_id, district_code, kind, file_name,
+                   status, created_by) VALUES ($1, $2, $3, $4, $5, 'parsing', $6)""",
+            batch,
+            upload,
+            district,
+            kind,
+            name,
+            officer,
+        )
+        await conn.execute(
+            "INSERT INTO upload_file (batch_id, content) VALUES ($1, $2)", batch, content
+        )
+        await conn.execute(
+            "INSERT INTO upload_progress (batch_id, phase) VALUES ($1, 'queued')", batch
+        )
+    await conn.execute("SELECT pg_notify('import_upload', $1)", str(upload))
+
+
+async def lock_next_upload(conn: asyncpg.Connection) -> list[asyncpg.Record] | None:
+    """The files of the oldest upload waiting to be parsed, locked; None when there is none."""
+    head = await conn.fetchrow(
+        """SELECT upload_id FROM import_batch WHERE status = 'parsing'
+           ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED"""
+    )
+    if head is None:
+        return None
+    return list(
+        await conn.fetch(
+            """SELECT b.id, b.district_code, b.kind, b.file_name, b.created_by, f.content
+               FROM import_batch b JOIN upload_file f ON f.batch_id = b.id
+               WHERE b.upload_id = $1 AND b.status = 'parsing'
+               ORDER BY b.created_at, b.file_name FOR UPDATE OF b SKIP LOCKED""",
+            head["upload_id"],
+        )
+    )
+
+
+async def set_progress(pool: asyncpg.Pool, batch: UUID, phase: str, rows: int = 0) -> None:
+    await pool.execute(
+        """INSERT INTO upload_progress (batch_id, phase, rows_read) VALUES ($1, $2, $3)
+           ON CONFLICT (batch_id) DO UPDATE SET phase = $2, rows_read = $3, at = now()""",
+        batch,
+        phase,
+        rows,
+    )
+
+
+async def fail_file(conn: asyncpg.Connection, batch: UUID, code: str, message_vi: str) -> None:
+    """A file that could not be read: the batch says why, the file goes."""
+    await conn.execute(
+        """UPDATE import_batch SET status = 'failed', error = $2, updated_at = now()
+           WHERE id = $1""",
+        batch,
+        json.dumps({"code": code, "message_vi": message_vi}),
+    )
+    await drop_file(conn, batch)
+
+
+async def drop_file(conn: asyncpg.Connection, batch: UUID) -> None:
+    await conn.execute("DELETE FROM upload_file WHERE batch_id = $1", batch)
+
+
+async def to_review(
+    conn: asyncpg.Connection, batch: UUID, commune: str | None, ignored: list[str]
+) -> None:
+    """The file's own batch, now holding its first commune's rows."""
+    await conn.execute(
+        """UPDATE import_batch SET commune_code = $2, status = 'awaiting_review',
+               ignored_headers = $3, updated_at = now() WHERE id = $1""",
+        batch,
+        commune,
+        ignored,
+    )
+
+
+async def add_commune(
+    conn: asyncpg.Connection, file_batch: UUID, batch: UUID, commune: str | None
+) -> None:
+    """One more batch of the same file, for another commune."""
+    await conn.execute(
+        """INSERT INTO import_batch (id, upload_id, district_code, commune_code,
+               kind, file_name, status, created_by, ignored_headers)
+           SELECT $2, upload_id, district_code, $3, kind, file_name,
+                  'awaiting_review', created_by, ignored_headers
+           FROM import_batch WHERE id = $1""",
+        file_batch,
+        batch,
+        commune,
+    )
+
+
+async def get(conn: asyncpg.Connection, batch: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM import_batch WHERE id = $1", batch)
+
+
+async def lock(conn: asyncpg.Connection, batch: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM import_batch WHERE id = $1 FOR UPDATE", batch)
+
+
+async def district_of(conn: asyncpg.Connection, batch: UUID) -> str | None:
+    district: str | None = await conn.fetchval(
+        "SELECT district_code FROM import_batch WHERE id = $1", batch
+    )
+    return district
+
+
+async def lock_status(conn: asyncpg.Connection, batch: UUID) -> str | None:
+    status: str | None = await conn.fetchval(
+        "SELECT status FROM import_batch WHERE id = $1 FOR UPDATE", batch
+    )
+    return status
+
+
+async def in_review(conn: asyncpg.Connection, upload: UUID | None) -> list[UUID]:
+    """The batches of an upload still in review (validated together: duplicates span them)."""
+    rows = await conn.fetch(
+        """SELECT id FROM import_batch WHERE upload_id = $1 AND status = 'awaiting_review'
+           ORDER BY id""",
+        upload,
+    )
+    return [r["id"] for r in rows]
+
+
+async def view(conn: asyncpg.Connection, batch: UUID) -> asyncpg.Record | None:
+    """The batch with its parse's progress."""
+    return await conn.fetchrow(VIEW + " WHERE b.id = $1", batch)
+
+
+async def views(
+    conn: asyncpg.Connection, district: str, status: str | None, upload: UUID | None
+) -> list[asyncpg.Record]:
+    """The district's batches, newest first (at most 500), with their progress."""
+    return list(
+        await conn.fetch(
+            VIEW
+            + """ WHERE b.district_code = $1 AND ($2::text IS NULL OR b.status = $2)
+                    AND ($3::uuid IS NULL OR b.upload_id = $3)
+                  ORDER BY b.created_at DESC, b.file_name, b.commune_code LIMIT 500""",
+            district,
+            status,
+            upload,
+        )
+    )
+
+
+async def mark_confirmed(conn: asyncpg.Connection, batch: UUID, officer: str) -> None:
+    await conn.execute(
+        """UPDATE import_batch SET status = 'confirmed', confirmed_by = $2, confirmed_at = now(),
+               updated_at = now() WHERE id = $1""",
+        batch,
+        officer,
+    )
+
+
+async def mark_refused(conn: asyncpg.Connection, batch: UUID, error: str) -> None:
+    """beneficiary-svc refused the batch as a whole; ``error`` is its reason as JSON."""
+    await conn.execute(
+        """UPDATE import_batch SET status = 'refused', error = $2, updated_at = now()
+           WHERE id = $1 AND status = 'confirmed'""",
+        batch,
+        error,
+    )
+
+
+async def mark_applied(conn: asyncpg.Connection, batch: UUID, status: Status) -> None:
+    await conn.execute(
+        """UPDATE import_batch SET status = $2, applied_at = now(), updated_at = now()
+           WHERE id = $1 AND status = 'confirmed'""",
+        batch,
+        status,
+    )

@@ -1,0 +1,69 @@
+"""A batch's states and the guards that say when it may be edited, validated or confirmed.
+
+DOMAIN "Excel imports": parsing → awaiting_review → confirmed → applied, partially_applied or
+refused; failed for a file that could not be read.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from import_svc.domain.columns import Kind
+from import_svc.domain.errors import (
+    AlreadyConfirmed,
+    BatchFailed,
+    BatchNotEditable,
+    BatchNotInReview,
+    CommuneUnknown,
+    InvalidRowsLeft,
+    NoFiles,
+    TooManyFiles,
+)
+
+Status = Literal[
+    "parsing", "awaiting_review", "failed", "confirmed", "applied", "partially_applied", "refused"
+]
+IN_REVIEW = "awaiting_review"
+
+
+def check_upload(files: int, most: int) -> None:
+    if not files:
+        raise NoFiles()
+    if files > most:
+        raise TooManyFiles(most)
+
+
+def ensure_editable(status: str) -> None:
+    if status != IN_REVIEW:
+        raise BatchNotEditable(status)
+
+
+def ensure_in_review(status: str) -> None:
+    """Validating again needs the batch still in review."""
+    if status != IN_REVIEW:
+        raise BatchNotInReview(status)
+
+
+def ensure_confirmable(
+    status: str, commune: str | None, invalid: int, duplicates: int, skip_invalid: bool
+) -> None:
+    """Confirmed once, for a known commune, with no invalid or duplicate row left unless the
+    officer chose to skip them."""
+    if status == "failed":
+        raise BatchFailed(status)
+    if status != IN_REVIEW:
+        raise AlreadyConfirmed(status)
+    if commune is None:
+        raise CommuneUnknown()
+    left = invalid + duplicates
+    if left and not skip_invalid:
+        raise InvalidRowsLeft(left)
+
+
+def amount_field(kind: Kind) -> str | None:
+    """The field whose sum a confirmed transfer's manifest carries."""
+    return "arrears_amount" if kind == "arrears" else None
+
+
+def applied_status(any_rejected: bool) -> Status:
+    return "partially_applied" if any_rejected else "applied"

@@ -1,0 +1,246 @@
+"""import-svc's commands and events (seed 000 §10C steps 3–5, and the same for §10B, §10A).
+
+Upload: each file is stored with a placeholder batch in ``parsing`` and answered at once.
+A worker takes one upload's files (``FOR UPDATE SKIP LOCKED``), reads and validates all of
+them together (duplicates are looked for across the upload), splits each file's rows into
+one batch per commune and stages them with COPY — all in one transaction, so a crash parses
+the upload again and a failed file changes nothing else. Re-validation and confirmation work
+on the staged rows; ``ImportConfirmed`` carries the valid rows in checksummed chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+from btxh_common.clock import current_month
+from btxh_common.envelope import Envelope
+from btxh_common.events import (
+    BeneficiaryChanged,
+    BeneficiaryRegistered,
+    ImportApplied,
+    ImportConfirmed,
+    ImportConfirmedChunk,
+    ImportValidated,
+)
+from btxh_common.inbox import EventContext
+from btxh_common.logs import get_logger
+from btxh_common.outbox import enqueue, enqueue_chunked
+from btxh_common.topics import IMPORT_EVENTS
+from prometheus_client import Counter
+
+from import_svc.adapters import batches, identities, rows
+from import_svc.adapters.workbook import FileRefused, Limits, Sheet, read_sheet
+from import_svc.domain.batch import (
+    amount_field,
+    applied_status,
+    ensure_confirmable,
+    ensure_editable,
+    ensure_in_review,
+)
+from import_svc.domain.columns import Kind
+from import_svc.domain.errors import NothingToConfirm, RowNotFound
+from import_svc.domain.findings import Checked
+from import_svc.domain.rows import by_commune, confirmed_row, keep_in_commune, staged
+from import_svc.domain.validation import national_ids, validate
+
+log = get_logger(__name__)
+PRODUCER = "import-svc"
+ROWS_READ = Counter("btxh_import_rows_read_total", "Rows read from uploaded workbooks", ["kind"])
+ROWS_VALIDATED = Counter("btxh_import_rows_validated_total", "Rows validated", ["kind", "status"])
+Flags = dict[int, dict[str, Any]]  # row number -> what reading found
+
+
+# ---------------------------------------------------------------- upload and parsing
+
+
+async def accept_upload(
+    conn: asyncpg.Connection,
+    district: str,
+    kind: Kind,
+    officer: str,
+    files: list[tuple[str, bytes]],
+) -> list[UUID]:
+    """Store the files, one batch each, for the worker to parse; returns the batches."""
+    named = [(uuid4(), name, content) for name, content in files]
+    await batches.add_upload(conn, uuid4(), district, kind, officer, named)
+    return [batch for batch, _, _ in named]
+
+
+async def parse_next(pool: asyncpg.Pool, limits: Limits) -> bool:
+    """Parse one waiting upload; False when there is none."""
+    async with pool.acquire() as conn, conn.transaction():
+        files = await batches.lock_next_upload(conn)
+        if files is None:
+            return False
+        sheets = await _read(conn, pool, files, limits)
+        if sheets:
+            await _parse(conn, pool, sheets)
+    return True
+
+
+async def _read(
+    conn: asyncpg.Connection, pool: asyncpg.Pool, files: list[asyncpg.Record], limits: Limits
+) -> list[tuple[asyncpg.Record, Sheet]]:
+    """Each file read, or failed with its reason (the other files go on)."""
+    sheets = []
+    for f in files:
+        await batches.set_progress(pool, f["id"], "reading")
+        try:
+            sheet = await asyncio.to_thread(read_sheet, f["content"], f["kind"], limits)
+        except FileRefused as refused:
+            log.info("import.file_refused", batch_id=str(f["id"]), code=refused.code)
+            await batches.fail_file(conn, f["id"], refused.code, refused.message_vi)
+            await batches.set_progress(pool, f["id"], "failed")
+            continue
+        ROWS_READ.labels(f["kind"]).inc(len(sheet.rows))
+        await batches.set_progress(pool, f["id"], "validating", len(sheet.rows))
+        sheets.append((f, sheet))
+    return sheets
+
+
+async def _parse(
+    conn: asyncpg.Connection, pool: asyncpg.Pool, sheets: list[tuple[asyncpg.Record, Sheet]]
+) -> None:
+    """Validate the upload's rows together, then stage each file's by commune."""
+    district, kind = sheets[0][0]["district_code"], sheets[0][0]["kind"]
+    found = staged([sheet.rows for _, sheet in sheets])
+    checked = await _validate(conn, district, kind, found)
+    per_file: dict[int, list[Checked]] = defaultdict(list)
+    flags: dict[int, Flags] = defaultdict(dict)
+    for s, c in zip(found, checked, strict=True):
+        per_file[s["file"]].append(c)
+        flags[s["file"]][s["row_no"]] = s["flags"]
+    for i, (f, sheet) in enumerate(sheets):
+        parts = by_commune(per_file[i])
+        for n, (commune, part) in enumerate(parts):
+            batch = f["id"] if n == 0 else uuid4()
+            if n == 0:
+                await batches.to_review(conn, batch, commune, sheet.ignored_headers)
+            else:
+                await batches.add_commune(conn, f["id"], batch, commune)
+            await _stage(conn, batch, part, flags[i])
+            await batches.set_progress(pool, batch, "done", len(part))
+        await batches.drop_file(conn, f["id"])
+        log.info("import.parsed", batch_id=str(f["id"]), rows=len(per_file[i]), communes=len(parts))
+
+
+async def _validate(
+    conn: asyncpg.Connection, district: str, kind: Kind, found: list[dict[str, Any]]
+) -> list[Checked]:
+    known = await identities.holders(conn, district, national_ids(found))
+    checked = validate(kind, found, known, current_month())
+    for c in checked:
+        ROWS_VALIDATED.labels(kind, c.status).inc()
+    return checked
+
+
+async def _stage(
+    conn: asyncpg.Connection, batch: UUID, checked: list[Checked], flags: Flags
+) -> None:
+    """Store the batch's checked rows and say so (``ImportValidated``)."""
+    await rows.stage(conn, batch, checked, flags)
+    b = await batches.get(conn, batch)
+    assert b is not None
+    event = ImportValidated(
+        batch_id=batch,
+        kind=b["kind"],
+        commune_code=b["commune_code"] or "",
+        total=b["total"],
+        valid=b["valid"],
+        invalid=b["invalid"],
+        duplicates=b["duplicates"],
+        warnings=b["warnings"],
+    )
+    await enqueue(
+        conn,
+        IMPORT_EVENTS,
+        Envelope.wrap(
+            event, producer=PRODUCER, district_code=b["district_code"], correlation_id=str(batch)
+        ),
+    )
+
+
+# ---------------------------------------------------------------- review
+
+
+async def edit_row(
+    conn: asyncpg.Connection, batch: UUID, row_no: int, values: dict[str, Any]
+) -> dict[str, Any]:
+    """An officer's edit of a row in review (in the caller's transaction)."""
+    ensure_editable(str(await batches.lock_status(conn, batch)))
+    saved = await rows.edit(conn, batch, row_no, values)
+    if saved is None:
+        raise RowNotFound()
+    return saved
+
+
+async def revalidate(conn: asyncpg.Connection, batch: UUID) -> None:
+    """Validate the batch's rows again, with the other batches of its upload still in review."""
+    b = await batches.lock(conn, batch)
+    assert b is not None
+    ensure_in_review(b["status"])
+    found = await rows.staged(conn, await batches.in_review(conn, b["upload_id"]))
+    checked = await _validate(conn, b["district_code"], b["kind"], found)
+    mine = [c for s, c in zip(found, checked, strict=True) if s["batch"] == batch]
+    keep_in_commune(mine, b["commune_code"])
+    flags = {s["row_no"]: s["flags"] for s in found if s["batch"] == batch}
+    await _stage(conn, batch, mine, flags)
+
+
+async def confirm(conn: asyncpg.Connection, batch: UUID, officer: str, skip_invalid: bool) -> None:
+    """Send the batch's valid rows to the register (``ImportConfirmed``, chunked)."""
+    b = await batches.lock(conn, batch)
+    assert b is not None
+    ensure_confirmable(b["status"], b["commune_code"], b["invalid"], b["duplicates"], skip_invalid)
+    valid = await rows.valid(conn, batch)
+    if not valid:
+        raise NothingToConfirm()
+    kind: Kind = b["kind"]
+    confirmed = [confirmed_row(kind, r) for r in valid]
+    await enqueue_chunked(
+        conn,
+        IMPORT_EVENTS,
+        confirmed,
+        transfer_id=batch,
+        chunk=lambda c: ImportConfirmedChunk(chunk=c),
+        head=lambda m: ImportConfirmed(
+            batch_id=batch,
+            kind=kind,
+            commune_code=b["commune_code"],
+            confirmed_by=officer,
+            manifest=m,
+        ),
+        producer=PRODUCER,
+        district_code=b["district_code"],
+        correlation_id=str(batch),
+        amount_field=amount_field(kind),
+    )
+    await batches.mark_confirmed(conn, batch, officer)
+    log.info("import.confirmed", batch_id=str(batch), rows=len(confirmed))
+
+
+# ---------------------------------------------------------------- events
+
+
+async def on_beneficiary(
+    conn: asyncpg.Connection,
+    event: BeneficiaryRegistered | BeneficiaryChanged,
+    _: EventContext,
+) -> None:
+    """The read model follows the register."""
+    await identities.save(conn, event.beneficiary)
+
+
+async def on_applied(conn: asyncpg.Connection, event: ImportApplied, _: EventContext) -> None:
+    """beneficiary-svc's answer to a confirmed batch: refused whole, or applied (some rows
+    possibly rejected, each with why)."""
+    if event.refused is not None:
+        await batches.mark_refused(conn, event.batch_id, event.refused.model_dump_json())
+        return
+    if event.rejected:
+        await rows.record_rejected(conn, event.batch_id, event.rejected)
+    await batches.mark_applied(conn, event.batch_id, applied_status(bool(event.rejected)))

@@ -1,0 +1,34 @@
+"""The upload parser: parses uploads as they come (NOTIFY import_upload), polling as a fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+from btxh_common.logs import get_logger
+from btxh_common.service import ServiceState
+
+from import_svc.handlers import parse_next
+from import_svc.settings import Settings
+
+log = get_logger(__name__)
+
+
+async def parse_uploads(state: ServiceState, settings: Settings) -> None:
+    limits = settings.limits
+    wake = asyncio.Event()
+    listener: asyncpg.Connection | None = None
+    while True:
+        try:
+            if listener is None or listener.is_closed():
+                listener = await asyncpg.connect(settings.database_url)
+                await listener.add_listener("import_upload", lambda *_: wake.set())
+            while await parse_next(state.db(), limits):
+                pass
+        except Exception as exc:  # database outage or a bug: log, wait, try again
+            log.exception("import.parse_loop_error", error=repr(exc))
+            listener = None
+        wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout=settings.import_poll_seconds)

@@ -1,0 +1,178 @@
+"""A batch's life and its rows' way through it: when a batch may be edited, validated again
+or confirmed (with the codes officers get), the split by commune, and the row contract of
+``ImportConfirmed``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from btxh_common.errors import DomainError, InvalidInput
+from import_svc.domain.batch import (
+    amount_field,
+    applied_status,
+    check_upload,
+    ensure_confirmable,
+    ensure_editable,
+    ensure_in_review,
+)
+from import_svc.domain.findings import Checked
+from import_svc.domain.rows import (
+    RawRow,
+    by_commune,
+    confirmed_row,
+    flags,
+    jsonable,
+    keep_in_commune,
+    staged,
+)
+
+# ---------------------------------------------------------------- guards
+
+
+def test_an_upload_needs_at_least_one_file_and_at_most_the_limit() -> None:
+    with pytest.raises(InvalidInput) as none:
+        check_upload(0, 50)
+    assert none.value.code == "no_files"
+    with pytest.raises(InvalidInput) as many:
+        check_upload(51, 50)
+    assert (many.value.code, many.value.message_vi) == ("too_many_files", "Tối đa 50 tệp mỗi lần")
+    check_upload(50, 50)
+
+
+def test_rows_are_edited_only_while_the_batch_is_in_review() -> None:
+    ensure_editable("awaiting_review")
+    with pytest.raises(InvalidInput) as refused:
+        ensure_editable("confirmed")
+    assert refused.value.code == "not_in_review"
+    assert refused.value.message_vi == "Lô đang ở trạng thái confirmed: không sửa được"
+
+
+def test_a_batch_is_validated_again_only_while_in_review() -> None:
+    ensure_in_review("awaiting_review")
+    with pytest.raises(DomainError) as refused:
+        ensure_in_review("applied")
+    assert not isinstance(refused.value, InvalidInput), "a conflict (409), not bad input"
+    assert refused.value.code == "not_in_review"
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("confirmed", "already_confirmed"),
+        ("applied", "already_confirmed"),
+        ("failed", "batch_failed"),
+    ],
+)
+def test_a_batch_is_confirmed_once(status: str, code: str) -> None:
+    with pytest.raises(DomainError) as refused:
+        ensure_confirmable(status, "00101", 0, 0, skip_invalid=False)
+    assert refused.value.code == code
+    assert refused.value.message_vi == f"Lô đã ở trạng thái {status}: không xác nhận lại được"
+
+
+def test_a_batch_without_a_commune_cannot_be_confirmed() -> None:
+    with pytest.raises(DomainError) as refused:
+        ensure_confirmable("awaiting_review", None, 0, 0, skip_invalid=False)
+    assert refused.value.code == "commune_unknown"
+
+
+def test_invalid_or_duplicate_rows_left_block_confirmation_unless_skipped() -> None:
+    with pytest.raises(DomainError) as refused:
+        ensure_confirmable("awaiting_review", "00101", 2, 1, skip_invalid=False)
+    assert refused.value.code == "invalid_rows_left"
+    assert refused.value.message_vi.startswith("Còn 3 dòng lỗi hoặc trùng")
+    ensure_confirmable("awaiting_review", "00101", 2, 1, skip_invalid=True)
+
+
+def test_a_batch_with_rejected_rows_is_partially_applied() -> None:
+    assert applied_status(any_rejected=False) == "applied"
+    assert applied_status(any_rejected=True) == "partially_applied"
+
+
+def test_only_an_arrears_transfer_carries_a_total_amount() -> None:
+    assert amount_field("arrears") == "arrears_amount"
+    assert (amount_field("info"), amount_field("policy")) == (None, None)
+
+
+# ---------------------------------------------------------------- rows
+
+
+def test_what_reading_found_travels_with_the_row_as_flags() -> None:
+    found = RawRow(2, {"a": 1}, issues={"a": "merged_cell"}, numeric_id=True, hidden=True)
+    assert flags(found) == {"issues": {"a": "merged_cell"}, "hidden": True, "numeric_id": True}
+    assert flags(RawRow(3, {})) == {}
+
+
+def test_staged_rows_keep_their_file_and_store_dates_as_text() -> None:
+    files = [[RawRow(2, {"d": date(2026, 1, 2)})], [RawRow(2, {"d": None}, hidden=True)]]
+    assert staged(files) == [
+        {"row_no": 2, "values": {"d": "2026-01-02"}, "flags": {}, "file": 0},
+        {"row_no": 2, "values": {"d": None}, "flags": {"hidden": True}, "file": 1},
+    ]
+    assert jsonable({"n": 1, "t": "x"}) == {"n": 1, "t": "x"}
+
+
+def checked(row_no: int, commune: str | None) -> Checked:
+    return Checked(row_no=row_no, values={}, commune_code=commune)
+
+
+def test_a_file_is_split_into_one_batch_per_commune_in_commune_order() -> None:
+    rows = [checked(2, "00102"), checked(3, None), checked(4, "00101"), checked(5, "00102")]
+    split = [(c, [r.row_no for r in part]) for c, part in by_commune(rows)]
+    assert split == [(None, [3]), ("00101", [4]), ("00102", [2, 5])]
+
+
+def test_a_file_without_rows_still_makes_one_batch() -> None:
+    assert by_commune([]) == [(None, [])]
+
+
+def test_on_revalidation_a_row_of_another_commune_is_an_error_not_a_move() -> None:
+    moved, staying = checked(2, "00102"), checked(3, "00101")
+    keep_in_commune([moved, staying], "00101")
+    assert [(e["field"], e["code"]) for e in moved.errors] == [("commune_code", "commune_mismatch")]
+    assert staying.errors == []
+
+
+def test_confirmed_arrears_rows_carry_the_amount_as_an_integer_and_the_month() -> None:
+    row = {
+        "row_no": 4,
+        "beneficiary_id": "b-1",
+        "values": {"national_id": "001085012345", "arrears_amount": 0, "arrears_period": None},
+    }
+    assert confirmed_row("arrears", row) == {
+        "row_no": 4,
+        "beneficiary_id": "b-1",
+        "national_id": "001085012345",
+        "arrears_amount": 0,
+        "arrears_period": None,
+    }
+
+
+def test_confirmed_information_rows_carry_only_the_fields_given() -> None:
+    values = {"national_id": "1", "full_name": "A", "phone": None, "commune_code": "00101"}
+    row = {"row_no": 2, "beneficiary_id": "b", "values": values}
+    assert confirmed_row("info", row) == {
+        "row_no": 2,
+        "beneficiary_id": "b",
+        "national_id": "1",
+        "full_name": "A",
+    }
+
+
+@pytest.mark.parametrize(
+    ("written", "sent"),
+    [("Tăng thêm", "new"), ("Điều chỉnh", "adjust"), ("Thôi hưởng", "stop"), ("Cắt chết", "death")],
+)
+def test_confirmed_policy_rows_name_the_change_in_the_contracts_words(
+    written: str, sent: str
+) -> None:
+    values = {"national_id": None, "change_type": written, "commune_code": "00101", "gender": None}
+    row = {"row_no": 2, "beneficiary_id": None, "values": values}
+    assert confirmed_row("policy", row) == {
+        "row_no": 2,
+        "beneficiary_id": None,
+        "national_id": None,
+        "change_type": sent,
+        "commune_code": "00101",
+    }
