@@ -6,14 +6,10 @@ token, so another district's data cannot even be confirmed to exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 import jwt
-from fastapi import Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from btxh_common.problems import Forbidden, NotFound, Unauthorized
@@ -78,20 +74,3 @@ def verify_token(settings: ServiceSettings, token: str) -> Principal:
         return Principal(officer_id=claims["sub"], role=claims["role"], units=claims["units"])
     except (jwt.PyJWTError, KeyError, ValidationError) as exc:
         raise Unauthorized("Mã xác thực không hợp lệ hoặc đã hết hạn") from exc
-
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-def principal_dependency(
-    settings: ServiceSettings,
-) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
-    """FastAPI dependency: the verified caller, or 401."""
-
-    async def current_principal(request: Request) -> Principal:
-        credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
-        if credentials is None:
-            raise Unauthorized()
-        return verify_token(settings, credentials.credentials)
-
-    return current_principal

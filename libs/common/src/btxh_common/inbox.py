@@ -64,7 +64,8 @@ class EventContext(BaseModel):
 # A handler takes the typed event (the class it is bound to) and its context. ``Any`` here
 # because a mapping holds handlers of different event classes; each is checked where defined.
 Handler = Callable[[asyncpg.Connection, Any, EventContext], Awaitable[None]]
-Handlers = Mapping[type[EventPayload] | str, Handler]  # TRANSITION: str keys go with the move
+Handlers = Mapping[type[EventPayload], Handler]
+Route = tuple[type[EventPayload], Handler]
 
 APPLIED = Counter("btxh_inbox_applied_total", "Events applied", ["consumer", "event_type"])
 SKIPPED = Counter("btxh_inbox_duplicates_total", "Redelivered events skipped", ["consumer"])
@@ -101,21 +102,18 @@ async def apply_once(
     pool: asyncpg.Pool,
     consumer: str,
     envelope: Envelope,
-    contract: type[EventPayload] | None,
+    contract: type[EventPayload],
     handler: Handler,
 ) -> bool:
     """Open the event as ``contract`` and run ``handler`` in a transaction with the inbox
     row; False if already applied."""
-    event = envelope.open(contract) if contract is not None else None
+    event = envelope.open(contract)
     async with pool.acquire() as conn, conn.transaction():
         if not await claim(conn, consumer, envelope):
             SKIPPED.labels(consumer).inc()
             log.info("inbox.duplicate_skipped", event_id=str(envelope.event_id))
             return False
-        if event is None:  # TRANSITION
-            await handler(conn, envelope)  # type: ignore[call-arg]
-        else:
-            await handler(conn, event, EventContext.of(envelope))
+        await handler(conn, event, EventContext.of(envelope))
     APPLIED.labels(consumer, envelope.event_type).inc()
     return True
 
@@ -144,7 +142,7 @@ async def park(
 async def handle_message(
     pool: asyncpg.Pool,
     consumer: str,
-    handlers: Handlers,
+    routes: Mapping[str, Route],
     msg: KafkaMessage,
     *,
     max_backoff: float = 10.0,
@@ -158,7 +156,7 @@ async def handle_message(
         await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
         await msg.ack()
         return
-    bound = _by_type(handlers).get(envelope.event_type)
+    bound = routes.get(envelope.event_type)
     if bound is not None:
         contract, handler = bound
 
@@ -189,11 +187,9 @@ async def handle_message(
     await msg.ack()
 
 
-def _by_type(handlers: Handlers) -> dict[str, tuple[type[EventPayload] | None, Handler]]:
-    return {
-        (c if isinstance(c, str) else c.event_type): (None if isinstance(c, str) else c, h)
-        for c, h in handlers.items()
-    }
+def routes_of(handlers: Handlers) -> dict[str, Route]:
+    """Event type → the class to open it as and the handler to give it to."""
+    return {contract.event_type: (contract, handler) for contract, handler in handlers.items()}
 
 
 async def _retry(step: Callable[[], Awaitable[None]], max_backoff: float) -> None:
@@ -217,10 +213,11 @@ def subscribe(
     handlers: Handlers,
 ) -> None:
     """Bind ``handlers`` (by event class) to ``topics`` as consumer group ``consumer``."""
+    routes = routes_of(handlers)
 
     async def on_message(msg: KafkaMessage) -> None:
         actual = pool() if callable(pool) else pool
-        await handle_message(actual, consumer, handlers, msg)
+        await handle_message(actual, consumer, routes, msg)
 
     broker.subscriber(
         *topics,

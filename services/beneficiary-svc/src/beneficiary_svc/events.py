@@ -18,9 +18,7 @@ def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
         state.db(),
         topics=[IMPORT_EVENTS],
         consumer="beneficiary-svc",
-        handlers=dict(
-            chunked_handlers(
-                ImportConfirmed, ImportConfirmedChunk, imports.on_confirmed, imports.on_rejected
-            ).items()  # a copy: ``Handlers`` keys also take str until every service has moved
+        handlers=chunked_handlers(
+            ImportConfirmed, ImportConfirmedChunk, imports.on_confirmed, imports.on_rejected
         ),
     )

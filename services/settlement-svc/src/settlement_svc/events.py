@@ -37,11 +37,7 @@ def subscriptions(broker: KafkaBroker, state: ServiceState, *, policy: Policy) -
         state.db,
         topics=[PAYMENT_EVENTS],
         consumer="settlement-svc",
-        handlers={
-            PaymentListSubmitted: lists[PaymentListSubmitted],
-            PaymentListSubmittedChunk: lists[PaymentListSubmittedChunk],
-            PaymentStatusUpdated: postoffice.on_status_updated,
-        },
+        handlers={**lists, PaymentStatusUpdated: postoffice.on_status_updated},
     )
     subscribe(
         broker,
