@@ -35,12 +35,30 @@ SEPTEMBER = date(2024, 9, 1)
             "pull_not_past",
             "Chỉ chuyển được tiền chưa nhận của tháng trước đó",
         ),
+        (
+            errors.PullFromSettled(SEPTEMBER),
+            409,
+            "pull_from_settled",
+            "Danh sách tháng 2024-09 đã quyết toán: không chuyển được",
+        ),
         (errors.ListNotFound(), 404, "list_not_found", "Không tìm thấy danh sách chi trả"),
         (
             errors.ListSettled(),
             409,
             "list_settled",
             "Danh sách đã quyết toán: không lập lại được",
+        ),
+        (
+            errors.ListAtPaymentUnit(),
+            409,
+            "list_at_payment_unit",
+            "Đơn vị chi trả đã nhận danh sách: không lập phiên bản mới được",
+        ),
+        (
+            errors.ListHasPayments(),
+            409,
+            "list_has_payments",
+            "Danh sách đã có người được chi trả: không lập phiên bản mới được",
         ),
         (
             errors.ListNotDraft(),
@@ -71,6 +89,13 @@ SEPTEMBER = date(2024, 9, 1)
         ),
         (errors.LineNotFound(), 404, "line_not_found", "Không tìm thấy dòng chi trả"),
         (errors.LineNotSplittable(), 409, "line_not_splittable", "Dòng này không tách được nữa"),
+        (errors.LinePaid(), 409, "line_paid", "Dòng đã chi trả: không tách được"),
+        (
+            errors.LineCarriedOver(),
+            409,
+            "line_carried_over",
+            "Tiền của dòng này đã chuyển sang kỳ sau: không đổi được",
+        ),
         (
             errors.SplitSumMismatch(1_420_000),
             422,

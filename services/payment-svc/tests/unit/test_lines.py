@@ -7,12 +7,23 @@ from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
-from payment_svc.domain.errors import LineNotInList, NoStatusGiven, SplitSumMismatch
+from payment_svc.domain.errors import (
+    LineCarriedOver,
+    LineNotInList,
+    NoStatusGiven,
+    SplitSumMismatch,
+)
 from payment_svc.domain.lines import plan_statuses, require_some_status, require_split_adds_up
 
 TENTH = date(2024, 6, 10)
-A, B, C, D = (uuid4() for _ in range(4))
-LEAVES = [(A, "001000000001"), (B, "001000000002"), (C, "001000000002"), (D, None)]
+A, B, C, D, E = (uuid4() for _ in range(5))
+LEAVES = [
+    (A, "001000000001", False),
+    (B, "001000000002", False),
+    (C, "001000000002", False),
+    (D, None, False),
+]
+CARRIED = [*LEAVES, (E, "001000000005", True)]  # E's money went into the next month
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,26 @@ def test_a_line_or_id_not_on_the_list_refuses_the_whole_update(exception: Except
         plan_statuses(LEAVES, "paid", TENTH, [exception])
     named = exception.line_id or exception.national_id
     assert refused.value.message_vi == f"Không có dòng chi trả {named} trong danh sách"
+
+
+def test_everyone_passes_by_a_line_whose_money_was_carried_into_a_later_month() -> None:
+    changes = plan_statuses(CARRIED, "paid", TENTH, [])
+    assert changes == {line: ("paid", TENTH) for line in (A, B, C, D)}
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [Exception_("paid", line_id=E), Exception_("paid", national_id="001000000005")],
+)
+def test_a_carried_line_named_paid_refuses_the_whole_update(exception: Exception_) -> None:
+    with pytest.raises(LineCarriedOver) as refused:
+        plan_statuses(CARRIED, "paid", TENTH, [exception])
+    assert refused.value.code == "line_carried_over"
+
+
+def test_a_carried_line_named_unpaid_again_stays_as_it_is() -> None:
+    changes = plan_statuses(CARRIED, None, TENTH, [Exception_("unpaid", line_id=E)])
+    assert changes == {E: ("unpaid", TENTH)}
 
 
 def test_an_update_needs_everyone_or_an_exception() -> None:

@@ -102,12 +102,24 @@ async def set_statuses(
     return len(rows)
 
 
-async def leaves(conn: asyncpg.Connection, list_id: UUID) -> list[tuple[UUID, str | None]]:
-    """(line, national ID) of every line of the list that is not split."""
+async def leaves(conn: asyncpg.Connection, list_id: UUID) -> list[tuple[UUID, str | None, bool]]:
+    """(line, national ID, carried into a later month) of every line of the list that is not
+    split."""
     rows = await conn.fetch(
-        "SELECT id, national_id FROM payment_line WHERE list_id = $1 AND status <> 'split'", list_id
+        """SELECT id, national_id, carried_into IS NOT NULL AS carried FROM payment_line
+           WHERE list_id = $1 AND status <> 'split'""",
+        list_id,
     )
-    return [(r["id"], r["national_id"]) for r in rows]
+    return [(r["id"], r["national_id"], r["carried"]) for r in rows]
+
+
+async def anyone_paid(conn: asyncpg.Connection, list_id: UUID) -> bool:
+    """Whether any line of the list is ``paid`` (by the post office or by hand)."""
+    paid: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM payment_line WHERE list_id = $1 AND status = 'paid')",
+        list_id,
+    )
+    return paid
 
 
 async def statuses(conn: asyncpg.Connection, ids: list[UUID]) -> list[asyncpg.Record]:

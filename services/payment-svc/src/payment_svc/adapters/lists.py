@@ -32,6 +32,18 @@ async def current(
     return row
 
 
+async def latest_version(conn: asyncpg.Connection, district: str, month: date, kind: str) -> int:
+    """The period's highest version of ``kind``, deleted and superseded ones too (0: none)."""
+    latest: int = await conn.fetchval(
+        """SELECT coalesce(max(version), 0) FROM payment_list
+           WHERE district_code = $1 AND month = $2 AND kind = $3""",
+        district,
+        month,
+        kind,
+    )
+    return latest
+
+
 async def insert(
     conn: asyncpg.Connection,
     list_id: UUID,

@@ -37,6 +37,13 @@ class PullNotPast(InvalidInput):
     message_vi = "Chỉ chuyển được tiền chưa nhận của tháng trước đó"
 
 
+class PullFromSettled(DomainError):
+    code = "pull_from_settled"
+
+    def __init__(self, month: date) -> None:
+        super().__init__(f"Danh sách tháng {month_text(month)} đã quyết toán: không chuyển được")
+
+
 class ListNotFound(NotFoundError):
     code = "list_not_found"
     message_vi = "Không tìm thấy danh sách chi trả"
@@ -45,6 +52,16 @@ class ListNotFound(NotFoundError):
 class ListSettled(DomainError):
     code = "list_settled"
     message_vi = "Danh sách đã quyết toán: không lập lại được"
+
+
+class ListAtPaymentUnit(DomainError):
+    code = "list_at_payment_unit"
+    message_vi = "Đơn vị chi trả đã nhận danh sách: không lập phiên bản mới được"
+
+
+class ListHasPayments(DomainError):
+    code = "list_has_payments"
+    message_vi = "Danh sách đã có người được chi trả: không lập phiên bản mới được"
 
 
 class ListNotDraft(DomainError):
@@ -90,6 +107,16 @@ class LineNotFound(NotFoundError):
 class LineNotSplittable(DomainError):
     code = "line_not_splittable"
     message_vi = "Dòng này không tách được nữa"
+
+
+class LinePaid(DomainError):
+    code = "line_paid"
+    message_vi = "Dòng đã chi trả: không tách được"
+
+
+class LineCarriedOver(DomainError):
+    code = "line_carried_over"
+    message_vi = "Tiền của dòng này đã chuyển sang kỳ sau: không đổi được"
 
 
 class SplitSumMismatch(InvalidInput):

@@ -1,5 +1,42 @@
-"""List, line and period statuses and every guard on them, as they stand today: the one place
-to read or change what a status allows."""
+"""The lifecycle of periods, payment lists and their lines as one explicit state machine: the
+states, the transitions each action makes, and the guards that refuse the others — each
+refusal one named rule with a stable code (a refused transition answers 409 with it).
+
+Periods: ``open`` ⇄ ``locked``. A locked period takes nothing an officer does, and nothing
+is taken from it either: ``pull`` refuses a locked source month (the payment unit's facts
+still land).
+
+Lists (DOMAIN "Payment periods and lists")::
+
+    draft ──submit──▶ submitted ──sent──▶ sent ──acknowledged──▶ acknowledged
+      │                  │                 │                          │
+      │ delete /         │ replaced        │ replaced              results
+      │ replaced         ▼ (nobody paid)   ▼ (nobody paid)             ▼
+      ▼              superseded        superseded              results_received ──▶ settled
+    deleted
+
+The payment unit's answers move a list only forward; a late or repeated one changes nothing.
+Versions count every list the period ever had of a kind, deleted ones too: a number is never
+given twice, a list never overwritten.
+
+**A person-month is paid at most once** (DOMAIN "Decisions take effect…"). The choice made
+here: *refuse the new version*. Once the payment unit has acknowledged a list, reported
+results on it or settled it, or once anyone on it is ``paid`` (by the post office or by
+hand), no new version of it can be generated (``list_at_payment_unit``,
+``list_has_payments``, ``list_settled``); the money still owed goes through the next month
+(carry-over, arrears, recoveries). Only a ``draft`` is deleted or replaced freely; a list
+submitted or sent that nobody has been paid from is superseded by the new version (the
+recall / resend path of settlement-svc).
+
+Lines: ``pending`` → the statuses of a payment (``paid``, ``unpaid``, ``unpaid_stopped``,
+``returned``, ``recovered``) by the post office or by hand on a list the payment unit has and
+that is not settled; ``pending`` → ``split`` (its parts are new ``pending`` lines, the same
+total). An ``unpaid`` line whose money the next month's list carries (``carried_into``) is
+final: its money lives in the later line, so no hand changes it — above all not to ``paid``
+(``line_carried_over``; naming it ``unpaid`` again changes nothing), and "everyone paid"
+passes it by. A ``paid`` line is never split
+(``line_paid``), nor is any line that is no longer ``pending``.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +46,17 @@ from typing import Literal
 
 from payment_svc.domain.errors import (
     IntegratedDistrict,
+    LineCarriedOver,
     LineNotSplittable,
+    LinePaid,
     ListAlreadySubmitted,
+    ListAtPaymentUnit,
+    ListHasPayments,
     ListNotDraft,
     ListNotPayable,
     ListSettled,
     PeriodLocked,
+    PullFromSettled,
 )
 
 
@@ -44,29 +86,46 @@ class LineStatus(StrEnum):
     SPLIT = "split"  # replaced by its parts, which carry the statuses
 
 
+class ListAction(StrEnum):
+    SUBMIT = "submit"  # an officer sends the draft to the payment unit
+    DELETE = "delete"  # an officer deletes the draft
+    REPLACE = "replace"  # a new version is generated over the current list
+    SENT = "sent"  # the payment unit's answers, from here down
+    ACKNOWLEDGED = "acknowledged"
+    RESULTS = "results"
+    SETTLE = "settle"
+
+
+_S = ListStatus
+_OUT = (_S.SUBMITTED, _S.SENT)  # with the payment unit, not yet accepted by it
+
+# Every transition of a list: action → {from: to}. What is not here is refused (by an
+# officer: with the guard's code; by the payment unit: left as it is).
+LIST_TRANSITIONS: dict[ListAction, dict[ListStatus, ListStatus]] = {
+    ListAction.SUBMIT: {_S.DRAFT: _S.SUBMITTED},
+    ListAction.DELETE: {_S.DRAFT: _S.DELETED},
+    ListAction.REPLACE: {_S.DRAFT: _S.DELETED} | {s: _S.SUPERSEDED for s in _OUT},
+    ListAction.SENT: {_S.SUBMITTED: _S.SENT},
+    ListAction.ACKNOWLEDGED: {s: _S.ACKNOWLEDGED for s in _OUT},
+    ListAction.RESULTS: {s: _S.RESULTS_RECEIVED for s in (*_OUT, _S.ACKNOWLEDGED)},
+    ListAction.SETTLE: {s: _S.SETTLED for s in (*_OUT, _S.ACKNOWLEDGED, _S.RESULTS_RECEIVED)},
+}
+
 # What an officer or the payment unit may set on a line.
 ManualStatus = Literal["pending", "paid", "unpaid", "unpaid_stopped", "returned", "recovered"]
 
 # A period's current list of a kind is its one list in neither of these.
 RETIRED = (ListStatus.SUPERSEDED, ListStatus.DELETED)
 
-# The payment unit's answers move a submitted list forward, each only from these statuses
-# (a late or repeated answer changes nothing).
-PAYMENT_UNIT_MOVES: dict[ListStatus, tuple[ListStatus, ...]] = {
-    ListStatus.SENT: (ListStatus.SUBMITTED,),
-    ListStatus.ACKNOWLEDGED: (ListStatus.SUBMITTED, ListStatus.SENT),
-    ListStatus.RESULTS_RECEIVED: (
-        ListStatus.SUBMITTED,
-        ListStatus.SENT,
-        ListStatus.ACKNOWLEDGED,
-    ),
-    ListStatus.SETTLED: (
-        ListStatus.SUBMITTED,
-        ListStatus.SENT,
-        ListStatus.ACKNOWLEDGED,
-        ListStatus.RESULTS_RECEIVED,
-    ),
-}
+# Lines of lists in these statuses take statuses by hand.
+PAYABLE = (_S.SUBMITTED, _S.SENT, _S.ACKNOWLEDGED, _S.RESULTS_RECEIVED)
+
+
+def payment_unit_move(action: ListAction) -> tuple[ListStatus, tuple[ListStatus, ...]]:
+    """The status a payment unit's answer sets, and the statuses it moves a list from."""
+    moves = LIST_TRANSITIONS[action]
+    (to,) = set(moves.values())
+    return to, tuple(moves)
 
 
 def require_writable(period_status: str, month: date) -> None:
@@ -75,30 +134,41 @@ def require_writable(period_status: str, month: date) -> None:
         raise PeriodLocked(month)
 
 
-def next_version(current: tuple[str, int] | None) -> tuple[int, ListStatus | None]:
-    """A new list for a period and kind, given the current one's (status, version): its
-    version, and what the current one becomes — a list is never overwritten."""
-    if current is None:
-        return 1, None
-    status, version = current
-    if status == ListStatus.SETTLED:
+def next_version(latest: int) -> int:
+    """A new list's version, after the period's ``latest`` of the kind (0: none yet), deleted
+    and superseded ones included: a version number is never given twice."""
+    return latest + 1
+
+
+def replace(list_status: str, anyone_paid: bool) -> ListStatus:
+    """What the current list becomes when a new version is generated over it: the new
+    version may not pay again anyone this list has paid or may yet pay."""
+    if list_status == ListStatus.SETTLED:
         raise ListSettled()
-    return version + 1, ListStatus.DELETED if status == ListStatus.DRAFT else ListStatus.SUPERSEDED
+    if list_status in (ListStatus.ACKNOWLEDGED, ListStatus.RESULTS_RECEIVED):
+        raise ListAtPaymentUnit()
+    if anyone_paid:
+        raise ListHasPayments()
+    return LIST_TRANSITIONS[ListAction.REPLACE][ListStatus(list_status)]
 
 
-def require_deletable(list_status: str) -> None:
-    if list_status != ListStatus.DRAFT:
+def delete(list_status: str) -> ListStatus:
+    """Only a draft is deleted."""
+    if list_status not in LIST_TRANSITIONS[ListAction.DELETE]:
         raise ListNotDraft()
+    return LIST_TRANSITIONS[ListAction.DELETE][ListStatus(list_status)]
 
 
-def require_submittable(list_status: str) -> None:
-    if list_status != ListStatus.DRAFT:
+def submit(list_status: str) -> ListStatus:
+    """Only a draft is submitted, once."""
+    if list_status not in LIST_TRANSITIONS[ListAction.SUBMIT]:
         raise ListAlreadySubmitted()
+    return LIST_TRANSITIONS[ListAction.SUBMIT][ListStatus(list_status)]
 
 
 def require_payable(list_status: str) -> None:
     """Statuses by hand: on a list that has been submitted and is not settled or retired."""
-    if list_status in (ListStatus.DRAFT, *RETIRED, ListStatus.SETTLED):
+    if list_status not in PAYABLE:
         raise ListNotPayable()
 
 
@@ -109,6 +179,27 @@ def require_manual_allowed(integrated: bool | None, supervisor: bool) -> None:
         raise IntegratedDistrict()
 
 
+def require_not_carried(carried: bool, status: str) -> None:
+    """A line whose money a later month's line carries stays ``unpaid``: no hand changes it
+    (above all not to ``paid``)."""
+    if carried and status != LineStatus.UNPAID:
+        raise LineCarriedOver()
+
+
 def require_splittable(list_status: str, line_status: str) -> None:
-    if list_status in (*RETIRED, ListStatus.SETTLED) or line_status == LineStatus.SPLIT:
+    """Only a ``pending`` line of a list in force and not settled splits into parts (a
+    carried line is ``unpaid``: it does not split either)."""
+    if list_status in (*RETIRED, ListStatus.SETTLED):
         raise LineNotSplittable()
+    if line_status == LineStatus.PAID:
+        raise LinePaid()
+    if line_status != LineStatus.PENDING:
+        raise LineNotSplittable()
+
+
+def require_pull_source_open(period_status: str, list_status: str | None, month: date) -> None:
+    """``pull`` changes the lines of its source ``month``: not of a locked period, nor of a
+    settled list."""
+    require_writable(period_status, month)
+    if list_status == ListStatus.SETTLED:
+        raise PullFromSettled(month)

@@ -17,7 +17,7 @@ from btxh_common.events import (
 from btxh_common.inbox import EventContext
 
 from payment_svc.adapters import lines, lists, recipients
-from payment_svc.domain.states import PAYMENT_UNIT_MOVES, ListStatus
+from payment_svc.domain.states import ListAction, payment_unit_move
 
 
 async def on_beneficiary(
@@ -29,13 +29,13 @@ async def on_beneficiary(
 
 
 async def on_sent(conn: asyncpg.Connection, event: PaymentListSent, context: EventContext) -> None:
-    await _moved_by_payment_unit(conn, event.list_id, ListStatus.SENT)
+    await _moved_by_payment_unit(conn, event.list_id, ListAction.SENT)
 
 
 async def on_acknowledged(
     conn: asyncpg.Connection, event: PaymentListAcknowledged, context: EventContext
 ) -> None:
-    await _moved_by_payment_unit(conn, event.list_id, ListStatus.ACKNOWLEDGED)
+    await _moved_by_payment_unit(conn, event.list_id, ListAction.ACKNOWLEDGED)
 
 
 async def on_results(
@@ -46,7 +46,7 @@ async def on_results(
     results = [(r.line_id, r.status, r.paid_on) for r in event.results]
     reason = f"package {event.package_id}"
     await lines.set_statuses(conn, event.list_id, results, "post-office", "post_office", reason)
-    await _moved_by_payment_unit(conn, event.list_id, ListStatus.RESULTS_RECEIVED)
+    await _moved_by_payment_unit(conn, event.list_id, ListAction.RESULTS)
 
 
 async def on_closed(
@@ -55,10 +55,11 @@ async def on_closed(
     final = [(r.line_id, r.status, r.paid_on) for r in event.lines]
     reason = f"settlement {event.settlement_id}"
     await lines.set_statuses(conn, event.list_id, final, event.closed_by, "settlement", reason)
-    await _moved_by_payment_unit(conn, event.list_id, ListStatus.SETTLED)
+    await _moved_by_payment_unit(conn, event.list_id, ListAction.SETTLE)
 
 
 async def _moved_by_payment_unit(
-    conn: asyncpg.Connection, list_id: UUID, status: ListStatus
+    conn: asyncpg.Connection, list_id: UUID, action: ListAction
 ) -> None:
-    await lists.move(conn, list_id, status, PAYMENT_UNIT_MOVES[status])
+    status, after = payment_unit_move(action)
+    await lists.move(conn, list_id, status, after)

@@ -19,14 +19,9 @@ from btxh_common.logs import get_logger
 from btxh_common.outbox import enqueue_chunked
 from btxh_common.topics import PAYMENT_EVENTS
 
-from payment_svc.adapters import generation, lines, lists
+from payment_svc.adapters import generation, lines, lists, periods
+from payment_svc.domain import states
 from payment_svc.domain.periods import carries_from, require_pull_from_the_past
-from payment_svc.domain.states import (
-    ListStatus,
-    next_version,
-    require_deletable,
-    require_submittable,
-)
 from payment_svc.handlers.load import PRODUCER, publish, visible_list, writable_period
 
 log = get_logger(__name__)
@@ -35,12 +30,14 @@ log = get_logger(__name__)
 async def generate(
     conn: asyncpg.Connection, caller: Principal, district: str, month: date, kind: ListKind
 ) -> UUID:
-    """Make the period's list of ``kind`` (a new version if one exists: never overwritten)."""
+    """Make the period's list of ``kind`` (a new version if one exists: never overwritten,
+    and never over a list anyone has been paid from)."""
     p = await writable_period(conn, district, month)
     old = await lists.current(conn, district, month, kind)
-    version, old_becomes = next_version(None if old is None else (old["status"], old["version"]))
-    if old is not None and old_becomes is not None:
+    if old is not None:
+        old_becomes = states.replace(old["status"], await lines.anyone_paid(conn, old["id"]))
         await lists.retire(conn, old["id"], old_becomes)
+    version = states.next_version(await lists.latest_version(conn, district, month, kind))
     list_id = uuid4()
     await lists.insert(conn, list_id, district, month, kind, version, p["level"], caller.officer_id)
     if kind == "monthly":
@@ -66,8 +63,7 @@ async def generate(
 async def delete_list(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> None:
     row = await visible_list(conn, caller, list_id, lock=True)
     await writable_period(conn, row["district_code"], row["month"])
-    require_deletable(row["status"])
-    await lists.retire(conn, list_id, ListStatus.DELETED)
+    await lists.retire(conn, list_id, states.delete(row["status"]))
     deleted = PaymentListDeleted(
         list_id=list_id, period=month_text(row["month"]), kind=row["kind"], version=row["version"]
     )
@@ -78,7 +74,7 @@ async def submit(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> 
     """Send the list's lines to the payment unit: chunks, then the manifest that closes them."""
     row = await visible_list(conn, caller, list_id, lock=True)
     await writable_period(conn, row["district_code"], row["month"])
-    require_submittable(row["status"])
+    states.submit(row["status"])
     rows = await lines.to_send(conn, list_id, row["kind"])
     await enqueue_chunked(
         conn,
@@ -103,7 +99,13 @@ async def submit(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> 
 
 
 async def pull_month(conn: asyncpg.Connection, district: str, month: date, from_month: date) -> int:
-    """§4.3: point the unpaid, not yet carried money of ``from_month`` at ``month``."""
+    """§4.3: point the unpaid, not yet carried money of ``from_month`` at ``month``; the
+    lines of a locked or settled month stay as they are."""
     await writable_period(conn, district, month)
     require_pull_from_the_past(from_month, month)
+    source = await periods.find(conn, district, from_month, lock=True)
+    if source is not None:
+        listed = await lists.current(conn, district, from_month, "monthly")
+        listed_status = None if listed is None else listed["status"]
+        states.require_pull_source_open(source["status"], listed_status, from_month)
     return await lines.pull(conn, district, from_month, month)
