@@ -4,6 +4,7 @@ Expected states are written here from DOMAIN.md, not read from the table under t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -17,6 +18,7 @@ from payment_svc.domain.errors import (
     ListAtPaymentUnit,
     ListHasPayments,
     ListNotDraft,
+    ListNotFound,
     ListNotPayable,
     ListSettled,
     PeriodLocked,
@@ -93,6 +95,63 @@ def test_a_settled_list_cannot_be_generated_again(anyone_paid: bool) -> None:
     with pytest.raises(ListSettled) as refused:
         replace("settled", anyone_paid=anyone_paid)
     assert refused.value.code == "list_settled"
+
+
+# What each officer action does to a list in each status, written from DOMAIN.md: the state
+# it moves to, or the code of the refusal. Per status: (submit, delete, a new version
+# generated over it while nobody on it is paid, the same once anyone is paid — never).
+BY_HAND: dict[str, tuple[str, str, str, str]] = {
+    "draft": ("submitted", "deleted", "deleted", "list_has_payments"),
+    "submitted": ("list_already_submitted", "list_not_draft", "superseded", "list_has_payments"),
+    "sent": ("list_already_submitted", "list_not_draft", "superseded", "list_has_payments"),
+    "acknowledged": (
+        "list_already_submitted",
+        "list_not_draft",
+        "list_at_payment_unit",
+        "list_at_payment_unit",
+    ),
+    "results_received": (
+        "list_already_submitted",
+        "list_not_draft",
+        "list_at_payment_unit",
+        "list_at_payment_unit",
+    ),
+    "settled": ("list_already_submitted", "list_not_draft", "list_settled", "list_settled"),
+    "superseded": (
+        "list_already_submitted",
+        "list_not_draft",
+        "list_not_found",
+        "list_has_payments",
+    ),
+    "deleted": ("list_already_submitted", "list_not_draft", "list_not_found", "list_has_payments"),
+}
+
+
+def outcome(act: Callable[[], ListStatus]) -> str:
+    try:
+        return act().value
+    except DomainError as refused:
+        return refused.code
+
+
+def test_every_list_status_is_in_the_table_of_actions_by_hand() -> None:
+    assert set(BY_HAND) == {s.value for s in ListStatus}
+
+
+@pytest.mark.parametrize("status", list(BY_HAND))
+def test_each_action_by_hand_moves_a_list_or_is_refused_with_its_code(status: str) -> None:
+    expected = BY_HAND[status]
+    assert (
+        outcome(lambda: submit(status)),
+        outcome(lambda: delete(status)),
+        outcome(lambda: replace(status, anyone_paid=False)),
+        outcome(lambda: replace(status, anyone_paid=True)),
+    ) == expected
+
+
+def test_a_retired_list_is_not_replaced_it_is_not_the_periods_list() -> None:
+    with pytest.raises(ListNotFound):
+        replace("superseded", anyone_paid=False)
 
 
 def test_only_a_draft_is_deleted() -> None:

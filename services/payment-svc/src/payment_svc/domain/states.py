@@ -53,6 +53,7 @@ from payment_svc.domain.errors import (
     ListAtPaymentUnit,
     ListHasPayments,
     ListNotDraft,
+    ListNotFound,
     ListNotPayable,
     ListSettled,
     PeriodLocked,
@@ -149,6 +150,8 @@ def replace(list_status: str, anyone_paid: bool) -> ListStatus:
         raise ListAtPaymentUnit()
     if anyone_paid:
         raise ListHasPayments()
+    if list_status not in LIST_TRANSITIONS[ListAction.REPLACE]:
+        raise ListNotFound()  # a retired list is no period's list: nothing to replace
     return LIST_TRANSITIONS[ListAction.REPLACE][ListStatus(list_status)]
 
 
