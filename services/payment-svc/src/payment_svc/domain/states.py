@@ -15,7 +15,9 @@ Lists (DOMAIN "Payment periods and lists")::
       ▼              superseded        superseded              results_received ──▶ settled
     deleted
 
-The payment unit's answers move a list only forward; a late or repeated one changes nothing.
+The payment unit's answers move a list only forward, possibly over a step (results straight
+after ``submitted``, ``settled`` from any status since); a late or repeated one changes
+nothing.
 Versions count every list the period ever had of a kind, deleted ones too: a number is never
 given twice, a list never overwritten.
 
@@ -34,8 +36,8 @@ that is not settled; ``pending`` → ``split`` (its parts are new ``pending`` li
 total). An ``unpaid`` line whose money the next month's list carries (``carried_into``) is
 final: its money lives in the later line, so no hand changes it — above all not to ``paid``
 (``line_carried_over``; naming it ``unpaid`` again changes nothing), and "everyone paid"
-passes it by. A ``paid`` line is never split
-(``line_paid``), nor is any line that is no longer ``pending``.
+passes it by. A ``paid`` line is never split (``line_paid``), nor is any line that is no
+longer ``pending``.
 """
 
 from __future__ import annotations
