@@ -78,6 +78,18 @@ class PackageList(BaseModel):
     packages: list[PackageView]
 
 
+class RefusalView(BaseModel):
+    package_id: UUID | None
+    message_type: str
+    reason: str = Field(description="why it was not applied (domain.lifecycle.Reason)")
+    detail: str | None
+    at: Timestamp
+
+
+class RefusalList(BaseModel):
+    refusals: list[RefusalView]
+
+
 class RetriedPackage(BaseModel):
     id: UUID
     state: PackageState
@@ -144,6 +156,15 @@ async def packages(district: str, caller: Caller, conn: Conn) -> PackageList:
     caller.require_unit(district)
     rows = await package_handlers.of_district(conn, district)
     return PackageList(packages=[PackageView(**dict(r)) for r in rows])
+
+
+@router.get("/districts/{district}/refusals", tags=["handshake"])
+async def refusals(district: str, caller: Caller, conn: Conn) -> RefusalList:
+    """What the post office said about the district's packages that was not applied, and
+    why, newest first."""
+    caller.require_unit(district)
+    rows = await package_handlers.refusals_of(conn, district)
+    return RefusalList(refusals=[RefusalView(**dict(r)) for r in rows])
 
 
 @router.post("/packages/{package_id}/retry", tags=["handshake"])
