@@ -586,6 +586,9 @@ async def test_results_for_a_package_kept_by_hand_are_refused_with_a_reason(
         "SELECT count(*) FROM package_line WHERE package_id = $1 AND status = 'pending'", manual
     ) == len(rows)
     assert await events(db, district, "PaymentResultsReceived") == []
+    async with httpx.AsyncClient(base_url=svc.urls["settlement-svc"]) as h:
+        metrics = (await h.get("/metrics/")).text
+    assert 'btxh_postoffice_refused_total{reason="package_manual"} 1.0' in metrics
 
 
 async def test_a_superseded_package_kept_by_hand_leaves_no_settlement_open(
@@ -694,6 +697,24 @@ async def test_the_post_office_cannot_change_its_word_or_settle_other_totals(
             "SELECT 1 FROM settlement WHERE package_id = $1 AND state = 'received'", package
         ),
     )
+    await answer(
+        svc,
+        producer,
+        district,
+        SettlementReport(
+            **{
+                **report,
+                "paid_count": 0,
+                "unpaid_count": len(rows),
+                "unpaid_amount": sum(r["amount"] for r in rows),
+            },
+            version=1,
+            paid_amount=0,
+        ),
+    )
+    await until("a second report refused", lambda: refused(svc, district, "report_differs"))
+    received = await db.fetchval("SELECT report FROM settlement WHERE package_id = $1", package)
+    assert json.loads(received)["paid_count"] == len(paid), "the first report stands"
 
 
 async def _count(rows: Awaitable[list[Any]]) -> int:

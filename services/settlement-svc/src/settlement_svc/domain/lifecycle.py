@@ -81,6 +81,7 @@ class Reason(StrEnum):
     UNKNOWN_LINE = "unknown_line"
     REPORT_TOTALS = "report_totals_mismatch"
     NO_OPEN_SETTLEMENT = "no_open_settlement"
+    REPORT_AGAIN = "report_differs"  # a second, different report for a settlement received
     NOT_STUCK = "package_not_stuck"
 
 

@@ -115,7 +115,8 @@ async def register(
         state=placement.state,
         attempts=0,
     )
-    await db.insert(conn, package, placement.waits_for, rows)
+    replaced = placement.waits_for or (previous.id if previous else None)
+    await db.insert(conn, package, replaced, rows)
     if previous is not None:
         move = lifecycle.step(previous.state, Event.NEW_VERSION)
         if isinstance(move, Move):

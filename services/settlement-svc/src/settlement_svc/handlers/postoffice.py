@@ -6,6 +6,7 @@ does, and ``packages.apply`` does it; what the table refuses is kept with its re
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -173,7 +174,17 @@ async def on_settlement_report(
         return
     assert settlement is not None
     if not receives_report(settlement.state):
-        return  # a repeat of the report already received
+        if settlement.report != json.loads(report.model_dump_json()):  # else: a repeat
+            detail = f"settlement {settlement.state}: a different report came before"
+            await refuse(
+                conn,
+                context.district_code,
+                package.id,
+                report.event_type,
+                Reason.REPORT_AGAIN,
+                detail,
+            )
+        return
     await settlements_db.mark_received(conn, settlement.id, report.model_dump_json())
     received = SettlementReceived(
         settlement_id=settlement.id,
