@@ -317,3 +317,29 @@ def unit(district: str, *, cutoff: int = 28, integrated: bool = True) -> Payment
         months_per_settlement=1,
         integrated=integrated,
     )
+
+
+async def test_a_word_about_an_unknown_package_another_districts_or_version_is_kept_refused(
+    pool: asyncpg.Pool,
+) -> None:
+    rows = lines(2)
+    list_id = await submit(pool, rows)
+    p = await package(pool, list_id)
+    unpaid = [PersonResult(line_id=r["line_id"], status="unpaid") for r in rows]
+    unknown = PaymentResults(package_id=uuid4(), version=1, part=0, parts=1, results=unpaid)
+    theirs = PaymentResults(package_id=p["id"], version=1, part=0, parts=1, results=unpaid)
+    other_version = PaymentResults(package_id=p["id"], version=2, part=0, parts=1, results=unpaid)
+    async with pool.acquire() as conn, conn.transaction():
+        await postoffice.on_results(conn, unknown, context())
+        await postoffice.on_results(conn, theirs, context("002"))
+        await postoffice.on_results(conn, other_version, context())
+    refused = await pool.fetch(
+        "SELECT district_code, package_id, message_type, reason FROM refusal ORDER BY id"
+    )
+    assert [tuple(r) for r in refused] == [
+        ("001", unknown.package_id, "PaymentResults", "unknown_package"),
+        ("002", p["id"], "PaymentResults", "unknown_package"),
+        ("001", p["id"], "PaymentResults", "version_mismatch"),
+    ]
+    assert await pool.fetchval("SELECT count(*) FROM package_line WHERE status <> 'pending'") == 0
+    assert await outbox(pool, "PaymentResultsReceived") == []
