@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from btxh_common.auth import Role
-from btxh_common.deps import Caller, Conn, Tx, service_state
+from btxh_common.deps import Caller, Conn, Pool, Tx, service_state
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, PlainSerializer, field_validator
 
@@ -168,8 +168,13 @@ async def refusals(district: str, caller: Caller, conn: Conn) -> RefusalList:
 
 
 @router.post("/packages/{package_id}/retry", tags=["handshake"])
-async def retry(package_id: UUID, caller: Caller, conn: Tx, policy: ResendPolicy) -> RetriedPackage:
-    package = await package_handlers.retry(conn, caller.units, package_id, policy)
+async def retry(
+    package_id: UUID, caller: Caller, conn: Tx, pool: Pool, policy: ResendPolicy
+) -> RetriedPackage:
+    async with package_handlers.refusals_kept(
+        pool, "retry", lambda: package_handlers.subject(conn, package_id)
+    ):
+        package = await package_handlers.retry(conn, caller.units, package_id, policy)
     return RetriedPackage(id=package.id, state=package.state, attempts=package.attempts)
 
 
@@ -188,17 +193,25 @@ async def settlement(settlement_id: UUID, caller: Caller, conn: Tx) -> Settlemen
 
 @router.post("/settlements/{settlement_id}/extensions", tags=["settlements"])
 async def extend(
-    settlement_id: UUID, body: ExtensionBody, caller: Caller, conn: Tx
+    settlement_id: UUID, body: ExtensionBody, caller: Caller, conn: Tx, pool: Pool
 ) -> SettlementView:
-    await settlement_handlers.extend(
-        conn, caller.units, settlement_id, body.days, caller.officer_id, body.reason
-    )
+    async with package_handlers.refusals_kept(
+        pool, "extend", lambda: settlement_handlers.subject(conn, settlement_id)
+    ):
+        await settlement_handlers.extend(
+            conn, caller.units, settlement_id, body.days, caller.officer_id, body.reason
+        )
     return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))
 
 
 @router.post("/settlements/{settlement_id}/close", tags=["settlements"])
-async def close(settlement_id: UUID, body: CloseBody, caller: Caller, conn: Tx) -> SettlementView:
-    await settlement_handlers.close(
-        conn, caller.units, settlement_id, caller.officer_id, body.rest_unpaid
-    )
+async def close(
+    settlement_id: UUID, body: CloseBody, caller: Caller, conn: Tx, pool: Pool
+) -> SettlementView:
+    async with package_handlers.refusals_kept(
+        pool, "close", lambda: settlement_handlers.subject(conn, settlement_id)
+    ):
+        await settlement_handlers.close(
+            conn, caller.units, settlement_id, caller.officer_id, body.rest_unpaid
+        )
     return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))

@@ -739,5 +739,7 @@ async def test_an_open_settlement_is_not_closed_before_the_cut_off(
     ) as h:
         early = await h.post(f"/v1/settlements/{settlement}/close", json={"rest_unpaid": True})
     assert (early.status_code, early.json()["code"]) == (409, "settlement_before_cutoff")
+    [kept] = await refused(svc, district, "settlement_before_cutoff")
+    assert kept["message_type"] == "officer:close"
     assert await db.fetchval("SELECT state FROM settlement WHERE id = $1", settlement) == "open"
     assert await events(db, district, "SettlementClosed") == []

@@ -7,12 +7,15 @@ move (state, then effects in order) and ``refuse`` keeps what was refused and wh
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 from btxh_common.chunks import digest, total
 from btxh_common.chunkstore import RejectedTransfer, Transfer
+from btxh_common.errors import DomainError, NotFoundError, NotPermitted
 from btxh_common.events import PaymentListSent, PaymentListSubmitted
 from btxh_common.logs import get_logger
 from prometheus_client import Counter
@@ -23,7 +26,7 @@ from settlement_svc.adapters import settlements as settlements_db
 from settlement_svc.domain import lifecycle
 from settlement_svc.domain import packages as rules
 from settlement_svc.domain.errors import PackageNotFound, PackageNotStuck
-from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
+from settlement_svc.domain.lifecycle import Effect, Event, Move
 from settlement_svc.domain.packages import Package, PackageState, Policy
 from settlement_svc.handlers.settlements import open_settlement
 
@@ -42,10 +45,10 @@ async def refuse(
     district: str,
     package_id: UUID | None,
     message_type: str,
-    reason: Reason,
+    reason: str,
     detail: str | None = None,
 ) -> None:
-    """Keep a refused message with its reason, count it, and say so in the log."""
+    """Keep a refused message (or action) with its reason, count it, say so in the log."""
     await refusals.insert(conn, district, package_id, message_type, reason, detail)
     REFUSED.labels(reason).inc()
     log.warning(
@@ -55,6 +58,27 @@ async def refuse(
         reason=reason,
         detail=detail,
     )
+
+
+Subject = Callable[[], Awaitable[tuple[str, UUID]]]
+
+
+@asynccontextmanager
+async def refusals_kept(pool: asyncpg.Pool, action: str, subject: Subject) -> AsyncIterator[None]:
+    """An officer's action refused by a rule is kept like a refused message (its own
+    connection: the action's transaction rolls back), with ``subject``'s district and
+    package; not found or not permitted is the caller's answer only."""
+    try:
+        yield
+    except (NotFoundError, NotPermitted):
+        raise
+    except DomainError as refused:
+        district, package_id = await subject()
+        async with pool.acquire() as conn:
+            await refuse(
+                conn, district, package_id, f"officer:{action}", refused.code, str(refused)
+            )
+        raise
 
 
 async def apply(
@@ -208,7 +232,6 @@ async def retry(
     package = await db.lock(conn, package_id)
     move = lifecycle.step(package.state, Event.RETRY)
     if not isinstance(move, Move):
-        REFUSED.labels(Reason.NOT_STUCK).inc()
         raise PackageNotStuck(package.state)
     await apply(conn, package, move, policy, "officer")
     return await db.get(conn, package_id)
@@ -216,6 +239,11 @@ async def retry(
 
 async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
     return await db.of_district(conn, district)
+
+
+async def subject(conn: asyncpg.Connection, package_id: UUID) -> tuple[str, UUID]:
+    package = await db.get(conn, package_id)
+    return package.district_code, package.id
 
 
 async def refusals_of(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:

@@ -114,6 +114,12 @@ async def close(
     await outbox.emit(conn, closed, district=settlement.district_code, correlation=settlement_id)
 
 
+async def subject(conn: asyncpg.Connection, settlement_id: UUID) -> tuple[str, UUID]:
+    """The settlement's district and package."""
+    settlement = await db.get(conn, settlement_id)
+    return settlement.district_code, settlement.package_id
+
+
 async def summary(conn: asyncpg.Connection, settlement_id: UUID) -> SettlementSummary:
     settlement = await db.get(conn, settlement_id)
     return SettlementSummary(
