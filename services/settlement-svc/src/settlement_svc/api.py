@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from btxh_common.auth import Role
-from btxh_common.deps import Caller, Conn, Tx, service_state
+from btxh_common.deps import Caller, Conn, Pool, Tx, service_state
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, PlainSerializer, field_validator
 
@@ -78,6 +78,18 @@ class PackageList(BaseModel):
     packages: list[PackageView]
 
 
+class RefusalView(BaseModel):
+    package_id: UUID | None
+    message_type: str
+    reason: str = Field(description="why it was not applied (domain.lifecycle.Reason)")
+    detail: str | None
+    at: Timestamp
+
+
+class RefusalList(BaseModel):
+    refusals: list[RefusalView]
+
+
 class RetriedPackage(BaseModel):
     id: UUID
     state: PackageState
@@ -146,9 +158,23 @@ async def packages(district: str, caller: Caller, conn: Conn) -> PackageList:
     return PackageList(packages=[PackageView(**dict(r)) for r in rows])
 
 
+@router.get("/districts/{district}/refusals", tags=["handshake"])
+async def refusals(district: str, caller: Caller, conn: Conn) -> RefusalList:
+    """What the post office said about the district's packages that was not applied, and
+    why, newest first."""
+    caller.require_unit(district)
+    rows = await package_handlers.refusals_of(conn, district)
+    return RefusalList(refusals=[RefusalView(**dict(r)) for r in rows])
+
+
 @router.post("/packages/{package_id}/retry", tags=["handshake"])
-async def retry(package_id: UUID, caller: Caller, conn: Tx, policy: ResendPolicy) -> RetriedPackage:
-    package = await package_handlers.retry(conn, caller.units, package_id, policy)
+async def retry(
+    package_id: UUID, caller: Caller, conn: Tx, pool: Pool, policy: ResendPolicy
+) -> RetriedPackage:
+    async with package_handlers.refusals_kept(
+        pool, "retry", lambda: package_handlers.subject(conn, package_id)
+    ):
+        package = await package_handlers.retry(conn, caller.units, package_id, policy)
     return RetriedPackage(id=package.id, state=package.state, attempts=package.attempts)
 
 
@@ -167,17 +193,25 @@ async def settlement(settlement_id: UUID, caller: Caller, conn: Tx) -> Settlemen
 
 @router.post("/settlements/{settlement_id}/extensions", tags=["settlements"])
 async def extend(
-    settlement_id: UUID, body: ExtensionBody, caller: Caller, conn: Tx
+    settlement_id: UUID, body: ExtensionBody, caller: Caller, conn: Tx, pool: Pool
 ) -> SettlementView:
-    await settlement_handlers.extend(
-        conn, caller.units, settlement_id, body.days, caller.officer_id, body.reason
-    )
+    async with package_handlers.refusals_kept(
+        pool, "extend", lambda: settlement_handlers.subject(conn, settlement_id)
+    ):
+        await settlement_handlers.extend(
+            conn, caller.units, settlement_id, body.days, caller.officer_id, body.reason
+        )
     return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))
 
 
 @router.post("/settlements/{settlement_id}/close", tags=["settlements"])
-async def close(settlement_id: UUID, body: CloseBody, caller: Caller, conn: Tx) -> SettlementView:
-    await settlement_handlers.close(
-        conn, caller.units, settlement_id, caller.officer_id, body.rest_unpaid
-    )
+async def close(
+    settlement_id: UUID, body: CloseBody, caller: Caller, conn: Tx, pool: Pool
+) -> SettlementView:
+    async with package_handlers.refusals_kept(
+        pool, "close", lambda: settlement_handlers.subject(conn, settlement_id)
+    ):
+        await settlement_handlers.close(
+            conn, caller.units, settlement_id, caller.officer_id, body.rest_unpaid
+        )
     return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))

@@ -19,7 +19,13 @@ from btxh_common.clock import today
 from btxh_common.events import LineStatus, PaymentListSubmitted, PaymentStatusUpdated
 from btxh_common.inbox import EventContext
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
-from btxh_common.postoffice import PackageAccepted, PackageRejected, PaymentResults, PersonResult
+from btxh_common.postoffice import (
+    PackageAccepted,
+    PackageRejected,
+    PaymentResults,
+    PersonResult,
+    SettlementReport,
+)
 from settlement_svc.adapters.payment_unit import put_settings
 from settlement_svc.domain.errors import (
     ExtensionTotalExceeded,
@@ -27,6 +33,7 @@ from settlement_svc.domain.errors import (
     PackageNotStuck,
     ResultsIncomplete,
     SettlementAlreadyClosed,
+    SettlementBeforeCutoff,
 )
 from settlement_svc.domain.packages import Policy
 from settlement_svc.domain.payment_unit import PaymentUnitSettings
@@ -192,7 +199,7 @@ async def test_a_silent_post_office_gets_resends_then_an_officer_is_asked(
 
 async def test_closing_asks_for_every_result_or_the_officers_say_so(pool: asyncpg.Pool) -> None:
     rows = lines(3)
-    list_id = await submit(pool, rows)
+    list_id = await submit(pool, rows, period="2020-01")  # its cut-off long past
     await accept(pool, list_id, rows)
     p = await package(pool, list_id)
     paid = PersonResult(line_id=rows[0]["line_id"], status="paid", paid_on=date(2026, 11, 10))
@@ -212,6 +219,33 @@ async def test_closing_asks_for_every_result_or_the_officers_say_so(pool: asyncp
     assert {k: v.count for k, v in summary.lines.items()} == {"paid": 1, "unpaid": 2}
     [event] = await outbox(pool, "SettlementClosed")
     assert sorted(x["line_id"] for x in event["lines"]) == sorted(r["line_id"] for r in rows[1:])
+
+
+async def test_an_open_settlement_closes_only_after_its_cut_off_a_received_one_at_once(
+    pool: asyncpg.Pool,
+) -> None:
+    rows = lines(2)
+    list_id = await submit(pool, rows, period="2026-11")  # cut-off 2026-12-28
+    await accept(pool, list_id, rows)
+    settlement = await pool.fetchval("SELECT id FROM settlement WHERE list_id = $1", list_id)
+    package_id = (await package(pool, list_id))["id"]
+    async with pool.acquire() as conn:
+        with pytest.raises(SettlementBeforeCutoff) as early:
+            await settlements.close(conn, UNITS, settlement, "officer", rest_unpaid=True)
+        assert early.value.code == "settlement_before_cutoff"
+        report = SettlementReport(
+            package_id=package_id,
+            version=1,
+            period="2026-11",
+            paid_count=2,
+            paid_amount=1_000_000,
+            unpaid_count=0,
+            unpaid_amount=0,
+        )
+        async with conn.transaction():
+            await postoffice.on_settlement_report(conn, report, context())
+        await settlements.close(conn, UNITS, settlement, "officer", rest_unpaid=True)
+    assert await pool.fetchval("SELECT state FROM settlement WHERE id = $1", settlement) == "closed"
 
 
 async def test_a_late_settlement_is_overdue_once_and_extended_under_20_days(
@@ -283,3 +317,29 @@ def unit(district: str, *, cutoff: int = 28, integrated: bool = True) -> Payment
         months_per_settlement=1,
         integrated=integrated,
     )
+
+
+async def test_a_word_about_an_unknown_package_another_districts_or_version_is_kept_refused(
+    pool: asyncpg.Pool,
+) -> None:
+    rows = lines(2)
+    list_id = await submit(pool, rows)
+    p = await package(pool, list_id)
+    unpaid = [PersonResult(line_id=r["line_id"], status="unpaid") for r in rows]
+    unknown = PaymentResults(package_id=uuid4(), version=1, part=0, parts=1, results=unpaid)
+    theirs = PaymentResults(package_id=p["id"], version=1, part=0, parts=1, results=unpaid)
+    other_version = PaymentResults(package_id=p["id"], version=2, part=0, parts=1, results=unpaid)
+    async with pool.acquire() as conn, conn.transaction():
+        await postoffice.on_results(conn, unknown, context())
+        await postoffice.on_results(conn, theirs, context("002"))
+        await postoffice.on_results(conn, other_version, context())
+    refused = await pool.fetch(
+        "SELECT district_code, package_id, message_type, reason FROM refusal ORDER BY id"
+    )
+    assert [tuple(r) for r in refused] == [
+        ("001", unknown.package_id, "PaymentResults", "unknown_package"),
+        ("002", p["id"], "PaymentResults", "unknown_package"),
+        ("001", p["id"], "PaymentResults", "version_mismatch"),
+    ]
+    assert await pool.fetchval("SELECT count(*) FROM package_line WHERE status <> 'pending'") == 0
+    assert await outbox(pool, "PaymentResultsReceived") == []

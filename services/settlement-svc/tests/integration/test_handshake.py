@@ -31,6 +31,7 @@ from btxh_common.events import (
     PaymentListSubmittedChunk,
 )
 from btxh_common.outbox import make_producer
+from btxh_common.postoffice import PackageRejected, PaymentResults, PersonResult, SettlementReport
 from btxh_common.topics import (
     BENEFICIARY_EVENTS,
     PAYMENT_EVENTS,
@@ -469,3 +470,276 @@ async def test_a_non_integrated_district_is_reconciled_by_hand(
 
 async def _status(client: httpx.AsyncClient, list_id: str) -> str:
     return str((await client.get(f"/v1/lists/{list_id}")).json()["status"])
+
+
+# ------------------------------------------------------------------ issue 15: the lifecycle
+
+
+async def answer(svc: Stack, producer: AIOKafkaProducer, district: str, payload: Any) -> None:
+    """What the post office would send on postoffice.inbound (here: a wrong or late word)."""
+    e = Envelope.wrap(payload, producer="postoffice-sim", district_code=district)
+    await producer.send_and_wait(
+        svc.topic(POSTOFFICE_INBOUND), e.to_bytes(), key=e.key(), headers=e.headers()
+    )
+
+
+async def refusals(svc: Stack, district: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(
+        base_url=svc.urls["settlement-svc"], headers=svc.token(district)
+    ) as h:
+        answer_ = await h.get(f"/v1/districts/{district}/refusals")
+    if answer_.status_code != 200:
+        return []
+    found: list[dict[str, Any]] = answer_.json()["refusals"]
+    return found
+
+
+async def refused(svc: Stack, district: str, reason: str) -> list[dict[str, Any]]:
+    return [r for r in await refusals(svc, district) if r["reason"] == reason]
+
+
+async def package_id(db: asyncpg.Connection, list_id: UUID, version: int = 1) -> UUID:
+    found: UUID = await db.fetchval(
+        "SELECT id FROM package WHERE list_id = $1 AND version = $2", list_id, version
+    )
+    return found
+
+
+def live_versions(post_office: PostOffice, list_id: UUID) -> list[int]:
+    return sorted(
+        p.version for p in post_office.holding() if p.manifest and p.manifest.list_id == list_id
+    )
+
+
+def changed(rows: list[dict[str, Any]], extra: int) -> list[dict[str, Any]]:
+    return [*rows[:-1], {**rows[-1], "amount": rows[-1]["amount"] + extra, "arrears": extra}]
+
+
+async def test_a_third_version_is_not_sent_before_the_first_is_recalled(
+    svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    district, list_id, rows = "008", uuid4(), lines(20, 8)
+    post_office.behaviour.refuse_recall = True
+    post_office.behaviour.results_delay = 60  # nobody is paid while the versions change
+    try:
+        await submit(svc, producer, district, rows, list_id=list_id, version=1)
+        await until("v1 acknowledged", lambda: _is(package_state(db, list_id, 1), "acknowledged"))
+        await submit(svc, producer, district, changed(rows, 500_000), list_id=list_id, version=2)
+        await until("v2 waits", lambda: _is(package_state(db, list_id, 2), "waiting_recall"))
+        await submit(svc, producer, district, changed(rows, 1_000_000), list_id=list_id, version=3)
+        await until("v2 superseded", lambda: _is(package_state(db, list_id, 2), "superseded"))
+        await asyncio.sleep(1)  # time enough for a package sent too early to be accepted
+        assert await package_state(db, list_id, 3) == "waiting_recall"
+        assert live_versions(post_office, list_id) == [1], "one live package per list"
+        v3 = await package_id(db, list_id, 3)
+        await answer(
+            svc,
+            producer,
+            district,
+            PaymentResults(
+                package_id=v3,
+                version=3,
+                part=0,
+                parts=1,
+                results=[PersonResult(line_id=UUID(rows[0]["line_id"]), status="paid")],
+            ),
+        )
+        [never_sent] = await until(
+            "results for v3 refused", lambda: refused(svc, district, "package_not_sent")
+        )
+        assert never_sent["package_id"] == str(v3)
+        await until(
+            "v1's recall unanswered",
+            lambda: _is(package_state(db, list_id, 1), "recall_unanswered"),
+        )
+    finally:
+        post_office.behaviour.refuse_recall = False
+        post_office.behaviour.results_delay = 0.2
+    v1 = await package_id(db, list_id, 1)
+    async with httpx.AsyncClient(
+        base_url=svc.urls["settlement-svc"], headers=svc.token(district)
+    ) as h:
+        assert (await h.post(f"/v1/packages/{v1}/retry")).status_code == 200
+    await until("v3 acknowledged", lambda: _is(package_state(db, list_id, 3), "acknowledged"))
+    assert await package_state(db, list_id, 1) == "recalled"
+    assert live_versions(post_office, list_id) == [3]
+
+
+async def test_results_for_a_package_kept_by_hand_are_refused_with_a_reason(
+    svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    district, list_id, rows = "010", uuid4(), lines(5, 10)
+    await settings(svc, district, integrated=False)
+    await submit(svc, producer, district, rows, list_id=list_id)
+    await until("manual", lambda: _is(package_state(db, list_id), "manual"))
+    manual = await package_id(db, list_id)
+    results = [PersonResult(line_id=UUID(r["line_id"]), status="unpaid") for r in rows]
+    await answer(
+        svc,
+        producer,
+        district,
+        PaymentResults(package_id=manual, version=1, part=0, parts=1, results=results),
+    )
+    [by_hand] = await until("refused", lambda: refused(svc, district, "package_manual"))
+    assert (by_hand["package_id"], by_hand["message_type"]) == (str(manual), "PaymentResults")
+    assert await db.fetchval(
+        "SELECT count(*) FROM package_line WHERE package_id = $1 AND status = 'pending'", manual
+    ) == len(rows)
+    assert await events(db, district, "PaymentResultsReceived") == []
+    async with httpx.AsyncClient(base_url=svc.urls["settlement-svc"]) as h:
+        metrics = (await h.get("/metrics/")).text
+    assert 'btxh_postoffice_refused_total{reason="package_manual"} 1.0' in metrics
+
+
+async def test_a_superseded_package_kept_by_hand_leaves_no_settlement_open(
+    svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    district, list_id, rows = "009", uuid4(), lines(6, 9)
+    await settings(svc, district, integrated=False)
+    await submit(svc, producer, district, rows, list_id=list_id, version=1)
+    await until("v1 manual", lambda: _is(package_state(db, list_id, 1), "manual"))
+    await submit(svc, producer, district, changed(rows, 360_000), list_id=list_id, version=2)
+    await until("v2 manual", lambda: _is(package_state(db, list_id, 2), "manual"))
+    assert await package_state(db, list_id, 1) == "superseded"
+    v1, v2 = await package_id(db, list_id, 1), await package_id(db, list_id, 2)
+    old = await db.fetchrow("SELECT id, state FROM settlement WHERE package_id = $1", v1)
+    assert old["state"] == "closed"
+    # the cut-off passes (time moved in the database): only the live version is overdue
+    await db.execute(
+        "UPDATE settlement SET deadline = $2 WHERE package_id = ANY($1::uuid[])",
+        [v1, v2],
+        date.today() - timedelta(days=3),
+    )
+    live = await db.fetchval("SELECT id FROM settlement WHERE package_id = $1", v2)
+    await until("v2 overdue", lambda: events(db, district, "SettlementOverdue"))
+    await asyncio.sleep(1)
+    overdue = await events(db, district, "SettlementOverdue")
+    assert [e["payload"]["settlement_id"] for e in overdue] == [str(live)]
+
+
+async def _settled_lines(db: asyncpg.Connection, package: UUID) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await db.fetch(
+        "SELECT line_id, status, amount FROM package_line WHERE package_id = $1"
+        " AND status <> 'pending' ORDER BY seq",
+        package,
+    )
+    return rows
+
+
+async def test_the_post_office_cannot_change_its_word_or_settle_other_totals(
+    svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    district, list_id, rows = "011", uuid4(), lines(12, 11)
+    post_office.behaviour.settle = False
+    try:
+        await submit(svc, producer, district, rows, list_id=list_id)
+        await until("acknowledged", lambda: _is(package_state(db, list_id), "acknowledged"))
+        package = await package_id(db, list_id)
+        await until("every result", lambda: _is(_count(_settled_lines(db, package)), len(rows)))
+    finally:
+        post_office.behaviour.settle = True
+    first = (await _settled_lines(db, package))[0]
+    other = "unpaid" if first["status"] == "paid" else "paid"
+    await answer(
+        svc,
+        producer,
+        district,
+        PaymentResults(
+            package_id=package,
+            version=1,
+            part=0,
+            parts=1,
+            results=[PersonResult(line_id=first["line_id"], status=other)],
+        ),
+    )
+    [disagrees] = await until("raised", lambda: refused(svc, district, "result_disagrees"))
+    assert str(first["line_id"]) in disagrees["detail"]
+    assert (await _settled_lines(db, package))[0]["status"] == first["status"]
+
+    await answer(
+        svc, producer, district, PackageRejected(package_id=package, version=1, reason="late")
+    )
+    await until("refused", lambda: refused(svc, district, "rejected_after_results"))
+    assert await package_state(db, list_id) == "acknowledged"
+    assert await events(db, district, "PaymentListRejected") == []
+    assert len(await _settled_lines(db, package)) == len(rows), "the genuine results stay"
+
+    paid = [r for r in await _settled_lines(db, package) if r["status"] == "paid"]
+    paid_amount = sum(r["amount"] for r in paid)
+    unpaid_amount = sum(r["amount"] for r in rows) - paid_amount
+    report = {
+        "package_id": package,
+        "period": "2026-11",
+        "paid_count": len(paid),
+        "unpaid_count": len(rows) - len(paid),
+        "unpaid_amount": unpaid_amount,
+    }
+    await answer(
+        svc,
+        producer,
+        district,
+        SettlementReport(**report, version=1, paid_amount=paid_amount + 100_000),
+    )
+    await until("totals refused", lambda: refused(svc, district, "report_totals_mismatch"))
+    await answer(
+        svc, producer, district, SettlementReport(**report, version=2, paid_amount=paid_amount)
+    )
+    await until("version refused", lambda: refused(svc, district, "version_mismatch"))
+    assert (
+        await db.fetchval("SELECT state FROM settlement WHERE package_id = $1", package) == "open"
+    )
+    await answer(
+        svc, producer, district, SettlementReport(**report, version=1, paid_amount=paid_amount)
+    )
+    await until(
+        "received",
+        lambda: db.fetchval(
+            "SELECT 1 FROM settlement WHERE package_id = $1 AND state = 'received'", package
+        ),
+    )
+    await answer(
+        svc,
+        producer,
+        district,
+        SettlementReport(
+            **{
+                **report,
+                "paid_count": 0,
+                "unpaid_count": len(rows),
+                "unpaid_amount": sum(r["amount"] for r in rows),
+            },
+            version=1,
+            paid_amount=0,
+        ),
+    )
+    await until("a second report refused", lambda: refused(svc, district, "report_differs"))
+    received = await db.fetchval("SELECT report FROM settlement WHERE package_id = $1", package)
+    assert json.loads(received)["paid_count"] == len(paid), "the first report stands"
+
+
+async def _count(rows: Awaitable[list[Any]]) -> int:
+    return len(await rows)
+
+
+async def test_an_open_settlement_is_not_closed_before_the_cut_off(
+    svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    district, list_id = "012", uuid4()
+    post_office.behaviour.settle = False
+    try:
+        await submit(svc, producer, district, lines(8, 12), list_id=list_id)
+        settlement = await until(
+            "settlement open",
+            lambda: db.fetchval("SELECT id FROM settlement WHERE list_id = $1", list_id),
+        )
+    finally:
+        post_office.behaviour.settle = True
+    async with httpx.AsyncClient(
+        base_url=svc.urls["settlement-svc"], headers=svc.token(district)
+    ) as h:
+        early = await h.post(f"/v1/settlements/{settlement}/close", json={"rest_unpaid": True})
+    assert (early.status_code, early.json()["code"]) == (409, "settlement_before_cutoff")
+    [kept] = await refused(svc, district, "settlement_before_cutoff")
+    assert kept["message_type"] == "officer:close"
+    assert await db.fetchval("SELECT state FROM settlement WHERE id = $1", settlement) == "open"
+    assert await events(db, district, "SettlementClosed") == []

@@ -14,6 +14,7 @@ from settlement_svc.domain.errors import (
     PaymentUnitNotSet,
     ResultsIncomplete,
     SettlementAlreadyClosed,
+    SettlementBeforeCutoff,
     SettlementNotFound,
 )
 from settlement_svc.domain.settlements import (
@@ -74,23 +75,43 @@ def test_only_an_open_settlement_takes_the_post_offices_report() -> None:
     assert not receives_report(CLOSED)
 
 
+CUTOFF = date(2026, 12, 31)
+LATER = date(2027, 1, 1)
+
+
 def test_a_settlement_with_every_result_closes() -> None:
-    check_close(RECEIVED, pending=0, rest_unpaid=False)
-    check_close(OPEN, pending=0, rest_unpaid=False)
+    check_close(RECEIVED, pending=0, rest_unpaid=False, due=CUTOFF, today=LATER)
+    check_close(OPEN, pending=0, rest_unpaid=False, due=CUTOFF, today=LATER)
+
+
+def test_an_open_settlement_closes_only_after_its_cut_off_with_extensions() -> None:
+    with pytest.raises(SettlementBeforeCutoff) as refused:
+        check_close(OPEN, pending=0, rest_unpaid=True, due=CUTOFF, today=CUTOFF)
+    assert refused.value.code == "settlement_before_cutoff"
+    assert refused.value.message_vi == (
+        "Chưa đến hạn chốt quyết toán (2026-12-31): chờ quyết toán của đơn vị chi trả "
+        "hoặc đến sau hạn chốt"
+    )
+    check_close(OPEN, pending=0, rest_unpaid=True, due=CUTOFF, today=LATER)
+
+
+def test_a_received_or_hand_kept_settlement_closes_before_the_cut_off() -> None:
+    check_close(RECEIVED, pending=0, rest_unpaid=False, due=CUTOFF, today=CUTOFF)
+    check_close(OPEN, pending=0, rest_unpaid=False, by_hand=True, due=CUTOFF, today=CUTOFF)
 
 
 def test_people_without_a_result_block_the_close_unless_counted_as_not_received() -> None:
     with pytest.raises(ResultsIncomplete) as refused:
-        check_close(RECEIVED, pending=3, rest_unpaid=False)
+        check_close(RECEIVED, pending=3, rest_unpaid=False, due=CUTOFF, today=LATER)
     assert refused.value.message_vi == (
         "Còn 3 người chưa có kết quả chi trả: chờ kết quả, hoặc xác nhận coi như chưa nhận"
     )
-    check_close(RECEIVED, pending=3, rest_unpaid=True)
+    check_close(RECEIVED, pending=3, rest_unpaid=True, due=CUTOFF, today=LATER)
 
 
 def test_a_settlement_closes_once() -> None:
     with pytest.raises(SettlementAlreadyClosed):
-        check_close(CLOSED, pending=0, rest_unpaid=True)
+        check_close(CLOSED, pending=0, rest_unpaid=True, due=CUTOFF, today=LATER)
 
 
 @pytest.mark.parametrize(
@@ -102,6 +123,7 @@ def test_a_settlement_closes_once() -> None:
         (PackageNotStuck("sent"), 409, "package_not_stuck"),
         (SettlementAlreadyClosed(), 409, "settlement_closed"),
         (ResultsIncomplete(2), 409, "results_incomplete"),
+        (SettlementBeforeCutoff("2026-12-31"), 409, "settlement_before_cutoff"),
         (ExtensionDaysInvalid(), 422, "extension_days_invalid"),
         (ExtensionTotalExceeded(10), 422, "extension_total_exceeded"),
     ],

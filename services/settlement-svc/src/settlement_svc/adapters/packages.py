@@ -94,10 +94,8 @@ async def lock(conn: asyncpg.Connection, package_id: UUID) -> Package:
     return package
 
 
-async def lock_version(conn: asyncpg.Connection, package_id: UUID, version: int) -> Package | None:
-    row = await conn.fetchrow(
-        "SELECT * FROM package WHERE id = $1 AND version = $2 FOR UPDATE", package_id, version
-    )
+async def lock_if_known(conn: asyncpg.Connection, package_id: UUID) -> Package | None:
+    row = await conn.fetchrow("SELECT * FROM package WHERE id = $1 FOR UPDATE", package_id)
     return _package(row)
 
 
@@ -119,14 +117,22 @@ async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.R
     return rows
 
 
-async def waiting_for_recall_of(conn: asyncpg.Connection, package_id: UUID) -> UUID | None:
-    """The new version waiting until this package comes back recalled, if any."""
-    waiting: UUID | None = await conn.fetchval(
-        "SELECT id FROM package WHERE replaces = $1 AND state = $2",
+async def waiting_for_recall_of(conn: asyncpg.Connection, package_id: UUID) -> Package | None:
+    """The version waiting until this package is back from the post office, locked, if any
+    (``replaces``: the package at the post office a new version takes the place of)."""
+    row = await conn.fetchrow(
+        "SELECT * FROM package WHERE replaces = $1 AND state = $2 FOR UPDATE",
         package_id,
         PackageState.WAITING_RECALL,
     )
-    return waiting
+    return _package(row)
+
+
+async def replaces(conn: asyncpg.Connection, package_id: UUID) -> UUID | None:
+    found: UUID | None = await conn.fetchval(
+        "SELECT replaces FROM package WHERE id = $1", package_id
+    )
+    return found
 
 
 async def due(conn: asyncpg.Connection, limit: int = 100) -> list[UUID]:
@@ -152,14 +158,19 @@ async def lock_if_due(conn: asyncpg.Connection, package_id: UUID) -> Package | N
     return _package(row)
 
 
-async def set_state(conn: asyncpg.Connection, package_id: UUID, state: PackageState) -> None:
-    await conn.execute("UPDATE package SET state = $2 WHERE id = $1", package_id, state)
-
-
-async def restart(conn: asyncpg.Connection, package_id: UUID, state: PackageState) -> None:
-    """Into ``state`` with attempts counted from 0 again."""
+async def move(conn: asyncpg.Connection, package_id: UUID, state: PackageState) -> None:
+    """Into ``state``: still waiting for an answer only in a state that waits for one; the
+    moment of the acceptance kept."""
     await conn.execute(
-        "UPDATE package SET state = $2, attempts = 0 WHERE id = $1", package_id, state
+        """UPDATE package SET state = $2,
+               next_attempt_at = CASE WHEN $2 = ANY($3::text[]) THEN next_attempt_at END,
+               acknowledged_at = CASE WHEN $2 = $4 THEN now() ELSE acknowledged_at END,
+               last_error = CASE WHEN $2 = $4 THEN NULL ELSE last_error END
+           WHERE id = $1""",
+        package_id,
+        state,
+        list(AWAITING_ANSWER),
+        PackageState.ACKNOWLEDGED,
     )
 
 
@@ -191,30 +202,5 @@ async def schedule(
     )
 
 
-async def stop_waiting(conn: asyncpg.Connection, package_id: UUID, state: PackageState) -> None:
-    """Into ``state``, no longer waiting for an answer."""
-    await conn.execute(
-        "UPDATE package SET state = $2, next_attempt_at = NULL WHERE id = $1", package_id, state
-    )
-
-
 async def note_error(conn: asyncpg.Connection, package_id: UUID, error: str) -> None:
     await conn.execute("UPDATE package SET last_error = $2 WHERE id = $1", package_id, error)
-
-
-async def mark_acknowledged(conn: asyncpg.Connection, package_id: UUID) -> None:
-    await conn.execute(
-        """UPDATE package SET state = $2, acknowledged_at = now(),
-               next_attempt_at = NULL, last_error = NULL WHERE id = $1""",
-        package_id,
-        PackageState.ACKNOWLEDGED,
-    )
-
-
-async def mark_rejected(conn: asyncpg.Connection, package_id: UUID, error: str) -> None:
-    await conn.execute(
-        "UPDATE package SET state = $3, last_error = $2, next_attempt_at = NULL WHERE id = $1",
-        package_id,
-        error,
-        PackageState.REJECTED,
-    )

@@ -13,6 +13,30 @@ from settlement_svc.domain.packages import PackageState
 from settlement_svc.domain.settlements import LineTotal
 
 
+async def outcomes(
+    conn: asyncpg.Connection, package_id: UUID, line_ids: Sequence[UUID]
+) -> dict[UUID, tuple[str, str | None]]:
+    """Status and paid_on (ISO) recorded for these of the package's lines."""
+    rows = await conn.fetch(
+        """SELECT line_id, status, paid_on FROM package_line
+           WHERE package_id = $1 AND line_id = ANY($2::uuid[])""",
+        package_id,
+        list(line_ids),
+    )
+    return {
+        r["line_id"]: (r["status"], r["paid_on"].isoformat() if r["paid_on"] else None)
+        for r in rows
+    }
+
+
+async def has_results(conn: asyncpg.Connection, package_id: UUID) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM package_line WHERE package_id = $1 AND status <> 'pending')",
+        package_id,
+    )
+    return found
+
+
 async def record(
     conn: asyncpg.Connection, package_id: UUID, results: Sequence[PersonResult]
 ) -> list[asyncpg.Record]:

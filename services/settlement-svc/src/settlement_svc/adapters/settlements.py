@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from settlement_svc.domain.packages import Package
-from settlement_svc.domain.settlements import CLOSED_BY_RECALL, Settlement, SettlementState
+from settlement_svc.domain.settlements import Settlement, SettlementState
 
 OPEN, RECEIVED, CLOSED = SettlementState.OPEN, SettlementState.RECEIVED, SettlementState.CLOSED
 
@@ -139,12 +139,13 @@ async def close(conn: asyncpg.Connection, settlement_id: UUID, who: str) -> None
     )
 
 
-async def close_recalled(conn: asyncpg.Connection, package_id: UUID) -> None:
-    """The package came back recalled: its settlement, unless closed already, is closed."""
+async def close_ended(conn: asyncpg.Connection, package_id: UUID, why: str) -> None:
+    """The package ended (recalled, rejected) or was replaced: its settlement, unless closed
+    already, is closed, ``closed_by`` saying why."""
     await conn.execute(
         "UPDATE settlement SET state = $2, closed_by = $3, "
         "closed_at = now() WHERE package_id = $1 AND state <> $2",
         package_id,
         CLOSED,
-        CLOSED_BY_RECALL,
+        why,
     )

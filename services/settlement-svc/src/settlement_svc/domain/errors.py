@@ -53,3 +53,16 @@ class ResultsIncomplete(DomainError):
             f"Còn {pending} người chưa có kết quả chi trả: chờ kết quả, "
             "hoặc xác nhận coi như chưa nhận"
         )
+
+
+class SettlementBeforeCutoff(DomainError):
+    """An open settlement waits for the post office until its cut-off (with extensions):
+    closing it earlier would mark unpaid people the post office may still pay."""
+
+    code = "settlement_before_cutoff"
+
+    def __init__(self, due: str) -> None:
+        super().__init__(
+            f"Chưa đến hạn chốt quyết toán ({due}): chờ quyết toán của đơn vị chi trả "
+            "hoặc đến sau hạn chốt"
+        )

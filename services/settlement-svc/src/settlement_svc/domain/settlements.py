@@ -17,11 +17,11 @@ from settlement_svc.domain.errors import (
     ExtensionTotalExceeded,
     ResultsIncomplete,
     SettlementAlreadyClosed,
+    SettlementBeforeCutoff,
 )
 from settlement_svc.domain.payment_unit import PaymentUnitSettings, on_day
 
 MAX_EXTENSION_DAYS = 19  # an extension is 1–19 days; 20 or more, alone or together, is refused
-CLOSED_BY_RECALL = "recalled"  # who closed a settlement whose package came back recalled
 
 
 class SettlementState(StrEnum):
@@ -97,10 +97,22 @@ def check_extension(state: SettlementState, days: int, already: int) -> None:
         raise ExtensionTotalExceeded(already)
 
 
-def check_close(state: SettlementState, pending: int, rest_unpaid: bool) -> None:
+def check_close(
+    state: SettlementState,
+    pending: int,
+    rest_unpaid: bool,
+    *,
+    due: date,
+    today: date,
+    by_hand: bool = False,
+) -> None:
     """A settlement closes once; people with no result yet only if the officer says they
-    count as not received."""
+    count as not received. One the post office still owes (``open``, not kept by hand) closes
+    only after its cut-off with extensions (``due``): before it, the post office may still pay
+    people the close would mark unpaid."""
     if state is SettlementState.CLOSED:
         raise SettlementAlreadyClosed()
+    if state is SettlementState.OPEN and not by_hand and not is_overdue(due, today):
+        raise SettlementBeforeCutoff(str(due))
     if pending and not rest_unpaid:
         raise ResultsIncomplete(pending)

@@ -1,42 +1,131 @@
 """Packages: registered from a submitted list, sent, resent, recalled, retried by an officer.
 
 Every step is one transaction with its inbox row (or the officer's request) and its events.
+What a step does to a package is ``domain.lifecycle``'s table; ``apply`` carries out the
+move (state, then effects in order) and ``refuse`` keeps what was refused and why.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import asyncpg
 from btxh_common.chunks import digest, total
 from btxh_common.chunkstore import RejectedTransfer, Transfer
+from btxh_common.errors import DomainError, NotFoundError, NotPermitted
 from btxh_common.events import PaymentListSent, PaymentListSubmitted
 from btxh_common.logs import get_logger
 from prometheus_client import Counter
 
-from settlement_svc.adapters import outbox, payment_unit
+from settlement_svc.adapters import outbox, payment_unit, refusals
 from settlement_svc.adapters import packages as db
+from settlement_svc.adapters import settlements as settlements_db
+from settlement_svc.domain import lifecycle
 from settlement_svc.domain import packages as rules
-from settlement_svc.domain.errors import PackageNotFound
+from settlement_svc.domain.errors import PackageNotFound, PackageNotStuck
+from settlement_svc.domain.lifecycle import Effect, Event, Move
 from settlement_svc.domain.packages import Package, PackageState, Policy
 from settlement_svc.handlers.settlements import open_settlement
 
 log = get_logger(__name__)
 RESENT = Counter("btxh_packages_resent_total", "Packages sent again", ["reason"])
 ALERTS = Counter("btxh_packages_alert_total", "Packages left in alert after every attempt")
+REFUSED = Counter(
+    "btxh_postoffice_refused_total",
+    "Post-office messages (and officers' package actions) refused, by reason",
+    ["reason"],
+)
+
+
+async def refuse(
+    conn: asyncpg.Connection,
+    district: str,
+    package_id: UUID | None,
+    message_type: str,
+    reason: str,
+    detail: str | None = None,
+) -> None:
+    """Keep a refused message (or action) with its reason, count it, say so in the log."""
+    await refusals.insert(conn, district, package_id, message_type, reason, detail)
+    REFUSED.labels(reason).inc()
+    log.warning(
+        "postoffice.refused",
+        package_id=str(package_id),
+        message_type=message_type,
+        reason=reason,
+        detail=detail,
+    )
+
+
+Subject = Callable[[], Awaitable[tuple[str, UUID]]]
+
+
+@asynccontextmanager
+async def refusals_kept(pool: asyncpg.Pool, action: str, subject: Subject) -> AsyncIterator[None]:
+    """An officer's action refused by a rule is kept like a refused message (its own
+    connection: the action's transaction rolls back), with ``subject``'s district and
+    package; not found or not permitted is the caller's answer only."""
+    try:
+        yield
+    except (NotFoundError, NotPermitted):
+        raise
+    except DomainError as refused:
+        district, package_id = await subject()
+        async with pool.acquire() as conn:
+            await refuse(
+                conn, district, package_id, f"officer:{action}", refused.code, str(refused)
+            )
+        raise
+
+
+async def apply(
+    conn: asyncpg.Connection, package: Package, move: Move, policy: Policy, why: str
+) -> None:
+    """Carry out ``move`` on the (locked) package: its state, then its effects in order.
+    ``why`` names the cause in resend counts, alerts and a closed settlement's closed_by.
+    Effects only a message handler knows how to do (results, report, events) are its own."""
+    if move.to is not package.state:
+        await db.move(conn, package.id, move.to)
+    for effect in move.effects:
+        if effect is Effect.RESTART:
+            await db.reset_attempts(conn, package.id)
+        elif effect is Effect.SEND:
+            await send(conn, package.id, policy, why)
+        elif effect is Effect.ASK_RECALL:
+            await request_recall(conn, package.id, policy)
+        elif effect is Effect.ALERT:
+            ALERTS.inc()
+            log.error("package.alert", package_id=str(package.id), state=move.to, why=why)
+        elif effect is Effect.OPEN_SETTLEMENT:
+            settings = await payment_unit.settings_or_default(conn, package.district_code)
+            await open_settlement(conn, package, settings)
+        elif effect is Effect.CLOSE_SETTLEMENT:
+            await settlements_db.close_ended(conn, package.id, move.to)
+        elif effect is Effect.RELEASE_WAITING:
+            await _release_waiting(conn, package.id, policy)
+
+
+async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: Policy) -> None:
+    waiting = await db.waiting_for_recall_of(conn, package_id)
+    if waiting is not None:
+        move = lifecycle.step(waiting.state, Event.RELEASED)
+        assert isinstance(move, Move), move
+        await apply(conn, waiting, move, policy, "first")
 
 
 async def register(
     conn: asyncpg.Connection, transfer: Transfer[PaymentListSubmitted], policy: Policy
 ) -> None:
-    """A list version submitted by payment-svc, received whole, becomes a package."""
+    """A list version submitted by payment-svc, received whole, becomes a package; the
+    version it replaces is superseded or asked back."""
     submitted, district, rows = transfer.event, transfer.context.district_code, transfer.rows
     settings = await payment_unit.settings_or_default(conn, district)
     previous = await db.lock_latest_replaceable(conn, district, submitted.period, submitted.kind)
-    plan = rules.register(settings.integrated, previous.state if previous else None)
-    if previous is not None and plan.supersede_previous:
-        await db.set_state(conn, previous.id, PackageState.SUPERSEDED)
+    waited = await db.replaces(conn, previous.id) if previous else None
+    placement = lifecycle.place(settings.integrated, previous, waited)
     package = Package(
         id=uuid4(),
         version=submitted.version,
@@ -47,16 +136,18 @@ async def register(
         line_count=len(rows),
         total_amount=total(rows, "amount"),
         sha256=digest(rows),
-        state=plan.state,
+        state=placement.state,
         attempts=0,
     )
-    await db.insert(conn, package, previous.id if previous else None, rows)
-    if plan.state is PackageState.MANUAL:
+    replaced = placement.waits_for or (previous.id if previous else None)
+    await db.insert(conn, package, replaced, rows)
+    if previous is not None:
+        move = lifecycle.step(previous.state, Event.NEW_VERSION)
+        if isinstance(move, Move):
+            await apply(conn, previous, move, policy, "superseded")
+    if placement.state is PackageState.MANUAL:
         await open_settlement(conn, package, settings)
-    elif previous is not None and plan.recall_previous:
-        await db.restart(conn, previous.id, PackageState.RECALL_REQUESTED)
-        await request_recall(conn, previous.id, policy)
-    elif plan.state is PackageState.SENT:
+    elif placement.state is PackageState.SENT:
         await send(conn, package.id, policy)
     log.info(
         "package.registered",
@@ -64,7 +155,7 @@ async def register(
         list_id=str(package.list_id),
         version=package.version,
         lines=len(rows),
-        state=plan.state,
+        state=placement.state,
     )
 
 
@@ -121,19 +212,13 @@ async def resend_due(pool: asyncpg.Pool, policy: Policy) -> int:
 
 async def _resend(conn: asyncpg.Connection, package_id: UUID, policy: Policy) -> int:
     package = await db.lock_if_due(conn, package_id)
-    if package is None or package.state not in rules.AWAITING_ANSWER:
+    if package is None:
         return 0
-    final = rules.given_up(package, policy)
-    if final is not None:
-        await db.stop_waiting(conn, package_id, final)
-        ALERTS.inc()
-        log.error(
-            "package.no_answer", package_id=str(package_id), state=final, attempts=package.attempts
-        )
-    elif package.state is PackageState.SENT:
-        await send(conn, package_id, policy, "no_answer")
-    else:
-        await request_recall(conn, package_id, policy)
+    event = lifecycle.on_no_answer(rules.attempts_used(package, policy))
+    move = lifecycle.step(package.state, event)
+    if not isinstance(move, Move):
+        return 0
+    await apply(conn, package, move, policy, "no_answer")
     return 1
 
 
@@ -145,15 +230,21 @@ async def retry(
     if district is None or district not in units:
         raise PackageNotFound()
     package = await db.lock(conn, package_id)
-    rules.check_retry(package)
-    if package.state is PackageState.ALERT:
-        await db.reset_attempts(conn, package_id)
-        await send(conn, package_id, policy, "officer")
-    else:
-        await db.restart(conn, package_id, PackageState.RECALL_REQUESTED)
-        await request_recall(conn, package_id, policy)
+    move = lifecycle.step(package.state, Event.RETRY)
+    if not isinstance(move, Move):
+        raise PackageNotStuck(package.state)
+    await apply(conn, package, move, policy, "officer")
     return await db.get(conn, package_id)
 
 
 async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
     return await db.of_district(conn, district)
+
+
+async def subject(conn: asyncpg.Connection, package_id: UUID) -> tuple[str, UUID]:
+    package = await db.get(conn, package_id)
+    return package.district_code, package.id
+
+
+async def refusals_of(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
+    return await refusals.of_district(conn, district)

@@ -1,11 +1,13 @@
-"""The post office's answers about a package, and statuses a district records by hand.
+"""The post office's word about a package, and statuses a district records by hand.
 
-Answers: accepted, rejected, results per person, the settlement report.
+Each message is turned into a lifecycle event (``domain.lifecycle``), the table says what it
+does, and ``packages.apply`` does it; what the table refuses is kept with its reason.
 """
 
 from __future__ import annotations
 
-from uuid import UUID
+import json
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from btxh_common.events import (
@@ -17,7 +19,6 @@ from btxh_common.events import (
     SettlementReceived,
 )
 from btxh_common.inbox import EventContext
-from btxh_common.logs import get_logger
 from btxh_common.postoffice import (
     PackageAccepted,
     PackageRejected,
@@ -25,93 +26,122 @@ from btxh_common.postoffice import (
     SettlementReport,
 )
 
-from settlement_svc.adapters import outbox, payment_unit, results
+from settlement_svc.adapters import outbox, results
 from settlement_svc.adapters import packages as db
 from settlement_svc.adapters import settlements as settlements_db
+from settlement_svc.domain import lifecycle
 from settlement_svc.domain import packages as rules
-from settlement_svc.domain.packages import Package, PackageState, Policy, Rejection
+from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
+from settlement_svc.domain.packages import Package, Policy
 from settlement_svc.domain.settlements import receives_report
-from settlement_svc.handlers.packages import ALERTS, send
-from settlement_svc.handlers.settlements import open_settlement
+from settlement_svc.handlers.packages import apply, refuse
 
-log = get_logger(__name__)
+Message = PackageAccepted | PackageRejected | PaymentResults | SettlementReport
+EventOf = Callable[[Package], Awaitable[Event]]
 
 
-async def _answered(conn: asyncpg.Connection, package_id: UUID, version: int) -> Package | None:
-    package = await db.lock_version(conn, package_id, version)
-    if package is None:
-        log.warning("postoffice.unknown_package", package_id=str(package_id), version=version)
-    return package
+def _always(event: Event) -> EventOf:
+    async def of(_: Package) -> Event:
+        return event
+
+    return of
+
+
+async def _step(
+    conn: asyncpg.Connection, message: Message, context: EventContext, event_of: EventOf
+) -> tuple[Package, Move] | None:
+    """The package the message is about (of the sender's district), locked, and what the
+    message does to it; None, the refusal kept, if it is unknown, of another version, or the
+    table refuses it; None also for a repeat that changes nothing."""
+    package = await db.lock_if_known(conn, message.package_id)
+    reason: Reason | None = None
+    if package is None or package.district_code != context.district_code:
+        reason, package = Reason.UNKNOWN_PACKAGE, None
+    elif package.version != message.version:
+        reason = Reason.VERSION_MISMATCH
+    else:
+        move = lifecycle.step(package.state, await event_of(package))
+        if isinstance(move, Move) or move is None:
+            return (package, move) if move else None
+        reason = move
+    detail = f"version {message.version}" + (f", state {package.state}" if package else "")
+    await refuse(
+        conn, context.district_code, message.package_id, message.event_type, reason, detail
+    )
+    return None
 
 
 async def on_accepted(
-    conn: asyncpg.Connection, accepted: PackageAccepted, _: EventContext, policy: Policy
+    conn: asyncpg.Connection, accepted: PackageAccepted, context: EventContext, policy: Policy
 ) -> None:
-    package = await _answered(conn, accepted.package_id, accepted.version)
-    if package is None or package.state not in rules.AWAITING_ACKNOWLEDGEMENT:
-        return  # a duplicate, or an answer to a package already settled otherwise
     counted = (accepted.row_count, accepted.total_amount, accepted.sha256)
-    if not rules.acknowledgement_matches(package, *counted):
-        await db.note_error(conn, package.id, rules.mismatch_note(*counted))
-        log.warning("package.ack_mismatch", package_id=str(package.id))
-        if rules.attempts_used(package, policy):
-            await db.set_state(conn, package.id, PackageState.ALERT)
-            ALERTS.inc()
-        else:
-            await send(conn, package.id, policy, "ack_mismatch")
+
+    async def event_of(package: Package) -> Event:
+        matches = rules.acknowledgement_matches(package, *counted)
+        return lifecycle.on_acceptance(matches, rules.attempts_used(package, policy))
+
+    found = await _step(conn, accepted, context, event_of)
+    if found is None:
         return
-    await db.mark_acknowledged(conn, package.id)
-    settings = await payment_unit.settings_or_default(conn, package.district_code)
-    await open_settlement(conn, package, settings)
-    acknowledged = PaymentListAcknowledged(
-        package_id=package.id, list_id=package.list_id, version=package.version
-    )
-    await outbox.emit(
-        conn, acknowledged, district=package.district_code, correlation=package.list_id
-    )
+    package, move = found
+    if Effect.NOTE_MISMATCH in move.effects:
+        await db.note_error(conn, package.id, rules.mismatch_note(*counted))
+    await apply(conn, package, move, policy, "ack_mismatch")
+    if Effect.EMIT_ACKNOWLEDGED in move.effects:
+        acknowledged = PaymentListAcknowledged(
+            package_id=package.id, list_id=package.list_id, version=package.version
+        )
+        await outbox.emit(
+            conn, acknowledged, district=package.district_code, correlation=package.list_id
+        )
 
 
 async def on_rejected(
-    conn: asyncpg.Connection, rejected: PackageRejected, _: EventContext, policy: Policy
+    conn: asyncpg.Connection, rejected: PackageRejected, context: EventContext, policy: Policy
 ) -> None:
-    package = await _answered(conn, rejected.package_id, rejected.version)
-    if package is None:
+    async def event_of(package: Package) -> Event:
+        has_results = await results.has_results(conn, package.id)
+        return lifecycle.on_rejection(rejected.reason, has_results)
+
+    found = await _step(conn, rejected, context, event_of)
+    if found is None:
         return
-    outcome = rules.on_rejection(package.state, rejected.reason)
-    if outcome is None:
-        return
-    if outcome is Rejection.RESEND:
-        await send(conn, package.id, policy, "checksum_mismatch")
-        return
-    if outcome is Rejection.RECALLED:
-        await _recalled(conn, package, policy)
-    else:
-        await db.mark_rejected(conn, package.id, f"{rejected.reason}: {rejected.detail or ''}")
-    event = PaymentListRejected(
-        package_id=package.id,
-        list_id=package.list_id,
-        version=package.version,
-        reason=rejected.reason,
-        recalled=outcome is Rejection.RECALLED,
-    )
-    await outbox.emit(conn, event, district=package.district_code, correlation=package.list_id)
+    package, move = found
+    if rejected.reason != "recalled" and move.to is not package.state:
+        await db.note_error(conn, package.id, f"{rejected.reason}: {rejected.detail or ''}")
+    await apply(conn, package, move, policy, rejected.reason)
+    if Effect.EMIT_REJECTED in move.effects:
+        event = PaymentListRejected(
+            package_id=package.id,
+            list_id=package.list_id,
+            version=package.version,
+            reason=rejected.reason,
+            recalled=rejected.reason == "recalled",
+        )
+        await outbox.emit(conn, event, district=package.district_code, correlation=package.list_id)
 
 
-async def _recalled(conn: asyncpg.Connection, package: Package, policy: Policy) -> None:
-    """The post office gave the package back: its settlement closes, the version waiting for
-    the recall goes out."""
-    await db.stop_waiting(conn, package.id, PackageState.RECALLED)
-    await settlements_db.close_recalled(conn, package.id)
-    waiting = await db.waiting_for_recall_of(conn, package.id)
-    if waiting is not None:
-        await send(conn, waiting, policy)
-
-
-async def on_results(conn: asyncpg.Connection, part: PaymentResults, _: EventContext) -> None:
-    package = await _answered(conn, part.package_id, part.version)
-    if package is None or not rules.takes_results(package.state):
+async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: EventContext) -> None:
+    found = await _step(conn, part, context, _always(Event.RESULTS))
+    if found is None:
         return
-    changed = await results.record(conn, package.id, part.results)
+    package, _ = found
+    incoming = {
+        r.line_id: (r.status, r.paid_on.isoformat() if r.paid_on else None) for r in part.results
+    }
+    recorded = await results.outcomes(conn, package.id, list(incoming))
+    sorted_ = lifecycle.sort_results(recorded, incoming)
+    for reason, lines in (
+        (Reason.RESULT_DISAGREES, sorted_.disagreeing),
+        (Reason.UNKNOWN_LINE, sorted_.unknown),
+    ):
+        if lines:
+            detail = "; ".join(
+                f"{line}: {recorded.get(line, ('?',))[0]} → {incoming[line][0]}" for line in lines
+            )
+            await refuse(conn, context.district_code, package.id, part.event_type, reason, detail)
+    new = set(sorted_.new)
+    changed = await results.record(conn, package.id, [r for r in part.results if r.line_id in new])
     if changed:
         received = PaymentResultsReceived(
             package_id=package.id,
@@ -127,10 +157,33 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, _: EventCon
 
 
 async def on_settlement_report(
-    conn: asyncpg.Connection, report: SettlementReport, _: EventContext
+    conn: asyncpg.Connection, report: SettlementReport, context: EventContext
 ) -> None:
-    settlement = await settlements_db.lock_of_package(conn, report.package_id)
-    if settlement is None or not receives_report(settlement.state):
+    found = await _step(conn, report, context, _always(Event.REPORT))
+    if found is None:
+        return
+    package, _ = found
+    counts = report.paid_count + report.unpaid_count
+    mismatch = lifecycle.check_report(package, counts, report.paid_amount + report.unpaid_amount)
+    settlement = await settlements_db.lock_of_package(conn, package.id)
+    if mismatch is None and settlement is None:
+        mismatch = Reason.NO_OPEN_SETTLEMENT
+    if mismatch is not None:
+        detail = f"{counts} lines / {report.paid_amount + report.unpaid_amount}"
+        await refuse(conn, context.district_code, package.id, report.event_type, mismatch, detail)
+        return
+    assert settlement is not None
+    if not receives_report(settlement.state):
+        if settlement.report != json.loads(report.model_dump_json()):  # else: a repeat
+            detail = f"settlement {settlement.state}: a different report came before"
+            await refuse(
+                conn,
+                context.district_code,
+                package.id,
+                report.event_type,
+                Reason.REPORT_AGAIN,
+                detail,
+            )
         return
     await settlements_db.mark_received(conn, settlement.id, report.model_dump_json())
     received = SettlementReceived(

@@ -15,10 +15,11 @@ from btxh_common.events import (
 from btxh_common.logs import get_logger
 
 from settlement_svc.adapters import outbox, results
+from settlement_svc.adapters import packages as packages_db
 from settlement_svc.adapters import settlements as db
 from settlement_svc.domain import settlements as rules
 from settlement_svc.domain.errors import SettlementNotFound
-from settlement_svc.domain.packages import Package
+from settlement_svc.domain.packages import Package, PackageState
 from settlement_svc.domain.payment_unit import PaymentUnitSettings
 from settlement_svc.domain.settlements import Settlement, SettlementSummary
 
@@ -91,7 +92,16 @@ async def close(
     """The officer accepts the settlement; people with no result become not received."""
     settlement = await find(conn, units, settlement_id)
     pending = await results.pending_count(conn, settlement.package_id)
-    rules.check_close(settlement.state, pending, rest_unpaid)
+    due = rules.effective_deadline(settlement.deadline, await db.extended_days(conn, settlement_id))
+    package = await packages_db.get(conn, settlement.package_id)
+    rules.check_close(
+        settlement.state,
+        pending,
+        rest_unpaid,
+        due=due,
+        today=today(),
+        by_hand=package.state is PackageState.MANUAL,
+    )
     rest = await results.close_pending(conn, settlement.package_id)
     await db.close(conn, settlement_id, who)
     closed = SettlementClosed(
@@ -102,6 +112,12 @@ async def close(
         lines=[LineStatus(line_id=line, status="unpaid") for line in rest],
     )
     await outbox.emit(conn, closed, district=settlement.district_code, correlation=settlement_id)
+
+
+async def subject(conn: asyncpg.Connection, settlement_id: UUID) -> tuple[str, UUID]:
+    """The settlement's district and package."""
+    settlement = await db.get(conn, settlement_id)
+    return settlement.district_code, settlement.package_id
 
 
 async def summary(conn: asyncpg.Connection, settlement_id: UUID) -> SettlementSummary:

@@ -1,0 +1,294 @@
+"""A package's lifecycle as one table: state × what happens → the next state and its effects.
+
+What happens (``Event``) is the post office's word, the clock, the list's next version, or an
+officer's action. ``step`` reads ``TABLE``: a ``Move`` (next state and the effects a handler
+carries out, in order), ``None`` for a repeat that changes nothing, or a ``Reason`` the event
+is refused for (stored, counted and shown to the officer: never a silent drop). Guards are
+made into events before the table is read (``on_acceptance``, ``on_rejection``,
+``on_no_answer``), so the table alone says what moves where (DOMAIN.md "The payment unit",
+"The post office is a partner…"):
+
+- at most one live package per list at the post office: a new version waits for the recall
+  of the one out there (``WAITING_RECALL``), and a newer one still takes the waiting one's
+  place and waits for the same recall;
+- a package gone back (recalled or rejected) releases the version waiting for it;
+- results and reports are taken only from packages the post office holds; a package that has
+  results is not thrown away by a late rejection;
+- a package kept by hand, or ended, closes its settlement when it is replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from settlement_svc.domain.packages import Package, PackageState
+
+S = PackageState
+
+
+class Event(StrEnum):
+    # the post office
+    ACCEPTED = "accepted"  # with the count, total and checksum sent
+    ACCEPTED_WRONG = "accepted_wrong"  # with something else; attempts remain
+    ACCEPTED_WRONG_LAST = "accepted_wrong_last"  # with something else; every attempt used
+    REJECTED = "rejected"  # invalid, late, duplicate, other
+    REJECTED_DAMAGED = "rejected_damaged"  # checksum_mismatch: received damaged
+    REJECTED_AFTER_RESULTS = "rejected_after_results"  # any rejection once results came
+    RECALLED = "recalled"  # given back on our request
+    RESULTS = "results"
+    REPORT = "report"  # the settlement report
+    # the clock
+    NO_ANSWER = "no_answer"  # an answer is overdue, attempts remain
+    NO_ANSWER_LAST = "no_answer_last"  # an answer is overdue, every attempt used
+    # the list's next version
+    NEW_VERSION = "new_version"  # a newer version of the list replaces this one
+    RELEASED = "released"  # the package this one waited for is back from the post office
+    # the officer
+    RETRY = "retry"
+
+
+class Effect(StrEnum):
+    RESTART = "restart"  # attempts counted from 0 again
+    SEND = "send"  # send the package (again) and wait for the answer
+    ASK_RECALL = "ask_recall"  # ask the post office for it back, and wait
+    NOTE_MISMATCH = "note_mismatch"  # keep what the post office counted
+    ALERT = "alert"  # an officer is needed
+    OPEN_SETTLEMENT = "open_settlement"
+    CLOSE_SETTLEMENT = "close_settlement"  # the package ended or was replaced: nothing to settle
+    RELEASE_WAITING = "release_waiting"  # the version waiting for this one goes out
+    RECORD_RESULTS = "record_results"
+    RECORD_REPORT = "record_report"
+    EMIT_ACKNOWLEDGED = "emit_acknowledged"
+    EMIT_REJECTED = "emit_rejected"
+
+
+class Reason(StrEnum):
+    """Why a message from the post office (or an officer's action) is refused."""
+
+    UNKNOWN_PACKAGE = "unknown_package"
+    VERSION_MISMATCH = "version_mismatch"
+    NOT_SENT = "package_not_sent"  # waiting for a recall: the post office never had it
+    MANUAL = "package_manual"  # kept by hand in a district without the post office
+    ENDED = "package_ended"  # rejected, recalled or superseded: no longer live
+    NOT_ACKNOWLEDGED = "package_not_acknowledged"  # a settlement before the acceptance
+    NOT_ASKED_BACK = "recall_not_requested"
+    ACCEPTANCE_DISAGREES = "acceptance_disagrees"
+    REJECTED_AFTER_RESULTS = "rejected_after_results"
+    RESULT_DISAGREES = "result_disagrees"
+    UNKNOWN_LINE = "unknown_line"
+    REPORT_TOTALS = "report_totals_mismatch"
+    NO_OPEN_SETTLEMENT = "no_open_settlement"
+    REPORT_AGAIN = "report_differs"  # a second, different report for a settlement received
+    NOT_STUCK = "package_not_stuck"
+
+
+@dataclass(frozen=True)
+class Move:
+    to: PackageState
+    effects: tuple[Effect, ...] = ()
+
+
+E, X = Event, Effect
+AT_POST_OFFICE = (S.SENT, S.ACKNOWLEDGED, S.ALERT, S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
+POSTOFFICE_EVENTS = frozenset(
+    {
+        E.ACCEPTED,
+        E.ACCEPTED_WRONG,
+        E.ACCEPTED_WRONG_LAST,
+        E.REJECTED,
+        E.REJECTED_DAMAGED,
+        E.REJECTED_AFTER_RESULTS,
+        E.RECALLED,
+        E.RESULTS,
+        E.REPORT,
+    }
+)
+_ACKNOWLEDGE = Move(S.ACKNOWLEDGED, (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED))
+_RESEND = (X.NOTE_MISMATCH, X.SEND)
+_GONE = (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)
+_GONE_BACK = (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED)
+_ASK_BACK = Move(S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL))
+_STAY = {state: Move(state, (X.RECORD_RESULTS,)) for state in AT_POST_OFFICE}
+_REPORT = {state: Move(state, (X.RECORD_REPORT,)) for state in AT_POST_OFFICE}
+_BEING_RECALLED: dict[Event, Move | Reason | None] = {
+    E.ACCEPTED: None,  # a late acceptance: the recall answers for it
+    E.ACCEPTED_WRONG: None,
+    E.ACCEPTED_WRONG_LAST: None,
+    E.REJECTED: Move(S.REJECTED, _GONE_BACK),
+    E.REJECTED_DAMAGED: Move(S.REJECTED, _GONE_BACK),
+    E.RECALLED: Move(S.RECALLED, _GONE_BACK),
+    E.NEW_VERSION: None,  # asked back already
+}
+
+# state → event → Move | Reason (refused) | None (a repeat: nothing changes). An event a state
+# does not list is refused with ``_REFUSED[state]`` if it comes from the post office, and
+# changes nothing otherwise (the clock or a release that raced an answer).
+TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
+    S.SENT: {
+        E.ACCEPTED: _ACKNOWLEDGE,
+        E.ACCEPTED_WRONG: Move(S.SENT, _RESEND),
+        E.ACCEPTED_WRONG_LAST: Move(S.ALERT, (X.NOTE_MISMATCH, X.ALERT)),
+        E.REJECTED: Move(S.REJECTED, _GONE),
+        E.REJECTED_DAMAGED: Move(S.SENT, (X.SEND,)),
+        E.RESULTS: _STAY[S.SENT],
+        E.REPORT: Reason.NOT_ACKNOWLEDGED,
+        E.NO_ANSWER: Move(S.SENT, (X.SEND,)),
+        E.NO_ANSWER_LAST: Move(S.ALERT, (X.ALERT,)),
+        E.NEW_VERSION: _ASK_BACK,
+    },
+    S.ALERT: {
+        E.ACCEPTED: _ACKNOWLEDGE,
+        E.ACCEPTED_WRONG: Move(S.ALERT, (X.NOTE_MISMATCH,)),
+        E.ACCEPTED_WRONG_LAST: Move(S.ALERT, (X.NOTE_MISMATCH,)),
+        E.REJECTED: Move(S.REJECTED, _GONE),
+        E.REJECTED_DAMAGED: Move(S.SENT, (X.SEND,)),
+        E.RESULTS: _STAY[S.ALERT],
+        E.REPORT: Reason.NOT_ACKNOWLEDGED,
+        E.NEW_VERSION: _ASK_BACK,
+        E.RETRY: Move(S.SENT, (X.RESTART, X.SEND)),
+    },
+    S.ACKNOWLEDGED: {
+        E.ACCEPTED: None,
+        E.ACCEPTED_WRONG: Reason.ACCEPTANCE_DISAGREES,
+        E.ACCEPTED_WRONG_LAST: Reason.ACCEPTANCE_DISAGREES,
+        E.REJECTED: Move(S.REJECTED, _GONE),
+        E.REJECTED_DAMAGED: Move(S.REJECTED, _GONE),
+        E.RESULTS: _STAY[S.ACKNOWLEDGED],
+        E.REPORT: _REPORT[S.ACKNOWLEDGED],
+        E.NEW_VERSION: _ASK_BACK,
+    },
+    S.RECALL_REQUESTED: {
+        **_BEING_RECALLED,
+        E.RESULTS: _STAY[S.RECALL_REQUESTED],  # paid before the recall arrived: genuine
+        E.REPORT: _REPORT[S.RECALL_REQUESTED],
+        E.NO_ANSWER: Move(S.RECALL_REQUESTED, (X.ASK_RECALL,)),
+        E.NO_ANSWER_LAST: Move(S.RECALL_UNANSWERED, (X.ALERT,)),
+    },
+    S.RECALL_UNANSWERED: {
+        **_BEING_RECALLED,
+        E.RESULTS: _STAY[S.RECALL_UNANSWERED],
+        E.REPORT: _REPORT[S.RECALL_UNANSWERED],
+        E.RETRY: _ASK_BACK,
+    },
+    S.WAITING_RECALL: {
+        E.NEW_VERSION: Move(S.SUPERSEDED),
+        E.RELEASED: Move(S.SENT, (X.SEND,)),
+    },
+    S.MANUAL: {E.NEW_VERSION: Move(S.SUPERSEDED, (X.CLOSE_SETTLEMENT,))},
+    S.REJECTED: {E.REJECTED: None, E.REJECTED_DAMAGED: None},
+    S.RECALLED: {E.RECALLED: None},
+    S.SUPERSEDED: {},
+}
+_REFUSED: Mapping[PackageState, Reason] = {
+    S.WAITING_RECALL: Reason.NOT_SENT,
+    S.MANUAL: Reason.MANUAL,
+    S.REJECTED: Reason.ENDED,
+    S.RECALLED: Reason.ENDED,
+    S.SUPERSEDED: Reason.ENDED,
+    S.SENT: Reason.NOT_ASKED_BACK,  # the only post-office event these states do not list:
+    S.ALERT: Reason.NOT_ASKED_BACK,  # RECALLED (and a rejection once results came)
+    S.ACKNOWLEDGED: Reason.NOT_ASKED_BACK,
+    S.RECALL_REQUESTED: Reason.REJECTED_AFTER_RESULTS,
+    S.RECALL_UNANSWERED: Reason.REJECTED_AFTER_RESULTS,
+}
+
+
+def step(state: PackageState, event: Event) -> Move | Reason | None:
+    """What ``event`` does to a package in ``state``."""
+    moves = TABLE[state]
+    if event in moves:
+        return moves[event]
+    if event is E.REJECTED_AFTER_RESULTS and state in AT_POST_OFFICE:
+        return Reason.REJECTED_AFTER_RESULTS
+    if event in POSTOFFICE_EVENTS:
+        return _REFUSED[state]
+    if event is E.RETRY:
+        return Reason.NOT_STUCK
+    return None
+
+
+# ------------------------------------------------------------------ guards, as events
+
+
+def on_acceptance(matches: bool, attempts_used: bool) -> Event:
+    if matches:
+        return E.ACCEPTED
+    return E.ACCEPTED_WRONG_LAST if attempts_used else E.ACCEPTED_WRONG
+
+
+def on_rejection(reason: str, has_results: bool) -> Event:
+    """``recalled`` answers our recall; any other rejection of a package some results came
+    for would throw genuine results away, and is refused."""
+    if reason == "recalled":
+        return E.RECALLED
+    if has_results:
+        return E.REJECTED_AFTER_RESULTS
+    return E.REJECTED_DAMAGED if reason == "checksum_mismatch" else E.REJECTED
+
+
+def on_no_answer(attempts_used: bool) -> Event:
+    return E.NO_ANSWER_LAST if attempts_used else E.NO_ANSWER
+
+
+# ------------------------------------------------------------------ a new version
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What a new version of a list becomes, and the package it waits for (if any)."""
+
+    state: PackageState
+    waits_for: UUID | None = None
+
+
+def place(integrated: bool, previous: Package | None, previous_waits_for: UUID | None) -> Placement:
+    """A new version is ``manual`` in a district without the post office. Otherwise it is
+    sent at once unless a version is still out there: then it waits for that one's recall
+    — the previous version's, or, if the previous was itself waiting, the same one it
+    waited for (never two live packages of a list at the post office)."""
+    if not integrated:
+        return Placement(S.MANUAL)
+    if previous is None or previous.state is S.MANUAL:
+        return Placement(S.SENT)
+    if previous.state is S.WAITING_RECALL:
+        return Placement(S.WAITING_RECALL, previous_waits_for)
+    return Placement(S.WAITING_RECALL, previous.id)
+
+
+# ------------------------------------------------------------------ the post office's word
+
+
+Outcome = tuple[str, str | None]  # a person's status and paid_on (ISO date), as recorded
+
+
+@dataclass(frozen=True)
+class Sorted:
+    new: list[UUID]  # first word for these people: recorded
+    disagreeing: list[UUID]  # a later word that differs from the first: raised
+    unknown: list[UUID]  # not in this package
+
+
+def sort_results(recorded: Mapping[UUID, Outcome], incoming: Mapping[UUID, Outcome]) -> Sorted:
+    """Results are final per person per package: the first word is kept, a repeat changes
+    nothing, a different later word is raised (``recorded`` holds ``pending`` for people
+    with no word yet)."""
+    new, disagreeing, unknown = [], [], []
+    for line, outcome in incoming.items():
+        before = recorded.get(line)
+        if before is None:
+            unknown.append(line)
+        elif before[0] == "pending":
+            new.append(line)
+        elif before != outcome:
+            disagreeing.append(line)
+    return Sorted(new, disagreeing, unknown)
+
+
+def check_report(package: Package, counts: int, amounts: int) -> Reason | None:
+    """The settlement report accounts for every line and đồng of the package."""
+    if (counts, amounts) != (package.line_count, package.total_amount):
+        return Reason.REPORT_TOTALS
+    return None

@@ -1,0 +1,275 @@
+"""The package lifecycle table (issue 15): every move, every refusal, every repeat, written
+out by hand from DOMAIN.md "The payment unit" and "The post office is a partner…"."""
+
+from uuid import uuid4
+
+import pytest
+from settlement_svc.domain.lifecycle import (
+    TABLE,
+    Effect,
+    Event,
+    Move,
+    Placement,
+    Reason,
+    check_report,
+    on_acceptance,
+    on_no_answer,
+    on_rejection,
+    place,
+    sort_results,
+    step,
+)
+from settlement_svc.domain.packages import Package, PackageState
+
+S, E, X, R = PackageState, Event, Effect, Reason
+
+MOVES = [
+    # sent, and answered
+    (S.SENT, E.ACCEPTED, S.ACKNOWLEDGED, (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED)),
+    (S.ALERT, E.ACCEPTED, S.ACKNOWLEDGED, (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED)),
+    (S.SENT, E.ACCEPTED_WRONG, S.SENT, (X.NOTE_MISMATCH, X.SEND)),
+    (S.SENT, E.ACCEPTED_WRONG_LAST, S.ALERT, (X.NOTE_MISMATCH, X.ALERT)),
+    (S.ALERT, E.ACCEPTED_WRONG, S.ALERT, (X.NOTE_MISMATCH,)),
+    (S.ALERT, E.ACCEPTED_WRONG_LAST, S.ALERT, (X.NOTE_MISMATCH,)),
+    (S.SENT, E.REJECTED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
+    (S.ALERT, E.REJECTED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
+    (S.ACKNOWLEDGED, E.REJECTED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
+    (S.ACKNOWLEDGED, E.REJECTED_DAMAGED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
+    (S.SENT, E.REJECTED_DAMAGED, S.SENT, (X.SEND,)),
+    (S.ALERT, E.REJECTED_DAMAGED, S.SENT, (X.SEND,)),
+    # given back: the version waiting for it goes out
+    (
+        S.RECALL_REQUESTED,
+        E.RECALLED,
+        S.RECALLED,
+        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+    ),
+    (
+        S.RECALL_UNANSWERED,
+        E.RECALLED,
+        S.RECALLED,
+        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+    ),
+    (
+        S.RECALL_REQUESTED,
+        E.REJECTED,
+        S.REJECTED,
+        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+    ),
+    (
+        S.RECALL_UNANSWERED,
+        E.REJECTED_DAMAGED,
+        S.REJECTED,
+        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+    ),
+    (
+        S.RECALL_REQUESTED,
+        E.REJECTED_DAMAGED,
+        S.REJECTED,
+        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+    ),
+    (
+        S.RECALL_UNANSWERED,
+        E.REJECTED,
+        S.REJECTED,
+        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+    ),
+    # results and the report, from a package the post office holds
+    (S.SENT, E.RESULTS, S.SENT, (X.RECORD_RESULTS,)),
+    (S.ALERT, E.RESULTS, S.ALERT, (X.RECORD_RESULTS,)),
+    (S.ACKNOWLEDGED, E.RESULTS, S.ACKNOWLEDGED, (X.RECORD_RESULTS,)),
+    (S.RECALL_REQUESTED, E.RESULTS, S.RECALL_REQUESTED, (X.RECORD_RESULTS,)),
+    (S.RECALL_UNANSWERED, E.RESULTS, S.RECALL_UNANSWERED, (X.RECORD_RESULTS,)),
+    (S.ACKNOWLEDGED, E.REPORT, S.ACKNOWLEDGED, (X.RECORD_REPORT,)),
+    (S.RECALL_REQUESTED, E.REPORT, S.RECALL_REQUESTED, (X.RECORD_REPORT,)),
+    (S.RECALL_UNANSWERED, E.REPORT, S.RECALL_UNANSWERED, (X.RECORD_REPORT,)),
+    # the clock
+    (S.SENT, E.NO_ANSWER, S.SENT, (X.SEND,)),
+    (S.SENT, E.NO_ANSWER_LAST, S.ALERT, (X.ALERT,)),
+    (S.RECALL_REQUESTED, E.NO_ANSWER, S.RECALL_REQUESTED, (X.ASK_RECALL,)),
+    (S.RECALL_REQUESTED, E.NO_ANSWER_LAST, S.RECALL_UNANSWERED, (X.ALERT,)),
+    # the next version of the list
+    (S.SENT, E.NEW_VERSION, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
+    (S.ACKNOWLEDGED, E.NEW_VERSION, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
+    (S.ALERT, E.NEW_VERSION, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
+    (S.WAITING_RECALL, E.NEW_VERSION, S.SUPERSEDED, ()),
+    (S.MANUAL, E.NEW_VERSION, S.SUPERSEDED, (X.CLOSE_SETTLEMENT,)),
+    (S.WAITING_RECALL, E.RELEASED, S.SENT, (X.SEND,)),
+    # the officer
+    (S.ALERT, E.RETRY, S.SENT, (X.RESTART, X.SEND)),
+    (S.RECALL_UNANSWERED, E.RETRY, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
+]
+
+REFUSALS = [
+    # never at the post office, kept by hand, or no longer live
+    *[(S.WAITING_RECALL, e, R.NOT_SENT) for e in (E.ACCEPTED, E.REJECTED, E.RECALLED)],
+    *[(S.WAITING_RECALL, e, R.NOT_SENT) for e in (E.RESULTS, E.REPORT)],
+    *[(S.MANUAL, e, R.MANUAL) for e in (E.ACCEPTED, E.REJECTED, E.RECALLED, E.RESULTS)],
+    (S.MANUAL, E.REPORT, R.MANUAL),
+    *[(S.REJECTED, e, R.ENDED) for e in (E.ACCEPTED, E.RECALLED, E.RESULTS, E.REPORT)],
+    *[(S.RECALLED, e, R.ENDED) for e in (E.ACCEPTED, E.REJECTED, E.RESULTS, E.REPORT)],
+    *[(S.SUPERSEDED, e, R.ENDED) for e in (E.ACCEPTED, E.REJECTED, E.RECALLED, E.RESULTS)],
+    (S.SUPERSEDED, E.REPORT, R.ENDED),
+    # what the post office may not say
+    *[(s, E.RECALLED, R.NOT_ASKED_BACK) for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED)],
+    (S.SENT, E.REPORT, R.NOT_ACKNOWLEDGED),
+    (S.ALERT, E.REPORT, R.NOT_ACKNOWLEDGED),
+    (S.ACKNOWLEDGED, E.ACCEPTED_WRONG, R.ACCEPTANCE_DISAGREES),
+    (S.ACKNOWLEDGED, E.ACCEPTED_WRONG_LAST, R.ACCEPTANCE_DISAGREES),
+    *[
+        (s, E.REJECTED_AFTER_RESULTS, R.REJECTED_AFTER_RESULTS)
+        for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED, S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
+    ],
+    # an officer's retry of a package that is not stuck
+    *[(s, E.RETRY, R.NOT_STUCK) for s in S if s not in (S.ALERT, S.RECALL_UNANSWERED)],
+]
+
+REPEATS = [
+    (S.ACKNOWLEDGED, E.ACCEPTED),  # the acceptance of a resend
+    (S.REJECTED, E.REJECTED),
+    (S.REJECTED, E.REJECTED_DAMAGED),
+    (S.RECALLED, E.RECALLED),  # the answer to a recall asked twice
+    *[(s, e) for s in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED) for e in (E.ACCEPTED,)],
+    *[
+        (s, e)
+        for s in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
+        for e in (E.ACCEPTED_WRONG, E.ACCEPTED_WRONG_LAST)
+    ],
+    (S.RECALL_REQUESTED, E.NEW_VERSION),  # asked back already
+    (S.RECALL_UNANSWERED, E.NEW_VERSION),
+    # the clock or a release racing an answer
+    *[(s, E.NO_ANSWER) for s in S if s not in (S.SENT, S.RECALL_REQUESTED)],
+    *[(s, E.RELEASED) for s in S if s is not S.WAITING_RECALL],
+]
+
+
+@pytest.mark.parametrize(("state", "event", "to", "effects"), MOVES)
+def test_every_move_of_the_table(
+    state: PackageState, event: Event, to: PackageState, effects: tuple[Effect, ...]
+) -> None:
+    assert step(state, event) == Move(to, effects)
+
+
+@pytest.mark.parametrize(("state", "event", "reason"), REFUSALS)
+def test_every_refusal_has_its_reason(state: PackageState, event: Event, reason: Reason) -> None:
+    assert step(state, event) is reason
+
+
+@pytest.mark.parametrize(("state", "event"), REPEATS)
+def test_a_repeat_or_a_race_changes_nothing(state: PackageState, event: Event) -> None:
+    assert step(state, event) is None
+
+
+def test_the_table_lists_nothing_the_tests_do_not() -> None:
+    listed = {(s, e) for s, moves in TABLE.items() for e in moves}
+    tested = (
+        {(s, e) for s, e, *_ in MOVES}
+        | {(s, e) for s, e, _ in REFUSALS}
+        | {(s, e) for s, e in REPEATS}
+    )
+    assert listed <= tested
+    assert set(TABLE) == set(S)
+
+
+def test_no_package_reaches_the_post_office_while_another_of_its_list_is_there() -> None:
+    """Only a package not at the post office is ever sent for the first time: one released
+    from waiting (its predecessor back), never one replacing a package still out there."""
+    first_sends = [
+        (s, e)
+        for s, moves in TABLE.items()
+        for e, m in moves.items()
+        if isinstance(m, Move) and X.SEND in m.effects and s not in (S.SENT, S.ALERT)
+    ]
+    assert first_sends == [(S.WAITING_RECALL, E.RELEASED)]
+
+
+def test_an_acceptance_is_judged_by_what_was_sent_and_the_attempts_left() -> None:
+    assert on_acceptance(matches=True, attempts_used=True) is E.ACCEPTED
+    assert on_acceptance(matches=False, attempts_used=False) is E.ACCEPTED_WRONG
+    assert on_acceptance(matches=False, attempts_used=True) is E.ACCEPTED_WRONG_LAST
+
+
+@pytest.mark.parametrize(
+    ("reason", "has_results", "event"),
+    [
+        ("recalled", False, E.RECALLED),
+        ("recalled", True, E.RECALLED),
+        ("checksum_mismatch", False, E.REJECTED_DAMAGED),
+        ("invalid", False, E.REJECTED),
+        ("late", False, E.REJECTED),
+        ("other", True, E.REJECTED_AFTER_RESULTS),
+        ("checksum_mismatch", True, E.REJECTED_AFTER_RESULTS),
+    ],
+)
+def test_a_rejection_once_results_came_would_throw_them_away(
+    reason: str, has_results: bool, event: Event
+) -> None:
+    assert on_rejection(reason, has_results) is event
+
+
+def test_the_last_overdue_answer_asks_an_officer() -> None:
+    assert on_no_answer(attempts_used=False) is E.NO_ANSWER
+    assert on_no_answer(attempts_used=True) is E.NO_ANSWER_LAST
+
+
+def package(state: PackageState) -> Package:
+    return Package(
+        id=uuid4(),
+        version=1,
+        list_id=uuid4(),
+        district_code="001",
+        period="2026-11",
+        kind="monthly",
+        line_count=3,
+        total_amount=1_500_000,
+        sha256="0" * 64,
+        state=state,
+        attempts=1,
+    )
+
+
+def test_a_first_version_is_sent_and_one_kept_by_hand_stays_so() -> None:
+    assert place(True, None, None) == Placement(S.SENT)
+    assert place(True, package(S.MANUAL), None) == Placement(S.SENT)
+    for state in (None, S.SENT, S.MANUAL, S.WAITING_RECALL):
+        previous = package(state) if state else None
+        assert place(False, previous, uuid4()) == Placement(S.MANUAL)
+
+
+@pytest.mark.parametrize(
+    "state", [S.SENT, S.ACKNOWLEDGED, S.ALERT, S.RECALL_REQUESTED, S.RECALL_UNANSWERED]
+)
+def test_a_new_version_waits_for_the_one_at_the_post_office(state: PackageState) -> None:
+    previous = package(state)
+    assert place(True, previous, None) == Placement(S.WAITING_RECALL, previous.id)
+
+
+def test_a_third_version_waits_for_the_same_recall_as_the_second() -> None:
+    first = uuid4()
+    assert place(True, package(S.WAITING_RECALL), first) == Placement(S.WAITING_RECALL, first)
+
+
+def test_results_are_final_per_person_a_different_later_word_is_raised() -> None:
+    a, b, c, d, e = (uuid4() for _ in range(5))
+    recorded = {
+        a: ("pending", None),
+        b: ("paid", "2026-11-10"),
+        c: ("unpaid", None),
+        d: ("paid", "2026-11-10"),
+    }
+    incoming = {
+        a: ("paid", "2026-11-12"),
+        b: ("paid", "2026-11-10"),  # a repeat
+        c: ("paid", "2026-11-12"),  # disagrees
+        d: ("paid", "2026-11-11"),  # disagrees on the day
+        e: ("paid", "2026-11-12"),  # not in the package
+    }
+    found = sort_results(recorded, incoming)
+    assert (found.new, found.disagreeing, found.unknown) == ([a], [c, d], [e])
+
+
+def test_a_settlement_report_must_account_for_every_line_and_dong() -> None:
+    sent = package(S.ACKNOWLEDGED)
+    assert check_report(sent, 3, 1_500_000) is None
+    assert check_report(sent, 2, 1_500_000) is R.REPORT_TOTALS
+    assert check_report(sent, 3, 1_499_999) is R.REPORT_TOTALS
