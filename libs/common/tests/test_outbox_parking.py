@@ -8,10 +8,12 @@ The embedded broker (tansu 0.6.0) sets no message size limit of its own: it took
 
 import asyncio
 import json
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from aiokafka.errors import RecordListTooLargeError
 from btxh_common.broker import ensure_topics
 from btxh_common.envelope import Envelope
 from btxh_common.errors import TooLarge
@@ -125,3 +127,55 @@ async def test_an_oversized_event_reaches_the_caller_as_a_413_problem_with_its_c
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["code"] == "event_too_large"
     assert "quá lớn" in answer.json()["detail"]
+
+
+class BatchRefusingBroker:
+    """A producer double for what the embedded broker cannot show: a broker that refuses a
+    whole record batch (RECORD_LIST_TOO_LARGE) because one record in it is over its limit.
+    Records sent before the loop turns travel in one batch, as aiokafka's do."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.batch: list[tuple[bytes, asyncio.Future[None]]] = []
+        self.delivered: list[bytes] = []
+
+    async def send(self, topic: str, *, value: bytes, key: bytes, headers: object) -> Any:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if not self.batch:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self.batch.append((value, future))
+        return future
+
+    def _flush(self) -> None:
+        batch, self.batch = self.batch, []
+        refused = any(len(value) > self.limit for value, _ in batch)
+        for value, future in batch:
+            if refused:
+                future.set_exception(RecordListTooLargeError())
+            else:
+                self.delivered.append(value)
+                future.set_result(None)
+
+
+async def test_a_batch_refused_for_one_record_parks_only_that_record(
+    common_db: asyncpg.Pool, fresh_db: str
+) -> None:
+    small = [event("001", n) for n in range(4)]
+    big = oversized("001")
+    async with common_db.acquire() as conn, conn.transaction():
+        await enqueue_many(conn, "btxh.test", small[:2])
+        await write_unchecked(conn, "btxh.test", big)
+        await enqueue_many(conn, "btxh.test", small[2:])
+
+    broker = BatchRefusingBroker(limit=FOUR_MIB)
+    relay = OutboxRelay(fresh_db, "unused:9092", batch_size=10)
+    conn = await asyncpg.connect(fresh_db)
+    try:
+        assert await relay.drain_once(conn, broker) == 5  # type: ignore[arg-type]
+        assert await pending_count(conn) == 0
+        parked = await conn.fetch("SELECT event_id, reason FROM outbox_parked")
+    finally:
+        await conn.close()
+    assert [Envelope.from_bytes(v).payload["n"] for v in broker.delivered] == [0, 1, 2, 3]
+    assert [r["event_id"] for r in parked] == [big.event_id]
+    assert parked[0]["reason"].startswith("RecordListTooLargeError")
