@@ -9,6 +9,7 @@ The embedded broker (tansu 0.6.0) sets no message size limit of its own: it took
 import asyncio
 import json
 from typing import Any
+from uuid import uuid4
 
 import asyncpg
 import httpx
@@ -17,13 +18,21 @@ from aiokafka.errors import RecordListTooLargeError
 from btxh_common.broker import ensure_topics
 from btxh_common.envelope import Envelope
 from btxh_common.errors import TooLarge
-from btxh_common.outbox import OutboxRelay, enqueue, enqueue_many, pending_count
+from btxh_common.events import ImportConfirmedChunk
+from btxh_common.outbox import (
+    EventTooLarge,
+    OutboxRelay,
+    enqueue,
+    enqueue_chunked,
+    enqueue_many,
+    pending_count,
+)
 from btxh_common.problems import install_problem_handlers
 from btxh_common.testing.fixtures import unique_topic
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
-from .test_outbox_inbox import event, read_topic, wait_for
+from .test_outbox_inbox import Counted, event, read_topic, wait_for
 
 FOUR_MIB = 4 * 1024 * 1024
 
@@ -179,3 +188,24 @@ async def test_a_batch_refused_for_one_record_parks_only_that_record(
     assert [Envelope.from_bytes(v).payload["n"] for v in broker.delivered] == [0, 1, 2, 3]
     assert [r["event_id"] for r in parked] == [big.event_id]
     assert parked[0]["reason"].startswith("RecordListTooLargeError")
+
+
+async def test_a_chunked_transfer_with_a_chunk_over_the_limit_is_refused_whole(
+    common_db: asyncpg.Pool,
+) -> None:
+    rows = [{"n": n, "address": "ệ" * 1_500} for n in range(1_000)]  # ~4.5 MB in one chunk
+    async with common_db.acquire() as conn:
+        with pytest.raises(EventTooLarge):
+            async with conn.transaction():
+                await enqueue_chunked(
+                    conn,
+                    "btxh.test",
+                    rows,
+                    transfer_id=uuid4(),
+                    chunk=lambda c: ImportConfirmedChunk(chunk=c),
+                    head=lambda m: Counted(n=m.row_count),
+                    producer="test",
+                    district_code="001",
+                    correlation_id="transfer",
+                )
+        assert await conn.fetchval("SELECT count(*) FROM outbox") == 0
