@@ -8,6 +8,7 @@ unpaid in DVCT_01 = what the post office reports.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -212,6 +213,49 @@ async def test_a_month_from_excel_to_a_closed_settlement_and_the_next_list(world
     logs = world.log("beneficiary-svc")
     assert trace in logs, "the import's trace id reached beneficiary-svc"
     await register.close()
+
+
+async def test_no_national_id_of_the_district_appears_in_any_service_log(world: Stack) -> None:
+    """Run after the month (same stack): every log line any service wrote, scanned for every
+    national ID of the demo district, after requests that carry IDs in query strings and in
+    refused bodies."""
+    register = await asyncpg.connect(world.dsns["beneficiary-svc"])
+    try:
+        ids = {
+            r["national_id"]
+            for r in await register.fetch(
+                "SELECT national_id FROM beneficiary WHERE district_code = $1 "
+                "AND national_id IS NOT NULL",
+                D,
+            )
+        }
+    finally:
+        await register.close()
+    assert len(ids) > PEOPLE // 2
+    known = sorted(ids)[:3]
+    async with client(world, "beneficiary-svc") as ben:
+        for national_id in known:
+            found = await ben.get("/v1/beneficiaries", params={"national_id": national_id})
+            assert found.status_code == 200
+            assert found.json()["total"] >= 1, "the search did find the ID it logs"
+        refused = await ben.get(
+            "/v1/beneficiaries", params={"national_id": known[0], "size": 10_000}
+        )
+        assert refused.status_code == 422
+        twice = await ben.post(
+            "/v1/beneficiaries",
+            json={"national_id": known[1], "full_name": "", "commune_code": "x"},
+        )
+        assert twice.status_code == 422
+    leaked = {
+        path.stem: sorted(set(_DIGIT_RUNS.findall(path.read_text(errors="replace"))) & ids)[:5]
+        for path in sorted(world.log_dir.glob("*.log"))
+    }
+    assert set(leaked) >= {"beneficiary-svc", "import-svc", "payment-svc", "settlement-svc"}
+    assert {name: found for name, found in leaked.items() if found} == {}
+
+
+_DIGIT_RUNS = re.compile(r"(?<!\d)\d{9}(?:\d{3})?(?!\d)")
 
 
 async def _json_if(response: Awaitable[httpx.Response], ok: Callable[[Any], bool]) -> Any:

@@ -4,6 +4,11 @@ The relay is a single leader per database (a session advisory lock), so rows go 
 commit order; a crash between commit and publish loses nothing because unsent rows stay
 unsent until the broker has acknowledged them. Delivery is at-least-once; consumers
 deduplicate with the inbox.
+
+No message can stop the relay: an event larger than the broker path takes is refused at
+``enqueue`` (``EventTooLarge``, 413 at the HTTP edge), and a row the producer or the broker
+still refuses for good (too large, corrupt, an invalid topic) is moved to ``outbox_parked``
+with an alert metric while the rest go on. Outages (timeouts, lost leaders) are retried.
 """
 
 from __future__ import annotations
@@ -18,10 +23,18 @@ from uuid import UUID
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    UnsupportedForMessageFormatError,
+)
 from prometheus_client import Counter, Gauge
 
 from btxh_common.chunks import Manifest, Row, TransferChunk, split
 from btxh_common.envelope import Envelope, EventPayload
+from btxh_common.errors import TooLarge
 from btxh_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -30,6 +43,35 @@ _LEADER_KEY = 0x6274786F  # "btxo"
 PUBLISHED = Counter("btxh_outbox_published_total", "Outbox events published", ["topic"])
 PENDING = Gauge("btxh_outbox_pending", "Outbox events not yet published")
 LAG = Gauge("btxh_outbox_lag_seconds", "Age of the oldest unpublished outbox event")
+PARKED = Counter(
+    "btxh_outbox_parked_total",
+    "Outbox events refused for good by the broker path and parked (alert on any increase)",
+    ["topic", "reason"],
+)
+PARKED_NOW = Gauge("btxh_outbox_parked_rows", "Outbox events parked and not yet dealt with")
+
+# The relay producer's largest request. The deployed Kafka takes 8 MiB (message.max.bytes);
+# the embedded test broker sets no limit. An event is refused at enqueue well below this, so
+# the record's framing and headers always fit.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+MAX_EVENT_BYTES = 3 * 1024 * 1024
+
+# What the producer or the broker answers when the message itself can never be accepted;
+# retrying it would block every message behind it.
+REFUSED_FOR_GOOD: tuple[type[Exception], ...] = (
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    CorruptRecordException,
+    InvalidTopicError,
+    UnsupportedForMessageFormatError,
+)
+
+
+class EventTooLarge(TooLarge):
+    """An event larger than the bus carries: refused before it is recorded (413)."""
+
+    code = "event_too_large"
+    message_vi = "Dữ liệu quá lớn để gửi đi; hãy rút ngắn các trường văn bản dài"
 
 
 async def enqueue(conn: asyncpg.Connection, topic: str, *events: Envelope) -> None:
@@ -37,18 +79,22 @@ async def enqueue(conn: asyncpg.Connection, topic: str, *events: Envelope) -> No
     await enqueue_many(conn, topic, events)
 
 
-async def enqueue_many(conn: asyncpg.Connection, topic: str, events: Iterable[Envelope]) -> None:
-    records = [
-        (
-            e.event_id,
-            topic,
-            e.district_code,
-            e.event_type,
-            json.dumps({k: v.decode() for k, v in e.headers()}),
-            e.to_bytes(),
+def _record(topic: str, e: Envelope) -> tuple[UUID, str, str, str, str, bytes]:
+    headers = json.dumps({k: v.decode() for k, v in e.headers()})
+    body = e.to_bytes()
+    size = len(body) + len(headers) + len(e.key())
+    if size > MAX_EVENT_BYTES:
+        log.warning("outbox.event_refused", event_type=e.event_type, topic=topic, size_bytes=size)
+        raise EventTooLarge(
+            f"{EventTooLarge.message_vi} ({size:,} byte, tối đa {MAX_EVENT_BYTES:,} byte)"
         )
-        for e in events
-    ]
+    return e.event_id, topic, e.district_code, e.event_type, headers, body
+
+
+async def enqueue_many(conn: asyncpg.Connection, topic: str, events: Iterable[Envelope]) -> None:
+    """Record events for publication; an event over ``MAX_EVENT_BYTES`` raises
+    ``EventTooLarge`` and nothing of the call is recorded."""
+    records = [_record(topic, e) for e in events]
     if not records:
         return
     await conn.copy_records_to_table(
@@ -97,7 +143,7 @@ def make_producer(bootstrap: str) -> AIOKafkaProducer:
         enable_idempotence=False,
         linger_ms=5,
         max_batch_size=1024 * 1024,
-        max_request_size=4 * 1024 * 1024,
+        max_request_size=MAX_REQUEST_BYTES,
         request_timeout_ms=15000,
     )
 
@@ -204,6 +250,7 @@ class OutboxRelay:
         )
         PENDING.set(pending)
         LAG.set(float(lag))
+        PARKED_NOW.set(await conn.fetchval("SELECT count(*) FROM outbox_parked"))
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
@@ -215,6 +262,8 @@ class OutboxRelay:
         return self._stopping.is_set()
 
     async def drain_once(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+        """Publish one batch in id order; returns how many rows left the outbox (sent or
+        parked). An outage raises and the batch is sent again later."""
         async with conn.transaction():
             rows = await conn.fetch(
                 """SELECT id, topic, key, headers, body FROM outbox
@@ -224,26 +273,91 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            futures = []
-            for r in rows:
-                headers = json.loads(r["headers"])
-                futures.append(
-                    await producer.send(
-                        r["topic"],
-                        value=r["body"],
-                        key=r["key"].encode(),
-                        headers=[(k, v.encode()) for k, v in headers.items()],
-                    )
-                )
-            await asyncio.gather(*futures)
+            refused = await _publish(producer, rows)
+            # Refused within a batch may be the batch's fault: each is tried once alone.
+            for r in [r for r in rows if r["id"] in refused]:
+                try:
+                    await _publish_one(producer, r)
+                    del refused[r["id"]]
+                except REFUSED_FOR_GOOD as exc:
+                    refused[r["id"]] = exc
             await conn.execute(
                 "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
-                [r["id"] for r in rows],
+                [r["id"] for r in rows if r["id"] not in refused],
             )
+            await _park(conn, refused)
         for r in rows:
-            PUBLISHED.labels(r["topic"]).inc()
-        log.debug("outbox.published", count=len(rows))
+            if r["id"] not in refused:
+                PUBLISHED.labels(r["topic"]).inc()
+        log.debug("outbox.published", count=len(rows) - len(refused), parked=len(refused))
         return len(rows)
+
+
+async def _send(producer: AIOKafkaProducer, r: asyncpg.Record) -> asyncio.Future[object]:
+    headers = json.loads(r["headers"])
+    future: asyncio.Future[object] = await producer.send(
+        r["topic"],
+        value=r["body"],
+        key=r["key"].encode(),
+        headers=[(k, v.encode()) for k, v in headers.items()],
+    )
+    return future
+
+
+async def _publish_one(producer: AIOKafkaProducer, r: asyncpg.Record) -> None:
+    await (await _send(producer, r))
+
+
+async def _publish(
+    producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]
+) -> dict[int, Exception]:
+    """Send every row, then wait for all; returns the rows refused for good, by id. Any other
+    failure (an outage) is raised once every send has settled."""
+    refused: dict[int, Exception] = {}
+    futures: list[tuple[int, asyncio.Future[object]]] = []
+    for r in rows:
+        try:
+            futures.append((r["id"], await _send(producer, r)))
+        except REFUSED_FOR_GOOD as exc:  # the producer's own checks, e.g. max_request_size
+            refused[r["id"]] = exc
+    outcomes = await asyncio.gather(*(f for _, f in futures), return_exceptions=True)
+    for (row_id, _), outcome in zip(futures, outcomes, strict=True):
+        if isinstance(outcome, REFUSED_FOR_GOOD):
+            refused[row_id] = outcome
+        elif isinstance(outcome, BaseException):
+            raise outcome
+    return refused
+
+
+async def _park(conn: asyncpg.Connection, refused: dict[int, Exception]) -> None:
+    """Move refused rows to ``outbox_parked`` (whole, with the reason) and raise the alert."""
+    if not refused:
+        return
+    reasons = [f"{type(exc).__name__}: {exc}"[:500] for exc in refused.values()]
+    parked = await conn.fetch(
+        """WITH gone AS (
+               DELETE FROM outbox o USING unnest($1::bigint[], $2::text[]) AS r(id, reason)
+               WHERE o.id = r.id
+               RETURNING o.*, r.reason)
+           INSERT INTO outbox_parked
+               (id, event_id, topic, key, event_type, headers, body, created_at, reason)
+           SELECT id, event_id, topic, key, event_type, headers, body, created_at, reason
+           FROM gone
+           RETURNING id, event_id, topic, event_type, octet_length(body) AS size_bytes""",
+        list(refused),
+        reasons,
+    )
+    for p in parked:
+        reason = type(refused[p["id"]]).__name__
+        PARKED.labels(p["topic"], reason).inc()
+        log.error(
+            "outbox.parked",
+            event_id=str(p["event_id"]),
+            topic=p["topic"],
+            event_type=p["event_type"],
+            size_bytes=p["size_bytes"],
+            reason=reason,
+        )
 
 
 async def pending_count(conn: asyncpg.Connection) -> int:

@@ -120,6 +120,24 @@ def domain_problem(error: DomainError) -> ProblemError:
     return problem
 
 
+SHOWN_CHARS = 100  # how much of a refused text an error body repeats
+
+
+def _shown(value: Any) -> Any:
+    """The refused value as the error repeats it: a text cut to its start, a number as is,
+    nothing of a structure (it may hold other fields' values)."""
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        return value[:SHOWN_CHARS] + "…"
+    return value if isinstance(value, str | int | None) else None
+
+
+def _invalid_message(error: Any) -> str:
+    limit = (error.get("ctx") or {}).get("max_length")
+    if error["type"] in {"string_too_long", "too_long"} and limit is not None:
+        return f"Giá trị không hợp lệ: dài quá mức cho phép (tối đa {limit})"
+    return f"Giá trị không hợp lệ: {error['msg']}"
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
@@ -135,8 +153,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             FieldError(
                 field=".".join(str(p) for p in e["loc"] if p != "body"),
                 code=str(e["type"]),
-                message_vi=f"Giá trị không hợp lệ: {e['msg']}",
-                value=e.get("input") if isinstance(e.get("input"), str | int | None) else None,
+                message_vi=_invalid_message(e),
+                value=_shown(e.get("input")),
             )
             for e in exc.errors()
         ]
@@ -161,10 +179,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(exc, asyncpg.UniqueViolationError):
             error = Conflict("Dữ liệu đã tồn tại", code="already_exists")
         else:
-            error = Unprocessable(
-                f"Dữ liệu vi phạm ràng buộc {constraint or ''}".strip(),
-                code="constraint_violated",
-            )
+            # The constraint's name stays in the log: it describes the schema, not the input.
+            error = Unprocessable("Dữ liệu vi phạm ràng buộc", code="constraint_violated")
         return problem_response(error)
 
     app.add_exception_handler(ProblemError, on_problem)

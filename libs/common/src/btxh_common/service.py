@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,19 +133,30 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
 
 _TRACE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/metrics/"})  # probes, scrapes
 
 
 async def _trace_requests(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     """Every request runs under a trace id (the caller's ``X-Trace-Id`` or a new one) that
-    its log lines and the events it causes carry, and that the answer echoes."""
+    its log lines and the events it causes carry, and that the answer echoes. This is the
+    access log too: method, path and status, never the query string (it can hold an ID)."""
     given = request.headers.get("x-trace-id", "")
     trace = given if _TRACE_ID.match(given) else str(new_event_id())
     token = current_trace.set(trace)
+    started = time.perf_counter()
     try:
         with structlog.contextvars.bound_contextvars(trace_id=trace):
             response = await call_next(request)
+            if request.url.path not in _QUIET_PATHS:
+                log.info(
+                    "http.request",
+                    method=request.method,
+                    path=request.url.path,
+                    status=response.status_code,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
     finally:
         current_trace.reset(token)
     response.headers["X-Trace-Id"] = trace
@@ -155,4 +167,11 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run the app under uvicorn on the configured address (``python -m <service>``)."""
     import uvicorn
 
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
+    # uvicorn's own access log would print the query string; ``_trace_requests`` logs instead.
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+    )

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
+from btxh_common import bounds
 from btxh_common.auth import Principal
 from btxh_common.deps import Caller, Conn, Pool, Tx, service_state
 from btxh_common.problems import NotFound
@@ -39,9 +40,10 @@ router = APIRouter(prefix="/v1")
 
 class RowEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    values: dict[str, str | int | None] = Field(
-        description="column key → new cell value; see the template's columns"
-    )
+    values: dict[
+        Annotated[str, Field(max_length=bounds.FIELD_KEY)],
+        Annotated[str, Field(max_length=bounds.TEXT)] | int | None,
+    ] = Field(description="column key → new cell value; see the template's columns", max_length=32)
 
 
 class ConfirmBody(BaseModel):

@@ -4,6 +4,7 @@ beneficiary and its history."""
 from typing import Annotated
 from uuid import UUID
 
+from btxh_common import bounds
 from btxh_common.deps import Caller, Conn, Tx
 from fastapi import APIRouter, Depends, Query
 
@@ -30,6 +31,7 @@ router = APIRouter(prefix="/v1", tags=["beneficiaries"])
 
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=500)]
+CodeQuery = Annotated[str | None, Query(max_length=bounds.CODE)]
 RegisterLevel = Annotated[str, Depends(register_level)]
 
 
@@ -37,12 +39,15 @@ RegisterLevel = Annotated[str, Depends(register_level)]
 async def search(
     caller: Caller,
     conn: Conn,
-    district: str | None = None,
-    commune: str | None = None,
-    q: Annotated[str | None, Query(description="name, with or without diacritics")] = None,
-    national_id: str | None = None,
+    district: CodeQuery = None,
+    commune: CodeQuery = None,
+    q: Annotated[
+        str | None,
+        Query(description="name, with or without diacritics", max_length=bounds.SEARCH),
+    ] = None,
+    national_id: CodeQuery = None,
     status: Status | None = None,
-    category: str | None = None,
+    category: CodeQuery = None,
     page: PageNo = 1,
     size: PageSize = 50,
 ) -> Page:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 import asyncpg
+from btxh_common import bounds
 from btxh_common.clock import month_text, month_text_or_none
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -61,34 +62,34 @@ class Page(BaseModel):
 class NewBeneficiary(BaseModel):
     model_config = STRICT
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: bounds.Name
     birth_date: date | None = None
     gender: Gender | None = None
-    ethnicity: str | None = None
+    ethnicity: bounds.Code | None = None
     commune_code: str = Field(pattern=r"^\d{5}$")
-    address: str | None = None
-    phone: str | None = None
-    category: str
+    address: bounds.Address | None = None
+    phone: bounds.Phone | None = None
+    category: bounds.Code
     allowance_start_month: Month
-    decision_no: str = Field(min_length=1)
+    decision_no: bounds.DecisionNo
     decision_date: date | None = None
     payment_channel: Channel = "cash"
-    bank_account: str | None = None
-    bank_name: str | None = None
+    bank_account: bounds.BankAccount | None = None
+    bank_name: bounds.BankName | None = None
 
 
 class InfoUpdate(BaseModel):
     model_config = STRICT
-    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    full_name: bounds.Name | None = None
     birth_date: date | None = None
     gender: Gender | None = None
-    ethnicity: str | None = None
-    address: str | None = None
-    phone: str | None = None
+    ethnicity: bounds.Code | None = None
+    address: bounds.Address | None = None
+    phone: bounds.Phone | None = None
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
     payment_channel: Channel | None = None
-    bank_account: str | None = None
-    bank_name: str | None = None
+    bank_account: bounds.BankAccount | None = None
+    bank_name: bounds.BankName | None = None
 
     @model_validator(mode="after")
     def _required_fields_stay(self) -> "InfoUpdate":
@@ -102,47 +103,47 @@ class InfoUpdate(BaseModel):
 class Decision(BaseModel):
     model_config = STRICT
     effective_month: Month
-    decision_no: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
+    decision_no: bounds.DecisionNo
+    reason: bounds.Reason
 
 
 class PolicyChange(BaseModel):
     model_config = STRICT
-    category: str
+    category: bounds.Code
     effective_month: Month
-    decision_no: str = Field(min_length=1)
+    decision_no: bounds.DecisionNo
     decision_date: date | None = None
 
 
 class Suspension(BaseModel):
     model_config = STRICT
     effective_month: Month
-    reason: str = Field(min_length=1)
+    reason: bounds.Reason
     under_review: bool = False
 
 
 class Resumption(BaseModel):
     model_config = STRICT
     effective_month: Month
-    reason: str = Field(min_length=1)
+    reason: bounds.Reason
 
 
 class Death(BaseModel):
     model_config = STRICT
     death_date: date
-    decision_no: str = Field(min_length=1)
-    funeral_recipient: str | None = None
+    decision_no: bounds.DecisionNo
+    funeral_recipient: bounds.Name | None = None
 
 
 class Reason(BaseModel):
     model_config = STRICT
-    reason: str = Field(min_length=1)
+    reason: bounds.Reason
 
 
 class LockRequest(BaseModel):
     model_config = STRICT
     month: Month
-    note: str = Field(min_length=1)
+    note: bounds.Reason
 
 
 class DataLock(BaseModel):
@@ -159,7 +160,7 @@ class DataLock(BaseModel):
 
 class Unlock(BaseModel):
     model_config = STRICT
-    note: str = Field(min_length=1)
+    note: bounds.Reason
 
 
 T = TypeVar("T")

@@ -37,6 +37,7 @@ MESSAGES = {
     "date_invalid": "Ngày phải có dạng DD/MM/YYYY",
     "gender_invalid": "Giới tính phải là Nam, Nữ hoặc Khác",
     "name_invalid": "Họ tên không hợp lệ",
+    "text_too_long": "Nội dung quá dài so với số ký tự tối đa của cột",
     "id_must_be_new": "Số CCCD/CMND đã có trong hệ thống: không thể tăng mới",
     "ignored_column_changed": "Cột này không được cập nhật qua mẫu này; giá trị sửa bị bỏ qua",
     "cccd_birth_year_mismatch": "Năm sinh trong số CCCD khác năm sinh đã lưu",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from btxh_common import bounds
 from btxh_common.clock import add_months, month_text
 
 from import_svc.domain.cells import as_date, clean_text
@@ -26,6 +27,22 @@ POLICY_REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
+# The longest text each column may hold (the same bounds as the HTTP API); a column not
+# named here holds at most ``bounds.TEXT``.
+MAX_CHARS: dict[str, int] = {
+    "full_name": bounds.NAME,
+    "address": bounds.ADDRESS,
+    "phone": bounds.PHONE,
+    "bank_account": bounds.BANK_ACCOUNT,
+    "bank_name": bounds.NAME,
+    "category": bounds.CODE,
+    "change_type": bounds.CODE,
+    "commune_code": bounds.CODE,
+    "decision_no": bounds.DECISION_NO,
+}
+SHOWN_CHARS = 40  # how much of a too-long text a finding repeats
+
+
 def check_fields(kind: Kind, row: Checked, month_now: date) -> None:
     if kind == "arrears":
         check_arrears(row, month_now)
@@ -33,6 +50,21 @@ def check_fields(kind: Kind, row: Checked, month_now: date) -> None:
         check_info(row)
     else:
         check_policy(row)
+    check_lengths(row)
+
+
+def check_lengths(row: Checked) -> None:
+    """Every text of the row within its column's bound; a finding repeats only its start."""
+    for key, value in row.values.items():
+        if isinstance(value, str) and len(value) > MAX_CHARS.get(key, bounds.TEXT):
+            row.error(key, "text_too_long", shown(value))
+
+
+def shown(value: object) -> object:
+    """A value as a finding repeats it: a long text cut to its start."""
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        return value[:SHOWN_CHARS] + "…"
+    return value
 
 
 def _check_change_type(row: Checked, allowed: set[str]) -> str | None:
@@ -77,9 +109,9 @@ def check_arrears(row: Checked, month_now: date) -> None:
 
 def check_info(row: Checked) -> None:
     if (name := row.values.get("full_name")) is not None and not (
-        isinstance(name, str) and 0 < len(name) <= 200
+        isinstance(name, str) and 0 < len(name) <= bounds.NAME
     ):
-        row.error("full_name", "name_invalid", name)
+        row.error("full_name", "name_invalid", shown(name))
     _check_day(row, "birth_date")
     if (gender := row.values.get("gender")) is not None:
         mapped = GENDERS.get(clean_text(str(gender)).lower())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from btxh_common import bounds
 from btxh_common.clock import parse_month
 from btxh_common.deps import Caller, Conn, Tx
 from fastapi import APIRouter, Query
@@ -61,7 +62,7 @@ async def lines(
     caller: Caller,
     conn: Conn,
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
-    status: str | None = None,
+    status: Annotated[str | None, Query(max_length=bounds.CODE)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     size: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> LinesPage:
