@@ -13,7 +13,7 @@ from uuid import UUID
 
 from btxh_common.clock import month_text, month_text_or_none, next_month, today
 from btxh_common.errors import InvalidInput
-from btxh_common.events import BeneficiarySnapshot
+from btxh_common.events import BeneficiarySnapshot, PolicyPeriod
 
 from beneficiary_svc.domain.errors import (
     BeneficiaryDeceased,
@@ -81,7 +81,8 @@ class Beneficiary:
                 out[key] = str(value)
         return out
 
-    def snapshot(self) -> BeneficiarySnapshot:
+    def snapshot(self, timeline: list[PolicyPeriod]) -> BeneficiarySnapshot:
+        """The published record with the decisions in force month by month."""
         return BeneficiarySnapshot(
             id=self.id,
             national_id=self.national_id,
@@ -103,6 +104,7 @@ class Beneficiary:
             payment_channel=self.payment_channel,
             bank_account=self.bank_account,
             version=self.version,
+            timeline=timeline,
         )
 
 
@@ -190,7 +192,6 @@ def adjust(
             b,
             category=category,
             coefficient=coefficient,
-            allowance_start_month=month,
             decision_no=decision_no,
             decision_date=decision_date,
         ),

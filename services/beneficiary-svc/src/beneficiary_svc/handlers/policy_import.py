@@ -13,18 +13,23 @@ from uuid import UUID
 import asyncpg
 from btxh_common.chunks import Row
 from btxh_common.clock import parse_day_or_none
-from btxh_common.envelope import Envelope, new_event_id
+from btxh_common.envelope import new_event_id
 from btxh_common.errors import DomainError
-from btxh_common.events import BeneficiaryRegistered, ImportConfirmed, RejectedRow
+from btxh_common.events import ImportConfirmed, RejectedRow
 from btxh_common.inbox import EventContext
 from btxh_common.outbox import enqueue
 from btxh_common.topics import BENEFICIARY_EVENTS
 
 from beneficiary_svc.adapters import db
 from beneficiary_svc.domain import register as rules
-from beneficiary_svc.domain.register import Beneficiary, Change
+from beneficiary_svc.domain.register import Beneficiary
 from beneficiary_svc.domain.values import check_national_id, normalise_name, parse_month
-from beneficiary_svc.handlers.commands import PRODUCER, changed_event, coefficient_of
+from beneficiary_svc.handlers.commands import (
+    changed_event,
+    coefficient_of,
+    decided,
+    registered_event,
+)
 
 
 async def apply_policy_rows(
@@ -64,7 +69,7 @@ async def _apply_one(
         raise DomainError("Không tìm thấy đối tượng trong cơ sở dữ liệu của huyện")
     if before.national_id != row.get("national_id"):
         raise DomainError("Số CCCD/CMND trong tệp khác với số hiện có trong hệ thống")
-    after, changed = await _change(conn, before, kind, row)
+    after, changed, month = await _change(conn, before, kind, row)
     await db.save(conn, after)
     await db.add_history(
         conn,
@@ -76,28 +81,31 @@ async def _apply_one(
         source=source,
         reason=row.get("decision_no"),
     )
-    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, changed, source))
+    periods = await decided(conn, f"import_{kind}", month, after)
+    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, periods, changed, source))
 
 
-async def _change(conn: asyncpg.Connection, before: Beneficiary, kind: str, row: Row) -> Change:
-    """The rule a row's ``change_type`` names, applied to the current record."""
+async def _change(
+    conn: asyncpg.Connection, before: Beneficiary, kind: str, row: Row
+) -> tuple[Beneficiary, list[str], date]:
+    """The rule a row's ``change_type`` names, applied to the current record, and the month
+    the decision takes effect."""
     if kind == "adjust":
         month = parse_month(row["effective_month"])
         coefficient = await coefficient_of(conn, row["category"], month)
-        return rules.adjust(
-            before,
-            row["category"],
-            coefficient,
+        decision_date = parse_day_or_none(row.get("decision_date"))
+        return (
+            *rules.adjust(
+                before, row["category"], coefficient, month, row["decision_no"], decision_date
+            ),
             month,
-            row["decision_no"],
-            parse_day_or_none(row.get("decision_date")),
         )
     if kind == "stop":
         month = parse_month(row["effective_month"])
-        return rules.stop(before, month, row["decision_no"], "Thôi hưởng")
+        return (*rules.stop(before, month, row["decision_no"], "Thôi hưởng"), month)
     if kind == "death":
         death = date.fromisoformat(row["death_date"])
-        return rules.record_death(before, death, row["decision_no"], None)
+        return (*rules.record_death(before, death, row["decision_no"], None), death.replace(day=1))
     raise DomainError(f"Loại biến động không hỗ trợ: {kind}")
 
 
@@ -138,13 +146,5 @@ async def _register(
         source=source,
         reason=row["decision_no"],
     )
-    await enqueue(
-        conn,
-        BENEFICIARY_EVENTS,
-        Envelope.wrap(
-            BeneficiaryRegistered(beneficiary=b.snapshot(), source=source),
-            producer=PRODUCER,
-            district_code=b.district_code,
-            correlation_id=str(b.id),
-        ),
-    )
+    periods = await decided(conn, "import_new", month, b)
+    await enqueue(conn, BENEFICIARY_EVENTS, registered_event(b, periods, source))
