@@ -89,6 +89,11 @@ async def fill_monthly(
 ) -> None:
     """The monthly lines; unpaid lines of ``carry`` (or pulled into ``month`` by hand) are
     carried into them and point at the line that carries them."""
+    # Joining a district's timeline (1M periods at national scale) spills the hash to disk at
+    # the default 4 MB, and the join's cost estimate makes PostgreSQL JIT-compile the query
+    # for about a second, more than it saves (measured with ``monthly_list_1000k``).
+    await conn.execute("SET LOCAL work_mem = '128MB'")
+    await conn.execute("SET LOCAL jit = off")
     await conn.execute(_CARRY_SOURCES, district, month, carry)
     await conn.execute(_MONTHLY, district, month, level, list_id)
     await conn.execute(
