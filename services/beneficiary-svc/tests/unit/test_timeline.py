@@ -4,7 +4,9 @@ effect in a month…"); expected periods written by hand."""
 from datetime import date
 from uuid import uuid4
 
+import pytest
 from beneficiary_svc.domain import register as rules
+from beneficiary_svc.domain.errors import EffectiveMonthInvalid
 from beneficiary_svc.domain.register import Beneficiary
 from beneficiary_svc.domain.timeline import Decision, Period, decision_of, in_force
 
@@ -95,3 +97,13 @@ def test_information_and_removal_are_not_policy_decisions() -> None:
     assert decision_of("update_info", None, informed) is None
     removed, _ = rules.remove(person(), "Trùng hồ sơ")
     assert decision_of("remove", None, removed) is None
+
+
+def test_a_status_decision_for_a_month_before_the_last_one_is_refused() -> None:
+    suspended, _ = rules.suspend(person(), MAY, "Đi khỏi địa phương", False)
+    with pytest.raises(EffectiveMonthInvalid):
+        rules.resume(suspended, APR, "Đã về")
+    with pytest.raises(EffectiveMonthInvalid):
+        rules.stop(suspended, MAR, "3/QĐ", "Thôi hưởng")
+    resumed, _ = rules.resume(suspended, MAY, "Đã về trong tháng")
+    assert (resumed.status, resumed.status_effective_month) == ("active", MAY)

@@ -138,6 +138,19 @@ def _check_month(b: Beneficiary, month: date) -> None:
         )
 
 
+def _check_status_month(b: Beneficiary, month: date) -> None:
+    """A status decision takes effect from the last one's month on: the timeline keeps both,
+    and one recorded for an earlier month would contradict the later one."""
+    _check_month(b, month)
+    if b.status_effective_month and month < b.status_effective_month:
+        raise EffectiveMonthInvalid(
+            "Tháng hiệu lực trước tháng của quyết định trạng thái trước "
+            f"({month_text(b.status_effective_month)})",
+            field="effective_month",
+            value=month_text(month),
+        )
+
+
 def update_info(b: Beneficiary, values: dict[str, Any]) -> Change:
     _editable(b)
     unknown = set(values) - set(INFO_FIELDS)
@@ -159,7 +172,7 @@ def stop(b: Beneficiary, month: date, decision_no: str, reason: str) -> Change:
     _policy_editable(b)
     if b.status not in ACTIVE_LIKE:
         raise InvalidTransition("Đối tượng không còn hưởng chế độ")
-    _check_month(b, month)
+    _check_status_month(b, month)
     return _diff(
         b,
         replace(
@@ -202,7 +215,7 @@ def suspend(b: Beneficiary, month: date, reason: str, under_review: bool) -> Cha
     _policy_editable(b)
     if b.status != "active":
         raise InvalidTransition("Chỉ tạm dừng đối tượng đang hưởng")
-    _check_month(b, month)
+    _check_status_month(b, month)
     status = "under_review" if under_review else "suspended"
     return _diff(b, replace(b, status=status, status_effective_month=month, status_reason=reason))
 
@@ -211,7 +224,7 @@ def resume(b: Beneficiary, month: date, reason: str) -> Change:
     _policy_editable(b)
     if b.status not in ("suspended", "under_review"):
         raise InvalidTransition("Đối tượng không ở trạng thái tạm dừng")
-    _check_month(b, month)
+    _check_status_month(b, month)
     return _diff(b, replace(b, status="active", status_effective_month=month, status_reason=reason))
 
 
