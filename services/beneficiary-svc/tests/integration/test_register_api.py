@@ -209,6 +209,19 @@ async def test_every_manual_change_is_applied_recorded_and_published(
     assert (adjust["before"]["coefficient"], adjust["after"]["coefficient"]) == (10, 20)
     assert {"category", "coefficient"} <= set(adjust["changed"])
     assert "allowance_start_month" not in adjust["changed"]  # the start stays; the timeline moves
+    assert [h["effective_month"] for h in history] == [
+        "2025-01-01",  # register
+        None,  # information is not a policy decision
+        "2025-06-01",
+        "2025-07-01",
+        "2025-08-01",
+        "2025-09-01",
+        "2025-10-01",
+        "2025-10-01",  # the policy deleted from its start
+        "2025-10-01",
+        "2025-12-01",  # dead on 2025-11-20: the allowance stops from the next month
+        None,  # removal
+    ]
     events = await bus_events(svc, b["id"], 11)
     assert [e.event_type for e in events].count("BeneficiaryChanged") == 10
     assert events[-1].payload["beneficiary"]["status"] == "removed"

@@ -204,6 +204,7 @@ class HistoryEntry(BaseModel):
     reason: str | None
     source: str
     changed: list[str]
+    effective_month: date | None = None
     before: dict[str, Any] | None
     after: dict[str, Any]
 

@@ -25,7 +25,7 @@ from beneficiary_svc.domain.errors import (
     UnknownCategory,
 )
 from beneficiary_svc.domain.register import Beneficiary, Change
-from beneficiary_svc.domain.timeline import decision_of, in_force
+from beneficiary_svc.domain.timeline import Decision, decision_of, in_force
 from beneficiary_svc.domain.values import check_national_id, normalise_name
 
 PRODUCER = "beneficiary-svc"
@@ -65,11 +65,10 @@ async def owner_of(conn: asyncpg.Connection, commune: str, level: str) -> str:
 
 
 async def decided(
-    conn: asyncpg.Connection, action: str, month: date | None, after: Beneficiary
+    conn: asyncpg.Connection, decision: Decision | None, after: Beneficiary
 ) -> list[PolicyPeriod]:
-    """Record the policy decision ``action`` made (if it made one) and put the periods it
+    """Record the policy decision a change made (if it made one) and put the periods it
     leaves in force; the timeline to publish."""
-    decision = decision_of(action, month, after)
     if decision is None:
         return [p.contract() for p in await timeline.periods(conn, after.id)]
     await timeline.add_decision(conn, after.id, after.district_code, decision)
@@ -128,6 +127,7 @@ async def register(
         bank_name=data.get("bank_name"),
     )
     await db.insert(conn, b)
+    decision = decision_of("register", month, b)
     await db.add_history(
         conn,
         before=None,
@@ -137,8 +137,9 @@ async def register(
         action="register",
         source="manual",
         reason=data["decision_no"],
+        decision=decision,
     )
-    periods = await decided(conn, "register", month, b)
+    periods = await decided(conn, decision, b)
     await enqueue(conn, BENEFICIARY_EVENTS, registered_event(b, periods, "manual"))
     return b
 
@@ -173,6 +174,7 @@ async def change(
     await ensure_unlocked(conn, before.district_code, effective or current_month())
     after, changed = await make(conn, before)
     await db.save(conn, after)
+    decision = decision_of(action, effective, after)
     await db.add_history(
         conn,
         before=before,
@@ -182,8 +184,9 @@ async def change(
         action=action,
         source="manual",
         reason=reason,
+        decision=decision,
     )
-    periods = await decided(conn, action, effective, after)
+    periods = await decided(conn, decision, after)
     await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, periods, changed, "manual"))
     return after
 

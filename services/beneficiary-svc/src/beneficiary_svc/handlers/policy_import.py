@@ -23,6 +23,7 @@ from btxh_common.topics import BENEFICIARY_EVENTS
 from beneficiary_svc.adapters import db
 from beneficiary_svc.domain import register as rules
 from beneficiary_svc.domain.register import Beneficiary
+from beneficiary_svc.domain.timeline import decision_of
 from beneficiary_svc.domain.values import check_national_id, normalise_name, parse_month
 from beneficiary_svc.handlers.commands import (
     changed_event,
@@ -70,6 +71,7 @@ async def _apply_one(
     if before.national_id != row.get("national_id"):
         raise DomainError("Số CCCD/CMND trong tệp khác với số hiện có trong hệ thống")
     after, changed, month = await _change(conn, before, kind, row)
+    decision = decision_of(f"import_{kind}", month, after)
     await db.save(conn, after)
     await db.add_history(
         conn,
@@ -80,8 +82,9 @@ async def _apply_one(
         action=f"import_{kind}",
         source=source,
         reason=row.get("decision_no"),
+        decision=decision,
     )
-    periods = await decided(conn, f"import_{kind}", month, after)
+    periods = await decided(conn, decision, after)
     await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, periods, changed, source))
 
 
@@ -136,6 +139,7 @@ async def _register(
         decision_date=parse_day_or_none(row.get("decision_date")),
     )
     await db.insert(conn, b)
+    decision = decision_of("import_new", month, b)
     await db.add_history(
         conn,
         before=None,
@@ -145,6 +149,7 @@ async def _register(
         action="import_new",
         source=source,
         reason=row["decision_no"],
+        decision=decision,
     )
-    periods = await decided(conn, "import_new", month, b)
+    periods = await decided(conn, decision, b)
     await enqueue(conn, BENEFICIARY_EVENTS, registered_event(b, periods, source))

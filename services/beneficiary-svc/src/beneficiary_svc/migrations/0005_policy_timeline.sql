@@ -84,3 +84,7 @@ CREATE OR REPLACE FUNCTION beneficiary_snapshot(b beneficiary) RETURNS jsonb LAN
                        'coefficient', p.coefficient) ORDER BY p.from_month), '[]'::jsonb)
             FROM policy_period p WHERE p.beneficiary_id = b.id))
 $$;
+
+-- A policy decision's history row says from which month it takes effect.
+ALTER TABLE beneficiary_history ADD COLUMN effective_month date
+    CHECK (extract(day FROM effective_month) = 1);
