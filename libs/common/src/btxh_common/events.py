@@ -6,7 +6,7 @@ Large row sets travel as ``<Name>.chunk`` events (one ``TransferChunk`` each) cl
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -21,8 +21,22 @@ Month = str  # "YYYY-MM"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
+PolicyStatus = Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
+
+
+class PolicyPeriod(EventPayload):
+    """One stretch of the decisions in force: from ``from_month`` until the next period's."""
+
+    from_month: Month = Field(pattern=MONTH_PATTERN)
+    status: PolicyStatus
+    category: str | None = None
+    coefficient: int | None = Field(default=None, ge=0, description="tenths: 15 = 1.5")
+
+
 class BeneficiarySnapshot(EventPayload):
-    """Everything another service may need to know about a beneficiary, as it is now."""
+    """Everything another service may need to know about a beneficiary, as it is now, and
+    (from schema version 2) ``timeline``: the decisions in force month by month, oldest first.
+    A version-1 snapshot has no timeline; ``periods`` reads one from its status fields."""
 
     id: UUID
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
@@ -33,7 +47,7 @@ class BeneficiarySnapshot(EventPayload):
     commune_code: str
     category: str | None = None
     coefficient: int | None = Field(default=None, ge=0, description="tenths: 15 = 1.5")
-    status: Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
+    status: PolicyStatus
     allowance_start_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     status_effective_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     death_date: date | None = None
@@ -44,16 +58,37 @@ class BeneficiarySnapshot(EventPayload):
     payment_channel: Literal["cash", "bank", "ewallet"] = "cash"
     bank_account: str | None = None
     version: int = Field(ge=1)
+    timeline: list[PolicyPeriod] | None = None
+
+    def periods(self) -> list[PolicyPeriod]:
+        """The timeline; for a version-1 snapshot, the one its fields meant then: in force
+        from the start month, then the status from its effective month (a death from the
+        month after it)."""
+        if self.timeline is not None:
+            return self.timeline
+        if self.allowance_start_month is None:
+            return []
+        policy = {"category": self.category, "coefficient": self.coefficient}
+        start = PolicyPeriod(from_month=self.allowance_start_month, status="active", **policy)
+        since = self.status_effective_month
+        if self.status == "deceased" and self.death_date is not None:
+            after_death = self.death_date.replace(day=28) + timedelta(days=4)
+            since = f"{after_death:%Y-%m}"
+        if self.status == "active" or since is None or since <= start.from_month:
+            return [start.model_copy(update={"status": self.status})]
+        return [start, PolicyPeriod(from_month=since, status=self.status, **policy)]
 
 
 class BeneficiaryRegistered(EventPayload):
     event_type = "BeneficiaryRegistered"
+    schema_version = 2
     beneficiary: BeneficiarySnapshot
     source: str
 
 
 class BeneficiaryChanged(EventPayload):
     event_type = "BeneficiaryChanged"
+    schema_version = 2
     beneficiary: BeneficiarySnapshot
     changed: list[str]
     source: str

@@ -21,8 +21,9 @@ from btxh_common.events import BeneficiaryRegistered
 from btxh_common.outbox import enqueue_many
 from btxh_common.topics import BENEFICIARY_EVENTS
 
-from beneficiary_svc.adapters import db, units
+from beneficiary_svc.adapters import db, timeline, units
 from beneficiary_svc.domain.register import Beneficiary
+from beneficiary_svc.domain.timeline import decision_of, in_force
 
 SURNAMES = [
     "Nguyễn",
@@ -191,20 +192,31 @@ async def seed(
     communes = [r["code"] for r in await units.communes(conn, district)]
     coefficients = {r["code"]: r["coefficient"] for r in await db.categories(conn)}
     people = generate(district, unit["parent_code"], communes, coefficients, size, seed)
+    decisions = [[d] for b in people if (d := decision_of("register", None, b))]
+    timelines = [in_force(d) for d in decisions]
     async with conn.transaction():
         await db.insert_many(conn, people)
+        await timeline.insert_many(
+            conn,
+            [
+                (b.id, b.district_code, d, t)
+                for b, d, t in zip(people, decisions, timelines, strict=True)
+            ],
+        )
         if publish:
             await enqueue_many(
                 conn,
                 topic,
                 (
                     Envelope.wrap(
-                        BeneficiaryRegistered(beneficiary=b.snapshot(), source="demo"),
+                        BeneficiaryRegistered(
+                            beneficiary=b.snapshot([p.contract() for p in t]), source="demo"
+                        ),
                         producer="beneficiary-svc",
                         district_code=district,
                         correlation_id=str(b.id),
                     )
-                    for b in people
+                    for b, t in zip(people, timelines, strict=True)
                 ),
             )
     return len(people)

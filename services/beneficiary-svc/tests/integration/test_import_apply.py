@@ -20,7 +20,12 @@ from beneficiary_svc.demo import seed
 from beneficiary_svc.domain.register import Beneficiary
 from btxh_common.chunks import split
 from btxh_common.envelope import Envelope, current_trace
-from btxh_common.events import BeneficiaryChanged, ImportConfirmed, ImportConfirmedChunk
+from btxh_common.events import (
+    BeneficiaryChanged,
+    ImportConfirmed,
+    ImportConfirmedChunk,
+    PolicyPeriod,
+)
 from btxh_common.outbox import make_producer
 from btxh_common.topics import IMPORT_EVENTS
 from btxh_tools.harness import Stack, start_stack
@@ -241,7 +246,14 @@ async def the_event_built_in_sql_is_the_one_python_builds(
     event = envelope.open(BeneficiaryChanged)
     assert (event.changed, event.source) == (["arrears_amount", "arrears_period"], source)
     stored = await db.fetchrow("SELECT * FROM beneficiary WHERE id = $1", beneficiary_id)
-    assert event.beneficiary == Beneficiary.from_record(stored).snapshot()
+    periods = await db.fetch(
+        """SELECT to_char(from_month, 'YYYY-MM') AS from_month, status, category, coefficient
+           FROM policy_period WHERE beneficiary_id = $1 ORDER BY from_month""",
+        beneficiary_id,
+    )
+    assert periods, "the register keeps the person's timeline"
+    timeline = [PolicyPeriod(**dict(p)) for p in periods]
+    assert event.beneficiary == Beneficiary.from_record(stored).snapshot(timeline)
 
 
 async def test_rows_that_no_longer_match_are_rejected_with_why_and_the_rest_apply(

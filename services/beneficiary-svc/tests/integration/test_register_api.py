@@ -207,11 +207,34 @@ async def test_every_manual_change_is_applied_recorded_and_published(
     assert adjust["officer"] == "tester"
     assert adjust["source"] == "manual"
     assert (adjust["before"]["coefficient"], adjust["after"]["coefficient"]) == (10, 20)
-    assert {"category", "coefficient", "allowance_start_month"} <= set(adjust["changed"])
+    assert {"category", "coefficient"} <= set(adjust["changed"])
+    assert "allowance_start_month" not in adjust["changed"]  # the start stays; the timeline moves
+    assert [h["effective_month"] for h in history] == [
+        "2025-01-01",  # register
+        None,  # information is not a policy decision
+        "2025-06-01",
+        "2025-07-01",
+        "2025-08-01",
+        "2025-09-01",
+        "2025-10-01",
+        "2025-10-01",  # the policy deleted from its start
+        "2025-10-01",
+        "2025-12-01",  # dead on 2025-11-20: the allowance stops from the next month
+        None,  # removal
+    ]
     events = await bus_events(svc, b["id"], 11)
     assert [e.event_type for e in events].count("BeneficiaryChanged") == 10
     assert events[-1].payload["beneficiary"]["status"] == "removed"
     assert events[-1].payload["beneficiary"]["version"] == 11
+    assert [tuple(p.values()) for p in events[-1].payload["beneficiary"]["timeline"]] == [
+        ("2025-01", "active", "NCT_80", 10),
+        ("2025-06", "active", "NCT_NGHEO_80", 20),
+        ("2025-07", "under_review", "NCT_NGHEO_80", 20),
+        ("2025-08", "active", "NCT_NGHEO_80", 20),
+        ("2025-09", "stopped", "NCT_NGHEO_80", 20),
+        ("2025-10", "active", "KT_DBN_TE_NCT", 25),  # the policy deleted, then entered again
+        ("2025-12", "deceased", "KT_DBN_TE_NCT", 25),  # dead on 2025-11-20
+    ]
 
 
 @pytest.mark.parametrize(

@@ -190,18 +190,13 @@ def test_a_stop_records_its_decision_and_the_month_it_takes_effect() -> None:
     assert changed == ["status", "decision_no", "status_effective_month", "status_reason"]
 
 
-def test_an_adjustment_starts_the_new_category_and_coefficient_from_its_month() -> None:
+def test_an_adjustment_changes_the_policy_but_not_the_month_the_allowance_started() -> None:
     after, changed = rules.adjust(person(), "NCT_CD", 30, MONTH, "20/QĐ", date(2025, 5, 20))
-    assert (after.category, after.coefficient, after.allowance_start_month) == ("NCT_CD", 30, MONTH)
+    assert (after.category, after.coefficient) == ("NCT_CD", 30)
+    assert after.allowance_start_month == date(2024, 1, 1)
     assert (after.decision_no, after.decision_date) == ("20/QĐ", date(2025, 5, 20))
     assert after.status == "active"
-    assert changed == [
-        "category",
-        "coefficient",
-        "allowance_start_month",
-        "decision_no",
-        "decision_date",
-    ]
+    assert changed == ["category", "coefficient", "decision_no", "decision_date"]
 
 
 def test_the_month_the_allowance_started_is_itself_a_valid_effective_month() -> None:
@@ -286,7 +281,7 @@ def test_payment_by_bank_needs_both_the_account_and_the_bank() -> None:
 
 def test_the_published_snapshot_carries_months_as_yyyy_mm() -> None:
     b = person(arrears_amount=720_000, arrears_period=date(2026, 11, 1))
-    snapshot = b.snapshot()
+    snapshot = b.snapshot([])
     assert snapshot.allowance_start_month == "2024-01"
     assert snapshot.status_effective_month is None
     assert (snapshot.arrears_amount, snapshot.arrears_period) == (720_000, "2026-11")

@@ -1,5 +1,7 @@
 """Monthly list generation for 1,000,000 active beneficiaries vs the floor: one
-``INSERT … SELECT`` computing the same amounts into the same table (BENCHMARKS.md).
+``INSERT … SELECT`` computing the same amounts into the same table (BENCHMARKS.md). The
+system reads each person's timeline (``recipient_policy``: one in 20 with an adjustment); the
+floor stays what it was, one scan of ``recipient``.
 
 The system side is payment-svc's own ``generate`` handler (eligibility, arrears once, carry-over,
 recovery rest, the version bookkeeping and the ``PaymentListGenerated`` event), each round
@@ -13,6 +15,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from btxh_common.auth import Principal, Role
@@ -54,7 +57,7 @@ COLUMNS = [
 ]
 
 
-def recipients(n: int) -> list[tuple[object, ...]]:
+def recipients(n: int) -> list[tuple[Any, ...]]:
     """``n`` active beneficiaries, one in 50 with arrears due this month, one in 97 with a
     recovery, over 100 communes."""
     rng = random.Random(SEED)
@@ -79,6 +82,24 @@ def recipients(n: int) -> list[tuple[object, ...]]:
     ]
 
 
+POLICY_COLUMNS = ["beneficiary_id", "from_month", "to_month", "status", "category", "coefficient"]
+ADJUSTED = date(2026, 7, 1)
+
+
+def timelines(people: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Each person's decisions in force: from their start at their coefficient; one in 20
+    adjusted from 2026-07 up from a coefficient 0.5 lower, so the list must read the period in
+    force in the month (the floor, reading the latest state, computes the same amounts)."""
+    rows: list[tuple[Any, ...]] = []
+    for i, (beneficiary_id, *_, category, coefficient, start) in enumerate(p[:9] for p in people):
+        if i % 20:
+            rows.append((beneficiary_id, start, None, "active", category, coefficient))
+            continue
+        rows.append((beneficiary_id, start, ADJUSTED, "active", category, coefficient - 5))
+        rows.append((beneficiary_id, ADJUSTED, None, "active", category, coefficient))
+    return rows
+
+
 async def run(ctx: BenchContext) -> None:
     import payment_svc
     from payment_svc.handlers import lists, periods
@@ -90,8 +111,13 @@ async def run(ctx: BenchContext) -> None:
     try:
         migrations = Path(payment_svc.__file__).parent / "migrations"
         await migrate(dsn, {"common": COMMON_MIGRATIONS, "payment-svc": migrations})
-        await conn.copy_records_to_table("recipient", records=recipients(n), columns=COLUMNS)
+        people = recipients(n)
+        await conn.copy_records_to_table("recipient", records=people, columns=COLUMNS)
+        await conn.copy_records_to_table(
+            "recipient_policy", records=timelines(people), columns=POLICY_COLUMNS
+        )
         await conn.execute("ANALYZE recipient")
+        await conn.execute("ANALYZE recipient_policy")
         who = Principal(officer_id="bench", role=Role.DISTRICT_OFFICER, units=frozenset({DISTRICT}))
         await periods.open_period(conn, who, DISTRICT, MONTH)
 

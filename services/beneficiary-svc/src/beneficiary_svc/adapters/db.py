@@ -11,6 +11,7 @@ from uuid import UUID
 import asyncpg
 
 from beneficiary_svc.domain.register import Beneficiary
+from beneficiary_svc.domain.timeline import Decision
 from beneficiary_svc.domain.values import fold
 
 COLUMNS = [f.name for f in fields(Beneficiary)]
@@ -78,11 +79,13 @@ async def add_history(
     action: str,
     source: str,
     reason: str | None = None,
+    decision: Decision | None = None,
 ) -> None:
+    """One history row; a policy decision's row says from which month it takes effect."""
     await conn.execute(
         """INSERT INTO beneficiary_history (beneficiary_id, district_code, officer, action,
-               reason, source, changed, before, after)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)""",
+               reason, source, changed, before, after, effective_month)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10)""",
         after.id,
         after.district_code,
         officer,
@@ -92,12 +95,13 @@ async def add_history(
         changed,
         json.dumps(before.as_json(), ensure_ascii=False) if before else None,
         json.dumps(after.as_json(), ensure_ascii=False),
+        decision.month if decision else None,
     )
 
 
 async def history(conn: asyncpg.Connection, beneficiary_id: UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        """SELECT id, at, officer, action, reason, source, changed,
+        """SELECT id, at, officer, action, reason, source, changed, effective_month,
                   before::text AS before, after::text AS after
            FROM beneficiary_history WHERE beneficiary_id = $1 ORDER BY id""",
         beneficiary_id,

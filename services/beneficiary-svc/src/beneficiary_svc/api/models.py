@@ -205,6 +205,7 @@ class HistoryEntry(BaseModel):
     reason: str | None
     source: str
     changed: list[str]
+    effective_month: date | None = None
     before: dict[str, Any] | None
     after: dict[str, Any]
 

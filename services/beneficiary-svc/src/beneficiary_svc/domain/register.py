@@ -13,7 +13,7 @@ from uuid import UUID
 
 from btxh_common.clock import month_text, month_text_or_none, next_month, today
 from btxh_common.errors import InvalidInput
-from btxh_common.events import BeneficiarySnapshot
+from btxh_common.events import BeneficiarySnapshot, PolicyPeriod
 
 from beneficiary_svc.domain.errors import (
     BeneficiaryDeceased,
@@ -81,7 +81,8 @@ class Beneficiary:
                 out[key] = str(value)
         return out
 
-    def snapshot(self) -> BeneficiarySnapshot:
+    def snapshot(self, timeline: list[PolicyPeriod]) -> BeneficiarySnapshot:
+        """The published record with the decisions in force month by month."""
         return BeneficiarySnapshot(
             id=self.id,
             national_id=self.national_id,
@@ -103,6 +104,7 @@ class Beneficiary:
             payment_channel=self.payment_channel,
             bank_account=self.bank_account,
             version=self.version,
+            timeline=timeline,
         )
 
 
@@ -136,6 +138,19 @@ def _check_month(b: Beneficiary, month: date) -> None:
         )
 
 
+def _check_status_month(b: Beneficiary, month: date) -> None:
+    """A status decision takes effect from the last one's month on: the timeline keeps both,
+    and one recorded for an earlier month would contradict the later one."""
+    _check_month(b, month)
+    if b.status_effective_month and month < b.status_effective_month:
+        raise EffectiveMonthInvalid(
+            "Tháng hiệu lực trước tháng của quyết định trạng thái trước "
+            f"({month_text(b.status_effective_month)})",
+            field="effective_month",
+            value=month_text(month),
+        )
+
+
 def update_info(b: Beneficiary, values: dict[str, Any]) -> Change:
     _editable(b)
     unknown = set(values) - set(INFO_FIELDS)
@@ -157,7 +172,7 @@ def stop(b: Beneficiary, month: date, decision_no: str, reason: str) -> Change:
     _policy_editable(b)
     if b.status not in ACTIVE_LIKE:
         raise InvalidTransition("Đối tượng không còn hưởng chế độ")
-    _check_month(b, month)
+    _check_status_month(b, month)
     return _diff(
         b,
         replace(
@@ -190,7 +205,6 @@ def adjust(
             b,
             category=category,
             coefficient=coefficient,
-            allowance_start_month=month,
             decision_no=decision_no,
             decision_date=decision_date,
         ),
@@ -201,7 +215,7 @@ def suspend(b: Beneficiary, month: date, reason: str, under_review: bool) -> Cha
     _policy_editable(b)
     if b.status != "active":
         raise InvalidTransition("Chỉ tạm dừng đối tượng đang hưởng")
-    _check_month(b, month)
+    _check_status_month(b, month)
     status = "under_review" if under_review else "suspended"
     return _diff(b, replace(b, status=status, status_effective_month=month, status_reason=reason))
 
@@ -210,7 +224,7 @@ def resume(b: Beneficiary, month: date, reason: str) -> Change:
     _policy_editable(b)
     if b.status not in ("suspended", "under_review"):
         raise InvalidTransition("Đối tượng không ở trạng thái tạm dừng")
-    _check_month(b, month)
+    _check_status_month(b, month)
     return _diff(b, replace(b, status="active", status_effective_month=month, status_reason=reason))
 
 

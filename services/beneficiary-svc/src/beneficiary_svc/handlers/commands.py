@@ -12,11 +12,11 @@ import asyncpg
 from btxh_common.auth import Principal
 from btxh_common.clock import current_month, month_text
 from btxh_common.envelope import Envelope, new_event_id
-from btxh_common.events import BeneficiaryChanged, BeneficiaryRegistered
+from btxh_common.events import BeneficiaryChanged, BeneficiaryRegistered, PolicyPeriod
 from btxh_common.outbox import enqueue
 from btxh_common.topics import BENEFICIARY_EVENTS
 
-from beneficiary_svc.adapters import db, locks, units
+from beneficiary_svc.adapters import db, locks, timeline, units
 from beneficiary_svc.domain import register as rules
 from beneficiary_svc.domain.errors import (
     CommuneNotInDistrict,
@@ -25,6 +25,7 @@ from beneficiary_svc.domain.errors import (
     UnknownCategory,
 )
 from beneficiary_svc.domain.register import Beneficiary, Change
+from beneficiary_svc.domain.timeline import Decision, decision_of, in_force
 from beneficiary_svc.domain.values import check_national_id, normalise_name
 
 PRODUCER = "beneficiary-svc"
@@ -63,9 +64,33 @@ async def owner_of(conn: asyncpg.Connection, commune: str, level: str) -> str:
     return str(owner)
 
 
-def changed_event(b: Beneficiary, changed: list[str], source: str) -> Envelope:
+async def decided(
+    conn: asyncpg.Connection, decision: Decision | None, after: Beneficiary
+) -> list[PolicyPeriod]:
+    """Record the policy decision a change made (if it made one) and put the periods it
+    leaves in force; the timeline to publish."""
+    if decision is None:
+        return [p.contract() for p in await timeline.periods(conn, after.id)]
+    await timeline.add_decision(conn, after.id, after.district_code, decision)
+    periods = in_force(await timeline.decisions(conn, after.id))
+    await timeline.replace_periods(conn, after.id, after.district_code, periods)
+    return [p.contract() for p in periods]
+
+
+def registered_event(b: Beneficiary, periods: list[PolicyPeriod], source: str) -> Envelope:
     return Envelope.wrap(
-        BeneficiaryChanged(beneficiary=b.snapshot(), changed=changed, source=source),
+        BeneficiaryRegistered(beneficiary=b.snapshot(periods), source=source),
+        producer=PRODUCER,
+        district_code=b.district_code,
+        correlation_id=str(b.id),
+    )
+
+
+def changed_event(
+    b: Beneficiary, periods: list[PolicyPeriod], changed: list[str], source: str
+) -> Envelope:
+    return Envelope.wrap(
+        BeneficiaryChanged(beneficiary=b.snapshot(periods), changed=changed, source=source),
         producer=PRODUCER,
         district_code=b.district_code,
         correlation_id=str(b.id),
@@ -102,6 +127,7 @@ async def register(
         bank_name=data.get("bank_name"),
     )
     await db.insert(conn, b)
+    decision = decision_of("register", month, b)
     await db.add_history(
         conn,
         before=None,
@@ -111,13 +137,10 @@ async def register(
         action="register",
         source="manual",
         reason=data["decision_no"],
+        decision=decision,
     )
-    event = BeneficiaryRegistered(beneficiary=b.snapshot(), source="manual")
-    await enqueue(
-        conn,
-        BENEFICIARY_EVENTS,
-        Envelope.wrap(event, producer=PRODUCER, district_code=district, correlation_id=str(b.id)),
-    )
+    periods = await decided(conn, decision, b)
+    await enqueue(conn, BENEFICIARY_EVENTS, registered_event(b, periods, "manual"))
     return b
 
 
@@ -151,6 +174,7 @@ async def change(
     await ensure_unlocked(conn, before.district_code, effective or current_month())
     after, changed = await make(conn, before)
     await db.save(conn, after)
+    decision = decision_of(action, effective, after)
     await db.add_history(
         conn,
         before=before,
@@ -160,8 +184,10 @@ async def change(
         action=action,
         source="manual",
         reason=reason,
+        decision=decision,
     )
-    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, changed, "manual"))
+    periods = await decided(conn, decision, after)
+    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, periods, changed, "manual"))
     return after
 
 

@@ -13,18 +13,24 @@ from uuid import UUID
 import asyncpg
 from btxh_common.chunks import Row
 from btxh_common.clock import parse_day_or_none
-from btxh_common.envelope import Envelope, new_event_id
+from btxh_common.envelope import new_event_id
 from btxh_common.errors import DomainError
-from btxh_common.events import BeneficiaryRegistered, ImportConfirmed, RejectedRow
+from btxh_common.events import ImportConfirmed, RejectedRow
 from btxh_common.inbox import EventContext
 from btxh_common.outbox import enqueue
 from btxh_common.topics import BENEFICIARY_EVENTS
 
 from beneficiary_svc.adapters import db
 from beneficiary_svc.domain import register as rules
-from beneficiary_svc.domain.register import Beneficiary, Change
+from beneficiary_svc.domain.register import Beneficiary
+from beneficiary_svc.domain.timeline import decision_of
 from beneficiary_svc.domain.values import check_national_id, normalise_name, parse_month
-from beneficiary_svc.handlers.commands import PRODUCER, changed_event, coefficient_of
+from beneficiary_svc.handlers.commands import (
+    changed_event,
+    coefficient_of,
+    decided,
+    registered_event,
+)
 
 
 async def apply_policy_rows(
@@ -64,7 +70,8 @@ async def _apply_one(
         raise DomainError("Không tìm thấy đối tượng trong cơ sở dữ liệu của huyện")
     if before.national_id != row.get("national_id"):
         raise DomainError("Số CCCD/CMND trong tệp khác với số hiện có trong hệ thống")
-    after, changed = await _change(conn, before, kind, row)
+    after, changed, month = await _change(conn, before, kind, row)
+    decision = decision_of(f"import_{kind}", month, after)
     await db.save(conn, after)
     await db.add_history(
         conn,
@@ -75,29 +82,33 @@ async def _apply_one(
         action=f"import_{kind}",
         source=source,
         reason=row.get("decision_no"),
+        decision=decision,
     )
-    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, changed, source))
+    periods = await decided(conn, decision, after)
+    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, periods, changed, source))
 
 
-async def _change(conn: asyncpg.Connection, before: Beneficiary, kind: str, row: Row) -> Change:
-    """The rule a row's ``change_type`` names, applied to the current record."""
+async def _change(
+    conn: asyncpg.Connection, before: Beneficiary, kind: str, row: Row
+) -> tuple[Beneficiary, list[str], date]:
+    """The rule a row's ``change_type`` names, applied to the current record, and the month
+    the decision takes effect."""
     if kind == "adjust":
         month = parse_month(row["effective_month"])
         coefficient = await coefficient_of(conn, row["category"], month)
-        return rules.adjust(
-            before,
-            row["category"],
-            coefficient,
+        decision_date = parse_day_or_none(row.get("decision_date"))
+        return (
+            *rules.adjust(
+                before, row["category"], coefficient, month, row["decision_no"], decision_date
+            ),
             month,
-            row["decision_no"],
-            parse_day_or_none(row.get("decision_date")),
         )
     if kind == "stop":
         month = parse_month(row["effective_month"])
-        return rules.stop(before, month, row["decision_no"], "Thôi hưởng")
+        return (*rules.stop(before, month, row["decision_no"], "Thôi hưởng"), month)
     if kind == "death":
         death = date.fromisoformat(row["death_date"])
-        return rules.record_death(before, death, row["decision_no"], None)
+        return (*rules.record_death(before, death, row["decision_no"], None), death.replace(day=1))
     raise DomainError(f"Loại biến động không hỗ trợ: {kind}")
 
 
@@ -128,6 +139,7 @@ async def _register(
         decision_date=parse_day_or_none(row.get("decision_date")),
     )
     await db.insert(conn, b)
+    decision = decision_of("import_new", month, b)
     await db.add_history(
         conn,
         before=None,
@@ -137,14 +149,7 @@ async def _register(
         action="import_new",
         source=source,
         reason=row["decision_no"],
+        decision=decision,
     )
-    await enqueue(
-        conn,
-        BENEFICIARY_EVENTS,
-        Envelope.wrap(
-            BeneficiaryRegistered(beneficiary=b.snapshot(), source=source),
-            producer=PRODUCER,
-            district_code=b.district_code,
-            correlation_id=str(b.id),
-        ),
-    )
+    periods = await decided(conn, decision, b)
+    await enqueue(conn, BENEFICIARY_EVENTS, registered_event(b, periods, source))

@@ -1,5 +1,6 @@
 """The lists' lines computed set-based (seed "Quản lý chi trả" §1–9): one INSERT … SELECT per
-list, the rules of ``domain/amounts.py`` for every person at once."""
+list, the rules of ``domain/amounts.py`` for every person at once. A month's allowance comes
+from the period of the person's timeline in force in that month (``recipient_policy``)."""
 
 from __future__ import annotations
 
@@ -35,13 +36,12 @@ WITH current_lists AS (
 ), carried AS (
     SELECT beneficiary_id, sum(total)::bigint AS amount FROM carry_source GROUP BY 1
 ), people AS (
-    SELECT r.*,
-        CASE WHEN r.coefficient IS NOT NULL AND r.allowance_start_month <= $2 AND (
-                r.status = 'active'
-                OR (r.status IN ('suspended', 'under_review', 'stopped')
-                    AND r.status_effective_month > $2)
-                OR (r.status = 'deceased' AND r.death_date >= $2))
-             THEN $3::bigint * r.coefficient / 10 ELSE 0 END AS allowance,
+    SELECT r.beneficiary_id, r.national_id, r.full_name, r.commune_code, r.payment_channel,
+        r.bank_account, r.arrears_period,
+        coalesce(p.category, r.category) AS category,
+        coalesce(p.coefficient, r.coefficient) AS coefficient,
+        CASE WHEN p.status = 'active' AND p.coefficient IS NOT NULL
+             THEN $3::bigint * p.coefficient / 10 ELSE 0 END AS allowance,
         CASE WHEN r.arrears_amount > 0 AND r.arrears_period <= $2 AND NOT EXISTS (
                 SELECT 1 FROM arrears_listed a WHERE a.beneficiary_id = r.beneficiary_id
                   AND a.arrears_period = r.arrears_period)
@@ -49,6 +49,8 @@ WITH current_lists AS (
         coalesce(c.amount, 0) AS carried,
         greatest(r.recovery_amount - coalesce(rc.amount, 0), 0) AS outstanding
     FROM recipient r
+    LEFT JOIN recipient_policy p ON p.beneficiary_id = r.beneficiary_id
+         AND p.from_month <= $2 AND (p.to_month IS NULL OR p.to_month > $2)
     LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
     LEFT JOIN recovered rc ON rc.beneficiary_id = r.beneficiary_id
     WHERE r.district_code = $1 AND r.status <> 'removed'
@@ -87,6 +89,11 @@ async def fill_monthly(
 ) -> None:
     """The monthly lines; unpaid lines of ``carry`` (or pulled into ``month`` by hand) are
     carried into them and point at the line that carries them."""
+    # Joining a district's timeline (1M periods at national scale) spills the hash to disk at
+    # the default 4 MB, and the join's cost estimate makes PostgreSQL JIT-compile the query
+    # for about a second, more than it saves (measured with ``monthly_list_1000k``).
+    await conn.execute("SET LOCAL work_mem = '128MB'")
+    await conn.execute("SET LOCAL jit = off")
     await conn.execute(_CARRY_SOURCES, district, month, carry)
     await conn.execute(_MONTHLY, district, month, level, list_id)
     await conn.execute(

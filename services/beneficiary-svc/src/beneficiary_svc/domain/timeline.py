@@ -1,0 +1,89 @@
+"""Decisions take effect in a month (DOMAIN.md): every policy decision has an effective month,
+and what is in force in a month is the fold of the decisions effective by then.
+
+A decision sets only what it decides (a status, or a category and coefficient, or both);
+a later-effective decision overrides it from its own month, one effective in the same month
+overrides an earlier-recorded one. A death is final: nothing after it makes the person paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from btxh_common.clock import month_text
+from btxh_common.events import PolicyPeriod
+
+from beneficiary_svc.domain.register import Beneficiary
+
+DEAD = "deceased"
+
+# The actions that are policy decisions, and what each decides (status, policy or both).
+STARTS = ("register", "import_new", "add_policy")
+ADJUSTS = ("adjust", "import_adjust")
+STATUS_CHANGES = ("stop", "import_stop", "suspend", "resume", "death", "import_death")
+
+
+@dataclass(frozen=True)
+class Decision:
+    month: date
+    action: str
+    status: str | None = None
+    category: str | None = None
+    coefficient: int | None = None
+    decision_no: str | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    from_month: date
+    status: str
+    category: str | None
+    coefficient: int | None
+
+    def values(self) -> tuple[str, str | None, int | None]:
+        return self.status, self.category, self.coefficient
+
+    def contract(self) -> PolicyPeriod:
+        return PolicyPeriod(
+            from_month=month_text(self.from_month),
+            status=self.status,
+            category=self.category,
+            coefficient=self.coefficient,
+        )
+
+
+def decision_of(action: str, month: date | None, after: Beneficiary) -> Decision | None:
+    """The decision a change recorded (``after`` is the record it left), or None when the
+    change decides nothing about the allowance (information, removal)."""
+    no = after.decision_no
+    if action in STARTS and after.allowance_start_month is not None:
+        return Decision(
+            after.allowance_start_month, action, "active", after.category, after.coefficient, no
+        )
+    if action in ADJUSTS and month is not None:
+        return Decision(month, action, None, after.category, after.coefficient, no)
+    if action in STATUS_CHANGES and after.status_effective_month is not None:
+        return Decision(after.status_effective_month, action, after.status, decision_no=no)
+    if action == "delete_policy" and after.allowance_start_month is not None:
+        return Decision(after.allowance_start_month, action, "stopped", decision_no=no)
+    return None
+
+
+def in_force(decisions: Iterable[Decision]) -> list[Period]:
+    """The periods the decisions (given in the order recorded) put in force, oldest first."""
+    state: tuple[str, str | None, int | None] = ("active", None, None)
+    by_month: dict[date, tuple[str, str | None, int | None]] = {}
+    for d in sorted(decisions, key=lambda d: d.month):  # stable: recording order in a month
+        status, category, coefficient = state
+        if d.status is not None and status != DEAD:
+            status = d.status
+        if d.category is not None:
+            category, coefficient = d.category, d.coefficient
+        state = by_month[d.month] = (status, category, coefficient)
+    periods: list[Period] = []
+    for month, values in by_month.items():
+        if not periods or periods[-1].values() != values:
+            periods.append(Period(month, *values))
+    return periods
