@@ -34,13 +34,18 @@ from import_svc.domain.rows import RawRow
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
 _SHEET = re.compile(r"^xl/worksheets/sheet(\d+)\.xml$")
-_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<f[ >/]')
-_HIDDEN_ROW = re.compile(
-    rb'<row [^>]*?r="(\d+)"[^>]*?hidden="(?:1|true)"|'
-    rb'<row [^>]*?hidden="(?:1|true)"[^>]*?r="(\d+)"'
-)
+# Every pattern below stays inside one tag ([^<>]), so a crafted sheet is read in linear time.
+_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^<>]*>\s*<f[ >/]')
+_HIDDEN_ROW = re.compile(rb'<row\s([^<>]*?\bhidden="(?:1|true)"[^<>]*)>')
+_ROW_NO = re.compile(rb'(?:^|\s)r="(\d+)"')
+_ROW_REF = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
+_CELL_REF = re.compile(rb'<c\s[^<>]*?\br="([A-Z]{1,3})(\d+)"')
+_ANY_ROW = re.compile(rb"<row[\s>/]")
+_ANY_CELL = re.compile(rb"<c[\s>/]")
 _DEFINED = re.compile(
-    rb'<definedName[^>]*name="' + re.escape(NAME_PREFIX.encode()) + rb'([a-z_]+)"[^>]*>([^<]*)<'
+    rb'<definedName\s[^<>]*?\bname="'
+    + re.escape(NAME_PREFIX.encode())
+    + rb'([a-z_]+)"[^<>]*>([^<]*)<'
 )
 _MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
@@ -49,8 +54,10 @@ _MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 class Limits:
     max_bytes: int = 50 * 1024 * 1024
     max_rows: int = 200_000
-    max_uncompressed: int = 500 * 1024 * 1024
+    max_uncompressed: int = 200 * 1024 * 1024
     max_ratio: int = 200  # uncompressed/compressed, per member above 1 MB
+    max_columns: int = 100
+    max_cells: int = 8_000_000  # rows x columns of the grid the reader allocates
 
 
 class FileRefused(Exception):
@@ -138,6 +145,7 @@ def _cell(value: Any) -> Any:
 def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
     archive = check_container(data, limits)
     xml = _first_sheet_xml(archive, limits)
+    extent = _check_extent(xml, limits)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -151,12 +159,7 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
         raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
     columns, ignored = _map_columns(grid, kind, _defined_columns(archive))
     start = FIRST_DATA_ROW
-    if len(grid) - (start - 1) > limits.max_rows:
-        raise FileRefused(
-            "too_many_rows",
-            f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
-        )
-    formulas, hidden, merged = _marks(xml, start)
+    formulas, hidden, merged = _marks(xml, start, extent)
     rows: list[RawRow] = []
     for index in range(start - 1, len(grid)):
         row_no = index + 1
@@ -180,13 +183,53 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
     return Sheet(columns=[c for _, c in columns], rows=rows, ignored_headers=ignored)
 
 
-def _marks(xml: bytes, start: int) -> tuple[dict[int, set[int]], set[int], dict[int, set[int]]]:
+def _check_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
+    """The grid the reader would allocate (last row, last column), bounded by the cells and
+    rows actually present — not by the sheet's declared dimension, which can lie — and
+    refused before anything is allocated when it is too large."""
+    rows = len(_ANY_ROW.findall(xml))
+    if rows - (FIRST_DATA_ROW - 1) > limits.max_rows:
+        raise FileRefused(
+            "too_many_rows",
+            f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
+        )
+    row_refs = {int(r) for r in set(_ROW_REF.findall(xml))}
+    cell_refs = _CELL_REF.findall(xml)
+    cell_rows = {int(r) for r in {r for _, r in cell_refs}}
+    letters = {c for c, _ in cell_refs}
+    # rows and cells without an ``r`` follow the one before: count them on top, to be safe
+    last_row = max(row_refs | cell_rows, default=0) + rows - len(row_refs)
+    last_column = max((_column_index(c.decode()) + 1 for c in letters), default=0)
+    last_column += len(_ANY_CELL.findall(xml)) - len(cell_refs)
+    if last_row - (FIRST_DATA_ROW - 1) > limits.max_rows:
+        far = f"{last_row:,}".replace(",", ".")
+        raise FileRefused(
+            "sheet_extent_too_large",
+            f"Trang tính có ô ở dòng {far}, ngoài vùng dữ liệu; "
+            "hãy xóa các ô thừa ở cuối trang tính rồi tải lên lại",
+        )
+    if last_column > limits.max_columns or last_row * last_column > limits.max_cells:
+        raise FileRefused(
+            "sheet_extent_too_large",
+            f"Trang tính có ô ở cột thứ {last_column}, ngoài vùng dữ liệu "
+            f"(tối đa {limits.max_columns} cột); hãy xóa các cột thừa rồi tải lên lại",
+        )
+    return last_row, last_column
+
+
+def _marks(
+    xml: bytes, start: int, extent: tuple[int, int]
+) -> tuple[dict[int, set[int]], set[int], dict[int, set[int]]]:
     """What values alone do not show: formula cells and merged cells (column positions by
-    row number) and hidden rows."""
+    row number, within the sheet's ``extent``) and hidden rows."""
     formulas: dict[int, set[int]] = {}
     for m in _FORMULA.finditer(xml):
         formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
-    hidden = {int(m[1] or m[2]) for m in _HIDDEN_ROW.finditer(xml)}
+    hidden = set()
+    for m in _HIDDEN_ROW.finditer(xml):
+        if (number := _ROW_NO.search(m[1])) is not None:
+            hidden.add(int(number[1]))
+    last_row, last_column = extent
     merged: dict[int, set[int]] = {}
     for m in _MERGED.finditer(xml):
         c1, r1, c2, r2 = (
@@ -195,8 +238,8 @@ def _marks(xml: bytes, start: int) -> tuple[dict[int, set[int]], set[int], dict[
             _column_index(m[3].decode()),
             int(m[4]),
         )
-        for r in range(max(r1, start), r2 + 1):
-            merged.setdefault(r, set()).update(range(c1, c2 + 1))
+        for r in range(max(r1, start), min(r2, last_row) + 1):
+            merged.setdefault(r, set()).update(range(c1, min(c2, last_column - 1) + 1))
     return formulas, hidden, merged
 
 
