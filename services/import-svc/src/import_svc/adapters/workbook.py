@@ -10,7 +10,9 @@ checked (total and per-member ratio) and the sheet XML is read with a hard cap.
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -39,9 +41,7 @@ _FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^<>]*>\s*<f[ >/]')
 _HIDDEN_ROW = re.compile(rb'<row\s([^<>]*?\bhidden="(?:1|true)"[^<>]*)>')
 _ROW_NO = re.compile(rb'(?:^|\s)r="(\d+)"')
 _ROW_REF = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
-_CELL_REF = re.compile(rb'<c\s[^<>]*?\br="([A-Z]{1,3})(\d+)"')
 _ANY_ROW = re.compile(rb"<row[\s>/]")
-_ANY_CELL = re.compile(rb"<c[\s>/]")
 _DEFINED = re.compile(
     rb'<definedName\s[^<>]*?\bname="'
     + re.escape(NAME_PREFIX.encode())
@@ -56,8 +56,7 @@ class Limits:
     max_rows: int = 200_000
     max_uncompressed: int = 200 * 1024 * 1024
     max_ratio: int = 200  # uncompressed/compressed, per member above 1 MB
-    max_columns: int = 100
-    max_cells: int = 8_000_000  # rows x columns of the grid the reader allocates
+    max_columns: int = 40  # with max_rows, bounds the grid the reader allocates (8M cells)
 
 
 class FileRefused(Exception):
@@ -67,6 +66,9 @@ class FileRefused(Exception):
         super().__init__(message_vi)
         self.code = code
         self.message_vi = message_vi
+
+    def __reduce__(self) -> tuple[type[FileRefused], tuple[str, str]]:
+        return (FileRefused, (self.code, self.message_vi))
 
 
 @dataclass
@@ -184,37 +186,81 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
 
 
 def _check_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
-    """The grid the reader would allocate (last row, last column), bounded by the cells and
-    rows actually present — not by the sheet's declared dimension, which can lie — and
-    refused before anything is allocated when it is too large."""
-    rows = len(_ANY_ROW.findall(xml))
-    if rows - (FIRST_DATA_ROW - 1) > limits.max_rows:
+    """The grid the reader would allocate, bounded by the rows and cells actually present —
+    not by the sheet's declared dimension, which can lie — and refused before anything is
+    allocated when a row or a cell lies beyond the limits. Only counts and searches that
+    allocate nothing run over the whole sheet."""
+    rows = xml.count(b"<row ") + xml.count(b"<row>")
+    last_row, last_column = limits.max_rows + FIRST_DATA_ROW - 1, limits.max_columns
+    if rows > last_row:
         raise FileRefused(
             "too_many_rows",
             f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
         )
-    row_refs = {int(r) for r in set(_ROW_REF.findall(xml))}
-    cell_refs = _CELL_REF.findall(xml)
-    cell_rows = {int(r) for r in {r for _, r in cell_refs}}
-    letters = {c for c, _ in cell_refs}
-    # rows and cells without an ``r`` follow the one before: count them on top, to be safe
-    last_row = max(row_refs | cell_rows, default=0) + rows - len(row_refs)
-    last_column = max((_column_index(c.decode()) + 1 for c in letters), default=0)
-    last_column += len(_ANY_CELL.findall(xml)) - len(cell_refs)
-    if last_row - (FIRST_DATA_ROW - 1) > limits.max_rows:
-        far = f"{last_row:,}".replace(",", ".")
-        raise FileRefused(
-            "sheet_extent_too_large",
-            f"Trang tính có ô ở dòng {far}, ngoài vùng dữ liệu; "
-            "hãy xóa các ô thừa ở cuối trang tính rồi tải lên lại",
-        )
-    if last_column > limits.max_columns or last_row * last_column > limits.max_cells:
-        raise FileRefused(
-            "sheet_extent_too_large",
-            f"Trang tính có ô ở cột thứ {last_column}, ngoài vùng dữ liệu "
-            f"(tối đa {limits.max_columns} cột); hãy xóa các cột thừa rồi tải lên lại",
-        )
-    return last_row, last_column
+    if (far := _beyond(last_row, last_column).search(xml)) is not None:
+        where = far[1].decode()
+        raise _far(where if where[0].isalpha() else f"dòng {where}", last_column)
+    numbered = [int(r) for r in _ROW_REF.findall(xml)]
+    present = max(numbered, default=0) + rows - len(numbered)  # rows without ``r`` follow
+    if present > last_row:
+        raise _far(f"dòng {present:,}".replace(",", "."), last_column)
+    if xml.count(b"<c ") + xml.count(b"<c>") > xml.count(b'<c r="') and (
+        _widest_row(xml) > last_column  # cells without ``r`` follow the one before
+    ):
+        raise _far(f"cột {_column_letters(last_column + 1)}", last_column)
+    return present, last_column
+
+
+@functools.lru_cache(maxsize=8)
+def _beyond(last_row: int, last_column: int) -> re.Pattern[bytes]:
+    """A row or cell reference past ``last_row`` or ``last_column``."""
+    rows = _greater(str(last_row), "0123456789")
+    columns = _greater(_column_letters(last_column), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return re.compile(
+        rb'r="((?:[A-Z]{0,3}0*(?:' + rows + rb")|(?:" + columns + rb')[0-9]+))"'
+    )
+
+
+def _greater(limit: str, alphabet: str) -> bytes:
+    """A pattern for the strings over ``alphabet`` (no leading ``alphabet[0]`` for numbers)
+    that stand for more than ``limit``: longer ones, or as long and greater."""
+    first = alphabet[1:] if alphabet[0] == "0" else alphabet
+    every = f"[{alphabet[0]}-{alphabet[-1]}]"
+    options = [f"[{first[0]}-{first[-1]}]{every}{{{len(limit)},}}"]
+    for i, ch in enumerate(limit):
+        above = alphabet[alphabet.index(ch) + 1 :]
+        if above:
+            options.append(f"{limit[:i]}[{above[0]}-{above[-1]}]{every}{{{len(limit) - i - 1}}}")
+    return "|".join(options).encode()
+
+
+def _widest_row(xml: bytes) -> int:
+    """The most cells in one row (for sheets whose cells do not all say where they are)."""
+    starts = [m.start() for m in _ANY_ROW.finditer(xml)] + [len(xml)]
+    return max(
+        (
+            xml.count(b"<c ", a, b) + xml.count(b"<c>", a, b) + xml.count(b"<c/", a, b)
+            for a, b in itertools.pairwise(starts)
+        ),
+        default=0,
+    )
+
+
+def _far(where: str, last_column: int) -> FileRefused:
+    return FileRefused(
+        "sheet_extent_too_large",
+        f"Trang tính có ô ở {where}, ngoài vùng dữ liệu (tối đa {last_column} cột); "
+        "hãy xóa các ô và cột thừa rồi tải lên lại",
+    )
+
+
+def _column_letters(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _marks(
@@ -223,7 +269,7 @@ def _marks(
     """What values alone do not show: formula cells and merged cells (column positions by
     row number, within the sheet's ``extent``) and hidden rows."""
     formulas: dict[int, set[int]] = {}
-    for m in _FORMULA.finditer(xml):
+    for m in _FORMULA.finditer(xml) if b"<f" in xml else ():  # most sheets have none
         formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
     hidden = set()
     for m in _HIDDEN_ROW.finditer(xml):
