@@ -216,9 +216,7 @@ def _beyond(last_row: int, last_column: int) -> re.Pattern[bytes]:
     """A row or cell reference past ``last_row`` or ``last_column``."""
     rows = _greater(str(last_row), "0123456789")
     columns = _greater(_column_letters(last_column), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return re.compile(
-        rb'r="((?:[A-Z]{0,3}0*(?:' + rows + rb")|(?:" + columns + rb')[0-9]+))"'
-    )
+    return re.compile(rb'r="((?:[A-Z]{0,3}0*(?:' + rows + rb")|(?:" + columns + rb')[0-9]+))"')
 
 
 def _greater(limit: str, alphabet: str) -> bytes:
