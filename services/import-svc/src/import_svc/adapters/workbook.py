@@ -42,6 +42,7 @@ _HIDDEN_ROW = re.compile(rb'<row\s([^<>]*?\bhidden="(?:1|true)"[^<>]*)>')
 _ROW_NO = re.compile(rb'(?:^|\s)r="(\d+)"')
 _ROW_REF = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
 _ANY_ROW = re.compile(rb"<row[\s>/]")
+_CELL_WITHOUT_REF = re.compile(rb'<c(?:>|/>| (?!r="))')
 _DEFINED = re.compile(
     rb'<definedName\s[^<>]*?\bname="'
     + re.escape(NAME_PREFIX.encode())
@@ -190,33 +191,44 @@ def _check_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
     not by the sheet's declared dimension, which can lie — and refused before anything is
     allocated when a row or a cell lies beyond the limits. Only counts and searches that
     allocate nothing run over the whole sheet."""
-    rows = xml.count(b"<row ") + xml.count(b"<row>")
+    rows = xml.count(b"<row")  # every row tag (and ``<rowBreaks``: an upper bound)
     last_row, last_column = limits.max_rows + FIRST_DATA_ROW - 1, limits.max_columns
     if rows > last_row:
         raise FileRefused(
             "too_many_rows",
             f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
         )
-    if (far := _beyond(last_row, last_column).search(xml)) is not None:
-        where = far[1].decode()
-        raise _far(where if where[0].isalpha() else f"dòng {where}", last_column)
+    for first, beyond in _beyond(last_row, last_column):
+        if (start := first.search(xml)) and (far := beyond.search(xml, start.start())):
+            where = far[1].decode()
+            raise _far(where if where[0].isalpha() else f"dòng {where}", last_column)
     numbered = [int(r) for r in _ROW_REF.findall(xml)]
     present = max(numbered, default=0) + rows - len(numbered)  # rows without ``r`` follow
     if present > last_row:
         raise _far(f"dòng {present:,}".replace(",", "."), last_column)
-    if xml.count(b"<c ") + xml.count(b"<c>") > xml.count(b'<c r="') and (
-        _widest_row(xml) > last_column  # cells without ``r`` follow the one before
-    ):
+    if _CELL_WITHOUT_REF.search(xml) and _widest_row(xml) > last_column:
         raise _far(f"cột {_column_letters(last_column + 1)}", last_column)
     return present, last_column
 
 
 @functools.lru_cache(maxsize=8)
-def _beyond(last_row: int, last_column: int) -> re.Pattern[bytes]:
-    """A row or cell reference past ``last_row`` or ``last_column``."""
+def _beyond(last_row: int, last_column: int) -> list[tuple[re.Pattern[bytes], re.Pattern[bytes]]]:
+    """Row, then column references past ``last_row`` or ``last_column``: each a quick search
+    for references as long as the limit (none in most sheets), and the exact one from there."""
     rows = _greater(str(last_row), "0123456789")
-    columns = _greater(_column_letters(last_column), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return re.compile(rb'r="((?:[A-Z]{0,3}0*(?:' + rows + rb")|(?:" + columns + rb')[0-9]+))"')
+    letters = _column_letters(last_column)
+    columns = _greater(letters, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    digits = len(str(last_row)) - 1
+    return [
+        (
+            re.compile(rb'r="[A-Z]{0,3}0*[1-9][0-9]{%d}' % digits),
+            re.compile(rb'r="([A-Z]{0,3}0*(?:' + rows + rb'))"'),
+        ),
+        (
+            re.compile(rb'r="[A-Z]{%d}' % len(letters)),
+            re.compile(rb'r="((?:' + columns + rb")[0-9]+)\""),
+        ),
+    ]
 
 
 def _greater(limit: str, alphabet: str) -> bytes:
