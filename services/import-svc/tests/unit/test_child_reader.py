@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from import_svc.adapters.child_reader import ReadDied, Reading, read_file
 from import_svc.adapters.templates import write_workbook
-from import_svc.adapters.workbook import FileRefused
+from import_svc.adapters.workbook import FileRefused, Limits, read_sheet
 
 MIB = 1024 * 1024
 
@@ -45,9 +45,19 @@ def sparse(last_cell: str) -> bytes:
 
 
 async def test_a_file_read_in_a_child_gives_the_rows_read_in_place() -> None:
-    sheet = await read_file(template(), "arrears", Reading())
+    book = openpyxl.load_workbook(io.BytesIO(template()))
+    book["DuLieu"].row_dimensions[3].hidden = True
+    book["DuLieu"]["G4"] = "=1+1"
+    out = io.BytesIO()
+    book.save(out)
+    sheet = await read_file(out.getvalue(), "arrears", Reading())
+    assert sheet == read_sheet(out.getvalue(), "arrears", Limits())
     assert [r.row_no for r in sheet.rows] == [2, 3, 4]
     assert sheet.rows[1].values["national_id"] == "001085000001"
+    assert (sheet.rows[1].hidden, sheet.rows[2].issues) == (
+        True,
+        {"arrears_period": "formula_not_allowed"},
+    )
 
 
 async def test_a_refusal_in_the_child_comes_back_with_its_code_and_reason() -> None:

@@ -18,10 +18,11 @@ import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from import_svc.adapters.workbook import FileRefused, Limits, Sheet, read_sheet
 from import_svc.domain.columns import Kind
+from import_svc.domain.rows import RawRow
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,11 @@ async def read_in_child(path: Path, kind: Kind, reading: Reading) -> Sheet:
     answer = _load(out)
     if isinstance(answer, FileRefused):
         raise answer
-    assert isinstance(answer, Sheet)
-    return answer
+    columns, rows, ignored = answer
+    return Sheet(columns=columns, rows=[RawRow(*r) for r in rows], ignored_headers=ignored)
 
 
-def _load(out: bytes) -> object:
+def _load(out: bytes) -> Any:
     """Our own child's answer, written by ``_main`` from objects of our own types; the cycle
     collector is paused meanwhile (100k rows of small objects, none of them in a cycle)."""
     gc.disable()
@@ -108,9 +109,11 @@ def _main(argv: list[str]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
     resource.setrlimit(resource.RLIMIT_CPU, (int(seconds), int(seconds) + 1))
     data = Path(path).read_bytes()
-    answer: Sheet | FileRefused
+    answer: tuple[Any, ...] | FileRefused
     try:
-        answer = read_sheet(data, kind, Limits(**json.loads(limits)))  # type: ignore[arg-type]
+        sheet = read_sheet(data, kind, Limits(**json.loads(limits)))  # type: ignore[arg-type]
+        rows = [(r.row_no, r.values, r.issues, r.numeric_id, r.hidden) for r in sheet.rows]
+        answer = (sheet.columns, rows, sheet.ignored_headers)  # tuples: half the pickling
     except FileRefused as refused:
         answer = refused
     sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
