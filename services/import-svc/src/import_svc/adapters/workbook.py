@@ -136,6 +136,8 @@ def _column_index(letters: str) -> int:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
+        if not value:  # most cells of a sheet are empty
+            return None
         text = clean_text(value)
         return text or None
     if isinstance(value, float) and value.is_integer():
@@ -164,23 +166,25 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
     start = FIRST_DATA_ROW
     formulas, hidden, merged = _marks(xml, start, extent)
     rows: list[RawRow] = []
+    plan = [(position, column.key, column.key == "national_id") for position, column in columns]
     for index in range(start - 1, len(grid)):
         row_no = index + 1
         cells = grid[index]
+        width = len(cells)
         raw: dict[str, Any] = {}
         row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden)
-        for position, column in columns:
-            value = cells[position] if position < len(cells) else None
-            if column.key == "national_id" and isinstance(value, int | float):
+        in_formula = formulas.get(row_no, ()) if formulas else ()
+        in_merged = merged.get(row_no, ()) if merged else ()
+        for position, key, is_id in plan:
+            value = cells[position] if position < width else None
+            if is_id and isinstance(value, int | float):
                 row.numeric_id = True
-            raw[column.key] = _cell(value)
-            if position in formulas.get(row_no, ()) or (
-                isinstance(raw[column.key], str) and raw[column.key][:1] in ("=", "+", "@")
-            ):
-                row.issues[column.key] = "formula_not_allowed"
-            elif position in merged.get(row_no, ()):
-                row.issues[column.key] = "merged_cell"
-        if all(v is None for v in raw.values()) and not row.issues:
+            raw[key] = cell = _cell(value)
+            if position in in_formula or (isinstance(cell, str) and cell[:1] in ("=", "+", "@")):
+                row.issues[key] = "formula_not_allowed"
+            elif position in in_merged:
+                row.issues[key] = "merged_cell"
+        if not row.issues and all(v is None for v in raw.values()):
             continue
         rows.append(row)
     return Sheet(columns=[c for _, c in columns], rows=rows, ignored_headers=ignored)
