@@ -137,7 +137,7 @@ async def settled(http: httpx.AsyncClient, upload_id: str, seconds: float) -> li
 
 
 class Readiness:
-    """``/readyz`` polled every 200 ms on a connection of its own; every answer kept."""
+    """``/readyz`` polled every 100 ms on a connection of its own; every answer kept."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -151,7 +151,7 @@ class Readiness:
                     self.answers.append((await client.get("/readyz")).status_code)
                 except httpx.HTTPError as exc:
                     self.answers.append(type(exc).__name__)
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.1)
 
     async def __aenter__(self) -> Readiness:
         self.task = asyncio.create_task(self._poll())
@@ -187,7 +187,7 @@ async def test_every_hostile_file_gets_a_clear_answer_while_the_service_stays_re
     assert answers == {name: ("failed", code) for code, (name, _) in hostile.items()}
     assert (read["status"], read["total"]) == ("awaiting_review", 3), read
     assert (normal["status"], normal["total"]) == ("awaiting_review", 2), normal
-    assert len(ready.answers) > 5
+    assert len(ready.answers) >= 3, "polled while the files were read"
     assert set(ready.answers) == {200}, ready.answers
 
 
