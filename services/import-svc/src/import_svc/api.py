@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -33,7 +33,7 @@ from import_svc.settings import Settings
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 District = Annotated[str, Query(pattern=r"^\d{3}$")]
 
-RowStatus = Literal["invalid", "duplicate", "valid", "skipped"]
+RowStatus = Literal["invalid", "duplicate", "valid", "skipped", "unvalidated"]
 
 router = APIRouter(prefix="/v1")
 
@@ -206,11 +206,13 @@ async def upload(
     caller.require_unit(district)
     check_upload(len(files), settings.import_max_files)
     most = settings.limits.max_bytes
-    read: list[tuple[str, bytes]] = []
-    for f in files:
-        content = await f.read(most + 1)  # one byte over: refused by the reader, with its size
-        read.append(((f.filename or "tep.xlsx")[:200], content))
-    ids = await handlers.accept_upload(conn, district, kind, caller.officer_id, read)
+
+    async def one_at_a_time() -> AsyncIterator[tuple[str, bytes]]:
+        for f in files:  # spooled to disk by the server; read one by one as they are stored
+            content = await f.read(most + 1)  # one byte over: refused by the reader
+            yield (f.filename or "tep.xlsx")[:200], content
+
+    ids = await handlers.accept_upload(conn, district, kind, caller.officer_id, one_at_a_time())
     return BatchList(batches=[await view(conn, batch) for batch in ids])
 
 

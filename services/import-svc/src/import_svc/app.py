@@ -10,6 +10,7 @@ from btxh_common.service import ServiceSpec, create_app
 from import_svc.api import router
 from import_svc.events import subscriptions
 from import_svc.settings import Settings
+from import_svc.upload_limit import UploadLimit
 from import_svc.worker import parse_uploads
 
 settings = Settings()
@@ -23,3 +24,4 @@ spec = ServiceSpec(
     ],
 )
 app = create_app(spec, settings)
+app.add_middleware(UploadLimit, most=settings.import_max_upload_bytes)

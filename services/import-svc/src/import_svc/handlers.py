@@ -10,8 +10,8 @@ on the staged rows; ``ImportConfirmed`` carries the valid rows in checksummed ch
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -33,7 +33,8 @@ from btxh_common.topics import IMPORT_EVENTS
 from prometheus_client import Counter
 
 from import_svc.adapters import batches, identities, rows
-from import_svc.adapters.workbook import FileRefused, Limits, Sheet, read_sheet
+from import_svc.adapters.child_reader import ReadDied, Reading, read_file
+from import_svc.adapters.workbook import FileRefused, Sheet
 from import_svc.domain.batch import (
     amount_field,
     applied_status,
@@ -62,35 +63,44 @@ async def accept_upload(
     district: str,
     kind: Kind,
     officer: str,
-    files: list[tuple[str, bytes]],
+    files: AsyncIterator[tuple[str, bytes]],
 ) -> list[UUID]:
     """Store the files, one batch each, for the worker to parse; returns the batches."""
-    named = [(uuid4(), name, content) for name, content in files]
-    await batches.add_upload(conn, uuid4(), district, kind, officer, named)
-    return [batch for batch, _, _ in named]
+    ids: list[UUID] = []
+
+    async def named() -> AsyncIterator[tuple[UUID, str, bytes]]:
+        async for name, content in files:
+            ids.append(uuid4())
+            yield ids[-1], name, content
+
+    await batches.add_upload(conn, uuid4(), district, kind, officer, named())
+    return ids
 
 
-async def parse_next(pool: asyncpg.Pool, limits: Limits) -> bool:
-    """Parse one waiting upload; False when there is none."""
-    async with pool.acquire() as conn, conn.transaction():
-        files = await batches.lock_next_upload(conn)
-        if files is None:
-            return False
-        sheets = await _read(conn, pool, files, limits)
-        if sheets:
-            await _parse(conn, pool, sheets)
+async def parse_next(pool: asyncpg.Pool, reading: Reading) -> bool:
+    """Parse one waiting upload; False when there is none. When reading a file dies before its
+    last attempt, nothing of the upload is kept and it waits behind uploads never tried."""
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            files = await batches.lock_next_upload(conn)
+            if files is None:
+                return False
+            sheets = await _read(conn, pool, files, reading)
+            if sheets:
+                await _parse(conn, pool, sheets)
+    except ReadDied:  # logged with its file by _read_one; tried again later
+        pass
     return True
 
 
 async def _read(
-    conn: asyncpg.Connection, pool: asyncpg.Pool, files: list[asyncpg.Record], limits: Limits
+    conn: asyncpg.Connection, pool: asyncpg.Pool, files: list[asyncpg.Record], reading: Reading
 ) -> list[tuple[asyncpg.Record, Sheet]]:
     """Each file read, or failed with its reason (the other files go on)."""
     sheets = []
     for f in files:
-        await batches.set_progress(pool, f["id"], "reading")
         try:
-            sheet = await asyncio.to_thread(read_sheet, f["content"], f["kind"], limits)
+            sheet = await _read_one(conn, pool, f, reading)
         except FileRefused as refused:
             log.info("import.file_refused", batch_id=str(f["id"]), code=refused.code)
             await batches.fail_file(conn, f["id"], refused.code, refused.message_vi)
@@ -100,6 +110,33 @@ async def _read(
         await batches.set_progress(pool, f["id"], "validating", len(sheet.rows))
         sheets.append((f, sheet))
     return sheets
+
+
+async def _read_one(
+    conn: asyncpg.Connection, pool: asyncpg.Pool, f: asyncpg.Record, reading: Reading
+) -> Sheet:
+    """One file read by a child process; the attempt is counted first, and a file whose
+    reading died ``reading.attempts`` times is refused (a poison pill is never retried
+    forever)."""
+    if f["attempts"] >= reading.attempts:
+        raise parse_died(f["attempts"])
+    await batches.count_attempt(pool, f["id"])
+    await batches.set_progress(pool, f["id"], "reading")
+    try:
+        return await read_file(await batches.file_content(conn, f["id"]), f["kind"], reading)
+    except ReadDied as died:
+        log.warning("import.read_died", batch_id=str(f["id"]), reason=died.reason)
+        if f["attempts"] + 1 >= reading.attempts:
+            raise parse_died(f["attempts"] + 1) from died
+        raise
+
+
+def parse_died(attempts: int) -> FileRefused:
+    return FileRefused(
+        "parse_died",
+        f"Không đọc được tệp: việc đọc đã dừng {attempts} lần vì vượt giới hạn bộ nhớ hoặc "
+        "thời gian xử lý; hãy kiểm tra tệp, chia nhỏ theo xã rồi tải lên lại",
+    )
 
 
 async def _parse(
@@ -195,7 +232,14 @@ async def confirm(conn: asyncpg.Connection, batch: UUID, officer: str, skip_inva
     """Send the batch's valid rows to the register (``ImportConfirmed``, chunked)."""
     b = await batches.lock(conn, batch)
     assert b is not None
-    ensure_confirmable(b["status"], b["commune_code"], b["invalid"], b["duplicates"], skip_invalid)
+    ensure_confirmable(
+        b["status"],
+        b["commune_code"],
+        b["invalid"],
+        b["duplicates"],
+        skip_invalid,
+        unvalidated=await rows.unvalidated(conn, batch),
+    )
     valid = await rows.valid(conn, batch)
     if not valid:
         raise NothingToConfirm()

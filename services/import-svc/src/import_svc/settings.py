@@ -1,19 +1,34 @@
-"""import-svc settings: the service's own, plus the limits an upload must stay within."""
+"""import-svc settings: the service's own, plus the limits an upload must stay within.
+
+The defaults fit the pod (deploy/k8s: 1 GiB of memory, a 2 GiB /tmp): an upload is refused
+above ``import_max_upload_bytes`` before it is read; the API holds one file in memory at a
+time; a file is read by a child process capped at ``import_parse_memory_bytes`` and
+``import_parse_seconds``.
+"""
 
 from btxh_common.settings import ServiceSettings
 from pydantic import Field
 
+from import_svc.adapters.child_reader import Reading
 from import_svc.adapters.workbook import Limits
+
+MIB = 1024 * 1024
 
 
 class Settings(ServiceSettings):
     service_name: str = "import-svc"
     http_port: int = 8001
     database_url: str = "postgresql://postgres@127.0.0.1:5432/btxh_import"
-    import_max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
-    import_max_uncompressed_bytes: int = Field(default=500 * 1024 * 1024, ge=1024)
+    import_max_files: int = Field(default=20, ge=1)
+    import_max_file_bytes: int = Field(default=20 * MIB, ge=1024)
+    import_max_upload_bytes: int = Field(default=200 * MIB, ge=1024)
+    import_max_uncompressed_bytes: int = Field(default=200 * MIB, ge=1024)
     import_max_rows: int = Field(default=200_000, ge=1)
-    import_max_files: int = Field(default=50, ge=1)
+    import_max_columns: int = Field(default=40, ge=1)
+    import_parse_memory_bytes: int = Field(default=768 * MIB, ge=64 * MIB)
+    import_parse_seconds: float = Field(default=120.0, gt=0)
+    import_parse_attempts: int = Field(default=2, ge=1)
+    import_spool_dir: str | None = None
     import_poll_seconds: float = Field(default=1.0, gt=0)
 
     @property
@@ -22,4 +37,15 @@ class Settings(ServiceSettings):
             max_bytes=self.import_max_file_bytes,
             max_rows=self.import_max_rows,
             max_uncompressed=self.import_max_uncompressed_bytes,
+            max_columns=self.import_max_columns,
+        )
+
+    @property
+    def reading(self) -> Reading:
+        return Reading(
+            limits=self.limits,
+            memory_bytes=self.import_parse_memory_bytes,
+            seconds=self.import_parse_seconds,
+            attempts=self.import_parse_attempts,
+            spool=self.import_spool_dir,
         )

@@ -1,4 +1,8 @@
-"""The upload parser: parses uploads as they come (NOTIFY import_upload), polling as a fallback."""
+"""The upload parser: parses uploads as they come (NOTIFY import_upload), polling as a fallback.
+
+Each file is read by a child process (``adapters.child_reader``) within the memory and time
+limits of the settings, so a hostile file costs at most that child.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ log = get_logger(__name__)
 
 
 async def parse_uploads(state: ServiceState, settings: Settings) -> None:
-    limits = settings.limits
+    reading = settings.reading
     wake = asyncio.Event()
     listener: asyncpg.Connection | None = None
     while True:
@@ -24,7 +28,7 @@ async def parse_uploads(state: ServiceState, settings: Settings) -> None:
             if listener is None or listener.is_closed():
                 listener = await asyncpg.connect(settings.database_url)
                 await listener.add_listener("import_upload", lambda *_: wake.set())
-            while await parse_next(state.db(), limits):
+            while await parse_next(state.db(), reading):
                 pass
         except Exception as exc:  # database outage or a bug: log, wait, try again
             log.exception("import.parse_loop_error", error=repr(exc))

@@ -437,3 +437,41 @@ async def test_a_file_saved_by_libreoffice_goes_through_too(
         "SELECT arrears_amount FROM beneficiary WHERE id = ANY($1::uuid[])", ids
     )
     assert [r["arrears_amount"] for r in amounts] == [750_000, 750_000]
+
+
+async def test_an_edited_row_is_unvalidated_and_blocks_confirmation_until_validated(
+    svc: Stack, http: httpx.AsyncClient, register: asyncpg.Connection
+) -> None:
+    _, template = await commune_template(http, register)
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book["DuLieu"]
+    col = columns(sheet)
+    for row in (2, 3):
+        sheet.cell(row, col["arrears_amount"]).value = 400_000
+        sheet.cell(row, col["arrears_period"]).value = month(1)
+    upload_id = await upload(http, [("xa_sua.xlsx", save(book))])
+    (batch,) = [b for b in await settled(http, upload_id, {"awaiting_review"}) if b["total"]]
+    assert (batch["total"], batch["valid"]) == (2, 2), batch
+    before = await counts(svc)
+
+    # a valid row edited to an amount the rules refuse and a month already past
+    edited = await http.patch(
+        f"/v1/imports/{batch['id']}/rows/3",
+        json={"values": {"arrears_amount": "một triệu", "arrears_period": month(-2)}},
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["status"] == "unvalidated"
+    for skip in (False, True):
+        refused = await http.post(f"/v1/imports/{batch['id']}/confirm", json={"skip_invalid": skip})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "rows_not_validated"
+    assert await counts(svc) == before, "nothing was sent to the register"
+
+    summary = (await http.post(f"/v1/imports/{batch['id']}/validate")).json()
+    assert (summary["valid"], summary["invalid"]) == (1, 1), summary
+    row = (await http.get(f"/v1/imports/{batch['id']}/rows", params={"status": "invalid"})).json()
+    (third,) = row["rows"]
+    assert third["row_no"] == 3
+    assert {e["code"] for e in third["errors"]} == {"amount_invalid", "period_past"}
+    still = await http.post(f"/v1/imports/{batch['id']}/confirm", json={"skip_invalid": False})
+    assert (still.status_code, still.json()["code"]) == (409, "invalid_rows_left")

@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from btxh_common.errors import DomainError, InvalidInput
+from btxh_common.errors import DomainError, InvalidInput, TooLarge
 from import_svc.domain.batch import (
     amount_field,
     applied_status,
     check_upload,
+    check_upload_size,
     ensure_confirmable,
     ensure_editable,
     ensure_in_review,
@@ -83,6 +84,28 @@ def test_invalid_or_duplicate_rows_left_block_confirmation_unless_skipped() -> N
     assert refused.value.code == "invalid_rows_left"
     assert refused.value.message_vi.startswith("Còn 3 dòng lỗi hoặc trùng")
     ensure_confirmable("awaiting_review", "00101", 2, 1, skip_invalid=True)
+
+
+def test_edited_rows_not_validated_again_block_confirmation_even_when_skipping() -> None:
+    for skip in (False, True):
+        with pytest.raises(DomainError) as refused:
+            ensure_confirmable("awaiting_review", "00101", 0, 0, skip, unvalidated=2)
+        assert not isinstance(refused.value, InvalidInput), "a conflict (409)"
+        assert refused.value.code == "rows_not_validated"
+        assert refused.value.message_vi.startswith("Còn 2 dòng đã sửa chưa được kiểm tra lại")
+    ensure_confirmable("awaiting_review", "00101", 0, 0, skip_invalid=False, unvalidated=0)
+
+
+def test_an_upload_says_its_size_and_stays_within_the_limit() -> None:
+    check_upload_size(200 * 1024 * 1024, 200 * 1024 * 1024)
+    with pytest.raises(TooLarge) as large:
+        check_upload_size(200 * 1024 * 1024 + 1, 200 * 1024 * 1024)
+    assert large.value.code == "upload_too_large"
+    assert "200 MB" in large.value.message_vi
+    with pytest.raises(InvalidInput) as unknown:
+        check_upload_size(None, 200 * 1024 * 1024)
+    assert not isinstance(unknown.value, TooLarge)
+    assert unknown.value.code == "upload_length_missing"
 
 
 def test_a_batch_with_rejected_rows_is_partially_applied() -> None:

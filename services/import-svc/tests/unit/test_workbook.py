@@ -1,9 +1,13 @@
 """Reading a workbook without a database: a template with data read back by its defined
-names, one retyped by hand read by its headers, and files refused before they are opened."""
+names, one retyped by hand read by its headers, files refused before they are opened, and
+crafted sheets (a far cell, a lying dimension, a quadratic row tag) answered quickly."""
 
 from __future__ import annotations
 
 import io
+import time
+import zipfile
+from collections.abc import Callable
 
 import openpyxl
 import pytest
@@ -82,3 +86,71 @@ def test_a_file_over_the_size_limit_is_refused() -> None:
     with pytest.raises(FileRefused) as refused:
         read_sheet(b"x" * 2048, "arrears", Limits(max_bytes=1024))
     assert refused.value.code == "file_too_large"
+
+
+def with_sheet(edit: Callable[[str], str]) -> bytes:
+    """The template with data, its sheet XML changed by ``edit``."""
+    source = zipfile.ZipFile(io.BytesIO(template()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data.decode()).encode()
+            target.writestr(item.filename, data)
+    return out.getvalue()
+
+
+def far_cell(sheet: str) -> str:
+    return sheet.replace(
+        "</sheetData>", '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    )
+
+
+def test_cells_only_at_a1_and_xfd1048576_are_refused_before_any_grid_is_allocated() -> None:
+    data = with_sheet(far_cell)
+    assert len(data) < 20_000, "a few KB"
+    with pytest.raises(FileRefused) as refused:
+        read_sheet(data, "arrears", Limits())
+    assert refused.value.code == "sheet_extent_too_large"
+    assert "1048576" in refused.value.message_vi
+
+
+def test_a_far_column_is_refused_naming_how_many_columns_are_allowed() -> None:
+    data = with_sheet(lambda s: s.replace("</row>", '<c r="XFD2"><v>1</v></c></row>', 1))
+    with pytest.raises(FileRefused) as refused:
+        read_sheet(data, "arrears", Limits())
+    assert refused.value.code == "sheet_extent_too_large"
+    assert "XFD2" in refused.value.message_vi
+    assert "tối đa 40 cột" in refused.value.message_vi
+
+
+def test_a_sheet_declaring_the_whole_grid_is_read_by_the_cells_it_has() -> None:
+    def lie(sheet: str) -> str:
+        head, _, tail = sheet.partition("<dimension ref=")
+        return head + '<dimension ref="A1:XFD1048576"/>' + tail.partition("/>")[2]
+
+    (row,) = read_sheet(with_sheet(lie), "arrears", Limits()).rows
+    assert row.values["national_id"] == "001085012345"
+
+
+def test_hidden_rows_are_found_whatever_the_order_of_their_attributes() -> None:
+    def hide(sheet: str) -> str:
+        return sheet.replace('<row r="2"', '<row hidden="1" r="2"', 1)
+
+    data = with_sheet(hide)
+    assert (
+        '<row hidden="1" r="2"'
+        in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    )
+    (row,) = read_sheet(data, "arrears", Limits()).rows
+    assert row.hidden
+
+
+def test_a_row_tag_crafted_against_the_patterns_is_read_in_linear_time() -> None:
+    crafted = '<row r="3" ' + 'r="3" ' * 170_000 + 'spans="1:2"><c r="A3"><v>1</v></c></row>'
+    data = with_sheet(lambda s: s.replace("</sheetData>", crafted + "</sheetData>"))
+    started = time.perf_counter()
+    sheet = read_sheet(data, "arrears", Limits())
+    assert time.perf_counter() - started < 3, "1 MB of sheet XML read in seconds, not minutes"
+    assert [r.row_no for r in sheet.rows] == [2, 3]

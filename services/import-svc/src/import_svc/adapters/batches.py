@@ -6,6 +6,7 @@ Progress is written outside the parsing transaction, so it shows while the parse
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from uuid import UUID
 
 import asyncpg
@@ -23,11 +24,11 @@ async def add_upload(
     district: str,
     kind: Kind,
     officer: str,
-    files: list[tuple[UUID, str, bytes]],
+    files: AsyncIterator[tuple[UUID, str, bytes]],
 ) -> None:
-    """One batch in ``parsing`` per file ``(batch, name, content)``; the worker is woken at
-    commit."""
-    for batch, name, content in files:
+    """One batch in ``parsing`` per file ``(batch, name, content)``, each stored as it comes
+    (one file in memory at a time); the worker is woken at commit."""
+    async for batch, name, content in files:
         await conn.execute(
             """INSERT INTO import_batch (id, upload_id, district_code, kind, file_name,
                    status, created_by) VALUES ($1, $2, $3, $4, $5, 'parsing', $6)""",
@@ -48,22 +49,37 @@ async def add_upload(
 
 
 async def lock_next_upload(conn: asyncpg.Connection) -> list[asyncpg.Record] | None:
-    """The files of the oldest upload waiting to be parsed, locked; None when there is none."""
+    """The files of the upload to parse next, locked, without their content: uploads never
+    tried first, then the oldest; None when there is none."""
     head = await conn.fetchrow(
-        """SELECT upload_id FROM import_batch WHERE status = 'parsing'
-           ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED"""
+        """SELECT b.upload_id FROM import_batch b JOIN upload_file f ON f.batch_id = b.id
+           WHERE b.status = 'parsing'
+           ORDER BY f.attempts, b.created_at LIMIT 1 FOR UPDATE OF b SKIP LOCKED"""
     )
     if head is None:
         return None
     return list(
         await conn.fetch(
-            """SELECT b.id, b.district_code, b.kind, b.file_name, b.created_by, f.content
+            """SELECT b.id, b.district_code, b.kind, b.file_name, b.created_by, f.attempts
                FROM import_batch b JOIN upload_file f ON f.batch_id = b.id
                WHERE b.upload_id = $1 AND b.status = 'parsing'
                ORDER BY b.created_at, b.file_name FOR UPDATE OF b SKIP LOCKED""",
             head["upload_id"],
         )
     )
+
+
+async def file_content(conn: asyncpg.Connection, batch: UUID) -> bytes:
+    content: bytes = await conn.fetchval(
+        "SELECT content FROM upload_file WHERE batch_id = $1", batch
+    )
+    return content
+
+
+async def count_attempt(pool: asyncpg.Pool, batch: UUID) -> None:
+    """One more attempt at reading the file, committed at once (outside the parse's
+    transaction), so it counts even when the attempt takes the parse down with it."""
+    await pool.execute("UPDATE upload_file SET attempts = attempts + 1 WHERE batch_id = $1", batch)
 
 
 async def set_progress(pool: asyncpg.Pool, batch: UUID, phase: str, rows: int = 0) -> None:

@@ -103,9 +103,11 @@ async def page(
 async def edit(
     conn: asyncpg.Connection, batch: UUID, row_no: int, values: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """Save an officer's edit; flags of the edited cells go (the cell now holds a value)."""
+    """Save an officer's edit: the row is ``unvalidated`` until the batch is validated again;
+    flags of the edited cells go (the cell now holds a value)."""
     saved = await conn.fetchrow(
-        """UPDATE import_row SET values = values || $3::jsonb,
+        """UPDATE import_row SET values = values || $3::jsonb, status = 'unvalidated',
+               errors = '[]', warnings = '[]', duplicate_of = '[]',
                flags = jsonb_set(flags - 'hidden' - CASE WHEN $3::jsonb ? 'national_id'
                                   THEN 'numeric_id' ELSE '' END,
                                  '{issues}', coalesce(flags -> 'issues', '{}') - $4::text[])
@@ -116,6 +118,14 @@ async def edit(
         list(values),
     )
     return None if saved is None else _review(saved)
+
+
+async def unvalidated(conn: asyncpg.Connection, batch: UUID) -> int:
+    """How many rows were edited since the batch was last validated."""
+    left: int = await conn.fetchval(
+        "SELECT count(*) FROM import_row WHERE batch_id = $1 AND status = 'unvalidated'", batch
+    )
+    return left
 
 
 async def valid(conn: asyncpg.Connection, batch: UUID) -> list[dict[str, Any]]:

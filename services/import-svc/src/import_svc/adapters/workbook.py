@@ -10,7 +10,9 @@ checked (total and per-member ratio) and the sheet XML is read with a hard cap.
 
 from __future__ import annotations
 
+import functools
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -34,13 +36,17 @@ from import_svc.domain.rows import RawRow
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
 _SHEET = re.compile(r"^xl/worksheets/sheet(\d+)\.xml$")
-_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>\s*<f[ >/]')
-_HIDDEN_ROW = re.compile(
-    rb'<row [^>]*?r="(\d+)"[^>]*?hidden="(?:1|true)"|'
-    rb'<row [^>]*?hidden="(?:1|true)"[^>]*?r="(\d+)"'
-)
+# Every pattern below stays inside one tag ([^<>]), so a crafted sheet is read in linear time.
+_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^<>]*>\s*<f[ >/]')
+_HIDDEN_ROW = re.compile(rb'<row\s([^<>]*?\bhidden="(?:1|true)"[^<>]*)>')
+_ROW_NO = re.compile(rb'(?:^|\s)r="(\d+)"')
+_ROW_REF = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
+_ANY_ROW = re.compile(rb"<row[\s>/]")
+_CELL_WITHOUT_REF = re.compile(rb'<c(?:>|/>| (?!r="))')
 _DEFINED = re.compile(
-    rb'<definedName[^>]*name="' + re.escape(NAME_PREFIX.encode()) + rb'([a-z_]+)"[^>]*>([^<]*)<'
+    rb'<definedName\s[^<>]*?\bname="'
+    + re.escape(NAME_PREFIX.encode())
+    + rb'([a-z_]+)"[^<>]*>([^<]*)<'
 )
 _MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
@@ -49,8 +55,9 @@ _MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 class Limits:
     max_bytes: int = 50 * 1024 * 1024
     max_rows: int = 200_000
-    max_uncompressed: int = 500 * 1024 * 1024
+    max_uncompressed: int = 200 * 1024 * 1024
     max_ratio: int = 200  # uncompressed/compressed, per member above 1 MB
+    max_columns: int = 40  # with max_rows, bounds the grid the reader allocates (8M cells)
 
 
 class FileRefused(Exception):
@@ -60,6 +67,9 @@ class FileRefused(Exception):
         super().__init__(message_vi)
         self.code = code
         self.message_vi = message_vi
+
+    def __reduce__(self) -> tuple[type[FileRefused], tuple[str, str]]:
+        return (FileRefused, (self.code, self.message_vi))
 
 
 @dataclass
@@ -126,6 +136,8 @@ def _column_index(letters: str) -> int:
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
+        if not value:  # most cells of a sheet are empty
+            return None
         text = clean_text(value)
         return text or None
     if isinstance(value, float) and value.is_integer():
@@ -138,6 +150,7 @@ def _cell(value: Any) -> Any:
 def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
     archive = check_container(data, limits)
     xml = _first_sheet_xml(archive, limits)
+    extent = _check_extent(xml, limits)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
@@ -151,42 +164,132 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
         raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
     columns, ignored = _map_columns(grid, kind, _defined_columns(archive))
     start = FIRST_DATA_ROW
-    if len(grid) - (start - 1) > limits.max_rows:
-        raise FileRefused(
-            "too_many_rows",
-            f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
-        )
-    formulas, hidden, merged = _marks(xml, start)
+    formulas, hidden, merged = _marks(xml, start, extent)
     rows: list[RawRow] = []
+    plan = [(position, column.key, column.key == "national_id") for position, column in columns]
     for index in range(start - 1, len(grid)):
         row_no = index + 1
         cells = grid[index]
+        width = len(cells)
         raw: dict[str, Any] = {}
         row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden)
-        for position, column in columns:
-            value = cells[position] if position < len(cells) else None
-            if column.key == "national_id" and isinstance(value, int | float):
+        in_formula = formulas.get(row_no, ()) if formulas else ()
+        in_merged = merged.get(row_no, ()) if merged else ()
+        for position, key, is_id in plan:
+            value = cells[position] if position < width else None
+            if is_id and isinstance(value, int | float):
                 row.numeric_id = True
-            raw[column.key] = _cell(value)
-            if position in formulas.get(row_no, ()) or (
-                isinstance(raw[column.key], str) and raw[column.key][:1] in ("=", "+", "@")
-            ):
-                row.issues[column.key] = "formula_not_allowed"
-            elif position in merged.get(row_no, ()):
-                row.issues[column.key] = "merged_cell"
-        if all(v is None for v in raw.values()) and not row.issues:
+            raw[key] = cell = _cell(value)
+            if position in in_formula or (isinstance(cell, str) and cell[:1] in ("=", "+", "@")):
+                row.issues[key] = "formula_not_allowed"
+            elif position in in_merged:
+                row.issues[key] = "merged_cell"
+        if not row.issues and all(v is None for v in raw.values()):
             continue
         rows.append(row)
     return Sheet(columns=[c for _, c in columns], rows=rows, ignored_headers=ignored)
 
 
-def _marks(xml: bytes, start: int) -> tuple[dict[int, set[int]], set[int], dict[int, set[int]]]:
+def _check_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
+    """The grid the reader would allocate, bounded by the rows and cells actually present —
+    not by the sheet's declared dimension, which can lie — and refused before anything is
+    allocated when a row or a cell lies beyond the limits. Only counts and searches that
+    allocate nothing run over the whole sheet."""
+    rows = xml.count(b"<row")  # every row tag (and ``<rowBreaks``: an upper bound)
+    last_row, last_column = limits.max_rows + FIRST_DATA_ROW - 1, limits.max_columns
+    if rows > last_row:
+        raise FileRefused(
+            "too_many_rows",
+            f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
+        )
+    for first, beyond in _beyond(last_row, last_column):
+        if (start := first.search(xml)) and (far := beyond.search(xml, start.start())):
+            where = far[1].decode()
+            raise _far(where if where[0].isalpha() else f"dòng {where}", last_column)
+    numbered = [int(r) for r in _ROW_REF.findall(xml)]
+    present = max(numbered, default=0) + rows - len(numbered)  # rows without ``r`` follow
+    if present > last_row:
+        raise _far(f"dòng {present:,}".replace(",", "."), last_column)
+    if _CELL_WITHOUT_REF.search(xml) and _widest_row(xml) > last_column:
+        raise _far(f"cột {_column_letters(last_column + 1)}", last_column)
+    return present, last_column
+
+
+@functools.lru_cache(maxsize=8)
+def _beyond(last_row: int, last_column: int) -> list[tuple[re.Pattern[bytes], re.Pattern[bytes]]]:
+    """Row, then column references past ``last_row`` or ``last_column``: each a quick search
+    for references as long as the limit (none in most sheets), and the exact one from there."""
+    rows = _greater(str(last_row), "0123456789")
+    letters = _column_letters(last_column)
+    columns = _greater(letters, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    digits = len(str(last_row)) - 1
+    return [
+        (
+            re.compile(rb'r="[A-Z]{0,3}0*[1-9][0-9]{%d}' % digits),
+            re.compile(rb'r="([A-Z]{0,3}0*(?:' + rows + rb'))"'),
+        ),
+        (
+            re.compile(rb'r="[A-Z]{%d}' % len(letters)),
+            re.compile(rb'r="((?:' + columns + rb")[0-9]+)\""),
+        ),
+    ]
+
+
+def _greater(limit: str, alphabet: str) -> bytes:
+    """A pattern for the strings over ``alphabet`` (no leading ``alphabet[0]`` for numbers)
+    that stand for more than ``limit``: longer ones, or as long and greater."""
+    first = alphabet[1:] if alphabet[0] == "0" else alphabet
+    every = f"[{alphabet[0]}-{alphabet[-1]}]"
+    options = [f"[{first[0]}-{first[-1]}]{every}{{{len(limit)},}}"]
+    for i, ch in enumerate(limit):
+        above = alphabet[alphabet.index(ch) + 1 :]
+        if above:
+            options.append(f"{limit[:i]}[{above[0]}-{above[-1]}]{every}{{{len(limit) - i - 1}}}")
+    return "|".join(options).encode()
+
+
+def _widest_row(xml: bytes) -> int:
+    """The most cells in one row (for sheets whose cells do not all say where they are)."""
+    starts = [m.start() for m in _ANY_ROW.finditer(xml)] + [len(xml)]
+    return max(
+        (
+            xml.count(b"<c ", a, b) + xml.count(b"<c>", a, b) + xml.count(b"<c/", a, b)
+            for a, b in itertools.pairwise(starts)
+        ),
+        default=0,
+    )
+
+
+def _far(where: str, last_column: int) -> FileRefused:
+    return FileRefused(
+        "sheet_extent_too_large",
+        f"Trang tính có ô ở {where}, ngoài vùng dữ liệu (tối đa {last_column} cột); "
+        "hãy xóa các ô và cột thừa rồi tải lên lại",
+    )
+
+
+def _column_letters(index: int) -> str:
+    """1 → A, 27 → AA."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _marks(
+    xml: bytes, start: int, extent: tuple[int, int]
+) -> tuple[dict[int, set[int]], set[int], dict[int, set[int]]]:
     """What values alone do not show: formula cells and merged cells (column positions by
-    row number) and hidden rows."""
+    row number, within the sheet's ``extent``) and hidden rows."""
     formulas: dict[int, set[int]] = {}
-    for m in _FORMULA.finditer(xml):
+    for m in _FORMULA.finditer(xml) if b"<f" in xml else ():  # most sheets have none
         formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
-    hidden = {int(m[1] or m[2]) for m in _HIDDEN_ROW.finditer(xml)}
+    hidden = set()
+    for m in _HIDDEN_ROW.finditer(xml):
+        if (number := _ROW_NO.search(m[1])) is not None:
+            hidden.add(int(number[1]))
+    last_row, last_column = extent
     merged: dict[int, set[int]] = {}
     for m in _MERGED.finditer(xml):
         c1, r1, c2, r2 = (
@@ -195,8 +298,8 @@ def _marks(xml: bytes, start: int) -> tuple[dict[int, set[int]], set[int], dict[
             _column_index(m[3].decode()),
             int(m[4]),
         )
-        for r in range(max(r1, start), r2 + 1):
-            merged.setdefault(r, set()).update(range(c1, c2 + 1))
+        for r in range(max(r1, start), min(r2, last_row) + 1):
+            merged.setdefault(r, set()).update(range(c1, min(c2, last_column - 1) + 1))
     return formulas, hidden, merged
 
 

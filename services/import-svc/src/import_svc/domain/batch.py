@@ -1,7 +1,8 @@
 """A batch's states and the guards that say when it may be edited, validated or confirmed.
 
 DOMAIN "Excel imports": parsing → awaiting_review → confirmed → applied, partially_applied or
-refused; failed for a file that could not be read.
+refused; failed for a file that could not be read. A row edited in review is ``unvalidated``
+until the batch is validated again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from import_svc.domain.errors import (
     CommuneUnknown,
     InvalidRowsLeft,
     NoFiles,
+    RowsNotValidated,
     TooManyFiles,
+    UploadLengthMissing,
+    UploadTooLarge,
 )
 
 Status = Literal[
@@ -33,6 +37,14 @@ def check_upload(files: int, most: int) -> None:
         raise TooManyFiles(most)
 
 
+def check_upload_size(declared: int | None, most: int) -> None:
+    """An upload says its size before it is read, and stays within ``most`` bytes."""
+    if declared is None:
+        raise UploadLengthMissing()
+    if declared > most:
+        raise UploadTooLarge(most)
+
+
 def ensure_editable(status: str) -> None:
     if status != IN_REVIEW:
         raise BatchNotEditable(status)
@@ -45,16 +57,23 @@ def ensure_in_review(status: str) -> None:
 
 
 def ensure_confirmable(
-    status: str, commune: str | None, invalid: int, duplicates: int, skip_invalid: bool
+    status: str,
+    commune: str | None,
+    invalid: int,
+    duplicates: int,
+    skip_invalid: bool,
+    unvalidated: int = 0,
 ) -> None:
-    """Confirmed once, for a known commune, with no invalid or duplicate row left unless the
-    officer chose to skip them."""
+    """Confirmed once, for a known commune, with every edited row validated again, and no
+    invalid or duplicate row left unless the officer chose to skip them."""
     if status == "failed":
         raise BatchFailed(status)
     if status != IN_REVIEW:
         raise AlreadyConfirmed(status)
     if commune is None:
         raise CommuneUnknown()
+    if unvalidated:
+        raise RowsNotValidated(unvalidated)
     left = invalid + duplicates
     if left and not skip_invalid:
         raise InvalidRowsLeft(left)

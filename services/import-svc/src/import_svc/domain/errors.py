@@ -6,7 +6,7 @@ family to its HTTP status (``InvalidInput`` 422, ``NotFoundError`` 404, the rest
 
 from __future__ import annotations
 
-from btxh_common.errors import DomainError, InvalidInput, NotFoundError
+from btxh_common.errors import DomainError, InvalidInput, NotFoundError, TooLarge
 
 
 class NoFiles(InvalidInput):
@@ -72,3 +72,26 @@ class InvalidRowsLeft(DomainError):
 class NothingToConfirm(DomainError):
     code = "nothing_to_confirm"
     message_vi = "Lô không có dòng hợp lệ nào để xác nhận"
+
+
+class UploadTooLarge(TooLarge):
+    code = "upload_too_large"
+
+    def __init__(self, most: int) -> None:
+        super().__init__(
+            f"Lần tải lên lớn hơn giới hạn {most // (1024 * 1024)} MB; hãy chia thành nhiều lần"
+        )
+
+
+class UploadLengthMissing(InvalidInput):
+    code = "upload_length_missing"
+    message_vi = "Yêu cầu tải lên thiếu độ dài (Content-Length); hãy tải lên bằng trình duyệt"
+
+
+class RowsNotValidated(DomainError):
+    """An edited row is ``unvalidated`` until the batch is validated again."""
+
+    code = "rows_not_validated"
+
+    def __init__(self, left: int) -> None:
+        super().__init__(f"Còn {left} dòng đã sửa chưa được kiểm tra lại: hãy kiểm tra lại lô")
