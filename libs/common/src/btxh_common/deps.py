@@ -8,7 +8,7 @@ back when it raises — before the answer is sent, so a caller never reads befor
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
@@ -16,6 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from btxh_common.auth import Principal, verify_token
 from btxh_common.problems import Unauthorized
+from btxh_common.roles import Action, require
 from btxh_common.service import ServiceState
 
 _bearer = HTTPBearer(auto_error=False)
@@ -36,6 +37,18 @@ async def current_caller(request: Request) -> Principal:
     if credentials is None:
         raise Unauthorized()
     return verify_token(service_state(request).settings, credentials.credentials)
+
+
+def allowed(action: Action) -> Any:
+    """``dependencies=[allowed(Action.X)]`` on a mutating route: the one role check.
+
+    Answers 403 ``role_not_allowed`` unless the caller's role may do ``action``.
+    """
+
+    async def check(caller: Annotated[Principal, Depends(current_caller)]) -> None:
+        require(caller.role, action)
+
+    return Depends(check)
 
 
 async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:

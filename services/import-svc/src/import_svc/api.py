@@ -16,8 +16,9 @@ from uuid import UUID
 import asyncpg
 from btxh_common import bounds
 from btxh_common.auth import Principal
-from btxh_common.deps import Caller, Conn, Pool, Tx, service_state
+from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
 from btxh_common.problems import NotFound
+from btxh_common.roles import Action
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -193,7 +194,9 @@ async def template(
     return FileResponse(target, media_type=media, filename=target.name)
 
 
-@router.post("/imports", status_code=202, tags=["imports"])
+@router.post(
+    "/imports", status_code=202, tags=["imports"], dependencies=[allowed(Action.IMPORT_WRITE)]
+)
 async def upload(
     caller: Caller,
     conn: Tx,
@@ -250,21 +253,32 @@ async def rows(
     return RowPage(page=page, size=size, rows=[RowView.model_validate(r) for r in found])
 
 
-@router.patch("/imports/{batch_id}/rows/{row_no}", tags=["review"])
+@router.patch(
+    "/imports/{batch_id}/rows/{row_no}",
+    tags=["review"],
+    dependencies=[allowed(Action.IMPORT_WRITE)],
+)
 async def edit(batch_id: UUID, row_no: int, body: RowEdit, caller: Caller, conn: Tx) -> RowView:
     await owned(conn, caller, batch_id)
     saved = await handlers.edit_row(conn, batch_id, row_no, body.values)
     return RowView.model_validate(saved)
 
 
-@router.post("/imports/{batch_id}/validate", tags=["review"])
+@router.post(
+    "/imports/{batch_id}/validate", tags=["review"], dependencies=[allowed(Action.IMPORT_WRITE)]
+)
 async def validate(batch_id: UUID, caller: Caller, conn: Tx) -> BatchView:
     await owned(conn, caller, batch_id)
     await handlers.revalidate(conn, batch_id)
     return await view(conn, batch_id)
 
 
-@router.post("/imports/{batch_id}/confirm", status_code=202, tags=["review"])
+@router.post(
+    "/imports/{batch_id}/confirm",
+    status_code=202,
+    tags=["review"],
+    dependencies=[allowed(Action.IMPORT_WRITE)],
+)
 async def confirm(
     batch_id: UUID, caller: Caller, conn: Tx, body: ConfirmBody | None = None
 ) -> BatchView:

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from btxh_common.auth import Role
-from btxh_common.deps import Caller, Conn, Pool, Tx, service_state
+from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
+from btxh_common.roles import Action
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, PlainSerializer, field_validator
 
@@ -140,12 +140,13 @@ async def read_settings(district: str, caller: Caller, conn: Conn) -> PaymentUni
     return await payment_unit.read(conn, district)
 
 
-@router.put("/districts/{district}/payment-unit-settings")
+@router.put(
+    "/districts/{district}/payment-unit-settings", dependencies=[allowed(Action.SUPERVISOR_ONLY)]
+)
 async def write_settings(
     district: str, body: SettingsBody, caller: Caller, conn: Conn
 ) -> PaymentUnitSettings:
     caller.require_unit(district)
-    caller.require_role(Role.DISTRICT_OFFICER, Role.DISTRICT_SUPERVISOR)
     value = PaymentUnitSettings(district_code=district, **body.model_dump())
     await payment_unit.write(conn, value, caller.officer_id)
     return value
@@ -167,7 +168,11 @@ async def refusals(district: str, caller: Caller, conn: Conn) -> RefusalList:
     return RefusalList(refusals=[RefusalView(**dict(r)) for r in rows])
 
 
-@router.post("/packages/{package_id}/retry", tags=["handshake"])
+@router.post(
+    "/packages/{package_id}/retry",
+    tags=["handshake"],
+    dependencies=[allowed(Action.SETTLEMENT_WRITE)],
+)
 async def retry(
     package_id: UUID, caller: Caller, conn: Tx, pool: Pool, policy: ResendPolicy
 ) -> RetriedPackage:
@@ -191,7 +196,11 @@ async def settlement(settlement_id: UUID, caller: Caller, conn: Tx) -> Settlemen
     return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))
 
 
-@router.post("/settlements/{settlement_id}/extensions", tags=["settlements"])
+@router.post(
+    "/settlements/{settlement_id}/extensions",
+    tags=["settlements"],
+    dependencies=[allowed(Action.SETTLEMENT_WRITE)],
+)
 async def extend(
     settlement_id: UUID, body: ExtensionBody, caller: Caller, conn: Tx, pool: Pool
 ) -> SettlementView:
@@ -204,7 +213,11 @@ async def extend(
     return SettlementView.of(await settlement_handlers.summary(conn, settlement_id))
 
 
-@router.post("/settlements/{settlement_id}/close", tags=["settlements"])
+@router.post(
+    "/settlements/{settlement_id}/close",
+    tags=["settlements"],
+    dependencies=[allowed(Action.SETTLEMENT_WRITE)],
+)
 async def close(
     settlement_id: UUID, body: CloseBody, caller: Caller, conn: Tx, pool: Pool
 ) -> SettlementView:

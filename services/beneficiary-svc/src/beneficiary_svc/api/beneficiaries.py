@@ -5,7 +5,8 @@ from typing import Annotated
 from uuid import UUID
 
 from btxh_common import bounds
-from btxh_common.deps import Caller, Conn, Tx
+from btxh_common.deps import Caller, Conn, Tx, allowed
+from btxh_common.roles import Action
 from fastapi import APIRouter, Depends, Query
 
 from beneficiary_svc.adapters import db
@@ -65,7 +66,7 @@ async def search(
     return Page(items=[item(b) for b in found], total=total)
 
 
-@router.post("/beneficiaries", status_code=201)
+@router.post("/beneficiaries", status_code=201, dependencies=[allowed(Action.REGISTER_CHANGE)])
 async def add(
     body: NewBeneficiary, caller: Caller, conn: Tx, level: RegisterLevel
 ) -> BeneficiaryDetail:

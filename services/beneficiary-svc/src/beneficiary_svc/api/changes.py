@@ -3,7 +3,8 @@ in the request's transaction; another district's beneficiary answers 404."""
 
 from uuid import UUID
 
-from btxh_common.deps import Caller, Tx
+from btxh_common.deps import Caller, Tx, allowed
+from btxh_common.roles import Action
 from fastapi import APIRouter
 
 from beneficiary_svc.api.access import visible
@@ -26,7 +27,7 @@ from beneficiary_svc.handlers.commands import pure
 router = APIRouter(prefix="/v1", tags=["changes"])
 
 
-@router.patch("/beneficiaries/{beneficiary_id}")
+@router.patch("/beneficiaries/{beneficiary_id}", dependencies=[allowed(Action.REGISTER_CHANGE)])
 async def update_info(
     beneficiary_id: UUID, body: InfoUpdate, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
@@ -38,7 +39,7 @@ async def update_info(
     return detail(visible(caller, b))
 
 
-@router.post("/beneficiaries/{beneficiary_id}/stop")
+@router.post("/beneficiaries/{beneficiary_id}/stop", dependencies=[allowed(Action.REGISTER_CHANGE)])
 async def stop(beneficiary_id: UUID, body: Decision, caller: Caller, conn: Tx) -> BeneficiaryDetail:
     month = parse_month(body.effective_month)
     make = pure(lambda b: rules.stop(b, month, body.decision_no, body.reason))
@@ -48,7 +49,9 @@ async def stop(beneficiary_id: UUID, body: Decision, caller: Caller, conn: Tx) -
     return detail(visible(caller, b))
 
 
-@router.post("/beneficiaries/{beneficiary_id}/adjust")
+@router.post(
+    "/beneficiaries/{beneficiary_id}/adjust", dependencies=[allowed(Action.REGISTER_CHANGE)]
+)
 async def adjust(
     beneficiary_id: UUID, body: PolicyChange, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
@@ -66,7 +69,9 @@ async def adjust(
     return detail(visible(caller, b))
 
 
-@router.post("/beneficiaries/{beneficiary_id}/suspend")
+@router.post(
+    "/beneficiaries/{beneficiary_id}/suspend", dependencies=[allowed(Action.REGISTER_CHANGE)]
+)
 async def suspend(
     beneficiary_id: UUID, body: Suspension, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
@@ -84,7 +89,9 @@ async def suspend(
     return detail(visible(caller, b))
 
 
-@router.post("/beneficiaries/{beneficiary_id}/resume")
+@router.post(
+    "/beneficiaries/{beneficiary_id}/resume", dependencies=[allowed(Action.REGISTER_CHANGE)]
+)
 async def resume(
     beneficiary_id: UUID, body: Resumption, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
@@ -102,7 +109,9 @@ async def resume(
     return detail(visible(caller, b))
 
 
-@router.post("/beneficiaries/{beneficiary_id}/death")
+@router.post(
+    "/beneficiaries/{beneficiary_id}/death", dependencies=[allowed(Action.REGISTER_CHANGE)]
+)
 async def death(beneficiary_id: UUID, body: Death, caller: Caller, conn: Tx) -> BeneficiaryDetail:
     make = pure(
         lambda b: rules.record_death(b, body.death_date, body.decision_no, body.funeral_recipient)
@@ -119,7 +128,9 @@ async def death(beneficiary_id: UUID, body: Death, caller: Caller, conn: Tx) -> 
     return detail(visible(caller, b))
 
 
-@router.post("/beneficiaries/{beneficiary_id}/policy")
+@router.post(
+    "/beneficiaries/{beneficiary_id}/policy", dependencies=[allowed(Action.REGISTER_CHANGE)]
+)
 async def add_policy(
     beneficiary_id: UUID, body: PolicyChange, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
@@ -137,7 +148,9 @@ async def add_policy(
     return detail(visible(caller, b))
 
 
-@router.delete("/beneficiaries/{beneficiary_id}/policy")
+@router.delete(
+    "/beneficiaries/{beneficiary_id}/policy", dependencies=[allowed(Action.REGISTER_CHANGE)]
+)
 async def delete_policy(
     beneficiary_id: UUID, body: Reason, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
@@ -154,7 +167,7 @@ async def delete_policy(
     return detail(visible(caller, b))
 
 
-@router.delete("/beneficiaries/{beneficiary_id}")
+@router.delete("/beneficiaries/{beneficiary_id}", dependencies=[allowed(Action.SUPERVISOR_ONLY)])
 async def remove(beneficiary_id: UUID, body: Reason, caller: Caller, conn: Tx) -> BeneficiaryDetail:
     make = pure(lambda b: rules.remove(b, body.reason))
     b = await commands.change(

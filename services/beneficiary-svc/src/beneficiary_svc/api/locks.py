@@ -1,7 +1,7 @@
 """Data locks of a district: listed by its officers, set by an officer, lifted by a supervisor."""
 
-from btxh_common.auth import Role
-from btxh_common.deps import Caller, Conn, Tx
+from btxh_common.deps import Caller, Conn, Tx, allowed
+from btxh_common.roles import Action
 from fastapi import APIRouter
 
 from beneficiary_svc.adapters import locks
@@ -19,17 +19,20 @@ async def list_locks(district: str, caller: Caller, conn: Conn) -> Items[DataLoc
     return Items(items=[lock_out(r) for r in rows], total=len(rows))
 
 
-@router.post("/districts/{district}/data-locks", status_code=201)
+@router.post(
+    "/districts/{district}/data-locks", status_code=201, dependencies=[allowed(Action.DATA_LOCK)]
+)
 async def lock(district: str, body: LockRequest, caller: Caller, conn: Tx) -> DataLock:
     caller.require_unit(district)
-    caller.require_role(Role.DISTRICT_OFFICER, Role.DISTRICT_SUPERVISOR)
     month = parse_month(body.month)
     return lock_out(await commands.lock(conn, district, month, body.note, caller.officer_id))
 
 
-@router.post("/districts/{district}/data-locks/{lock_id}/unlock")
+@router.post(
+    "/districts/{district}/data-locks/{lock_id}/unlock",
+    dependencies=[allowed(Action.SUPERVISOR_ONLY)],
+)
 async def unlock(district: str, lock_id: int, body: Unlock, caller: Caller, conn: Tx) -> DataLock:
     caller.require_unit(district)
-    caller.require_role(Role.DISTRICT_SUPERVISOR)
     row = await commands.unlock(conn, district, lock_id, body.note, caller.officer_id)
     return lock_out(row)

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from btxh_common import bounds
 from btxh_common.clock import parse_month
-from btxh_common.deps import Caller, Conn, Tx
+from btxh_common.deps import Caller, Conn, Tx, allowed
+from btxh_common.roles import Action
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
@@ -28,7 +29,11 @@ from payment_svc.handlers import lists as handle
 router = APIRouter(prefix="/v1", tags=["lists"])
 
 
-@router.post("/districts/{district}/periods/{month}/lists", status_code=201)
+@router.post(
+    "/districts/{district}/periods/{month}/lists",
+    status_code=201,
+    dependencies=[allowed(Action.LIST_WRITE)],
+)
 async def generate(
     district: District, month: MonthPath, body: Generate, caller: Caller, tx: Tx
 ) -> ListView:
@@ -44,7 +49,9 @@ async def period_lists(district: District, month: MonthPath, caller: Caller, con
     return Lists(lists=[ListView.model_validate(summary) for summary in found])
 
 
-@router.post("/districts/{district}/periods/{month}/pull")
+@router.post(
+    "/districts/{district}/periods/{month}/pull", dependencies=[allowed(Action.LIST_WRITE)]
+)
 async def pull(district: District, month: MonthPath, body: Pull, caller: Caller, tx: Tx) -> Pulled:
     caller.require_unit(district)
     moved = await handle.pull_month(tx, district, parse_month(month), parse_month(body.from_month))
@@ -70,13 +77,13 @@ async def lines(
     return LinesPage(page=page, size=size, lines=[LineView.model_validate(dict(r)) for r in found])
 
 
-@router.delete("/lists/{list_id}", status_code=204)
+@router.delete("/lists/{list_id}", status_code=204, dependencies=[allowed(Action.LIST_WRITE)])
 async def delete(list_id: UUID, caller: Caller, tx: Tx) -> Response:
     await handle.delete_list(tx, caller, list_id)
     return Response(status_code=204)
 
 
-@router.post("/lists/{list_id}/submit", status_code=202)
+@router.post("/lists/{list_id}/submit", status_code=202, dependencies=[allowed(Action.LIST_WRITE)])
 async def submit(list_id: UUID, caller: Caller, tx: Tx) -> ListView:
     await handle.submit(tx, caller, list_id)
     return ListView.model_validate(await views.list_summary(tx, list_id))

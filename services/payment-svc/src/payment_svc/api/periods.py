@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncpg
-from btxh_common.auth import Role
 from btxh_common.clock import month_text, parse_month
-from btxh_common.deps import Caller, Conn, Tx
+from btxh_common.deps import Caller, Conn, Tx, allowed
+from btxh_common.roles import Action
 from fastapi import APIRouter
 
 from payment_svc import views
@@ -35,7 +35,9 @@ def period_view(p: asyncpg.Record) -> PeriodView:
     )
 
 
-@router.post("/districts/{district}/periods", status_code=201)
+@router.post(
+    "/districts/{district}/periods", status_code=201, dependencies=[allowed(Action.LIST_WRITE)]
+)
 async def open_period(district: District, body: OpenPeriod, caller: Caller, tx: Tx) -> PeriodView:
     caller.require_unit(district)
     return period_view(await handle.open_period(tx, caller, district, parse_month(body.month)))
@@ -47,7 +49,7 @@ async def periods(district: District, caller: Caller, conn: Conn) -> Periods:
     return Periods(periods=[period_view(p) for p in await views.district_periods(conn, district)])
 
 
-@router.post("/districts/{district}/periods/{month}/lock")
+@router.post("/districts/{district}/periods/{month}/lock", dependencies=[allowed(Action.DATA_LOCK)])
 async def lock(
     district: District, month: MonthPath, body: LockBody, caller: Caller, tx: Tx
 ) -> PeriodView:
@@ -56,21 +58,21 @@ async def lock(
     return period_view(locked)
 
 
-@router.post("/districts/{district}/periods/{month}/unlock")
+@router.post(
+    "/districts/{district}/periods/{month}/unlock", dependencies=[allowed(Action.SUPERVISOR_ONLY)]
+)
 async def unlock(
     district: District, month: MonthPath, body: LockBody, caller: Caller, tx: Tx
 ) -> PeriodView:
     caller.require_unit(district)
-    caller.require_role(Role.DISTRICT_SUPERVISOR)
     opened = await handle.set_lock(tx, caller, district, parse_month(month), False, body.note)
     return period_view(opened)
 
 
-@router.put("/districts/{district}/payment-mode")
+@router.put("/districts/{district}/payment-mode", dependencies=[allowed(Action.SUPERVISOR_ONLY)])
 async def payment_mode(
     district: District, body: PaymentMode, caller: Caller, tx: Tx
 ) -> PaymentModeView:
     caller.require_unit(district)
-    caller.require_role(Role.DISTRICT_SUPERVISOR)
     await handle.set_payment_mode(tx, caller, district, body.integrated)
     return PaymentModeView(district=district, integrated=body.integrated)
