@@ -154,3 +154,65 @@ def test_fuzzing_finds_no_server_error(world: Stack, name: str, tmp_path: Path) 
         ]
         assert done.returncode == 0, f"{name}:\n" + "\n".join(summary[-40:]) + done.stderr[-2000:]
         assert any("passed" in line for line in summary), done.stdout[-2000:]
+
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+# DOMAIN "Who may do what", last row: unlock data or a period, payment-unit settings and mode,
+# remove a beneficiary — the district officer may not; written by hand, not read from the code.
+SUPERVISOR_ONLY = {
+    ("beneficiary-svc", "DELETE", "/v1/beneficiaries/{beneficiary_id}"),
+    ("beneficiary-svc", "POST", "/v1/districts/{district}/data-locks/{lock_id}/unlock"),
+    ("payment-svc", "POST", "/v1/districts/{district}/periods/{month}/unlock"),
+    ("payment-svc", "PUT", "/v1/districts/{district}/payment-mode"),
+    ("settlement-svc", "PUT", "/v1/districts/{district}/payment-unit-settings"),
+}
+
+
+def filled(path: str, op: dict[str, Any]) -> str:
+    for p in op.get("parameters", []):
+        if p["in"] != "path":
+            continue
+        if "district" in p["name"]:
+            value = HOME
+        elif p["name"] == "month":
+            value = "2026-01"
+        elif p.get("schema", {}).get("type") == "integer":
+            value = "1"
+        else:
+            value = str(uuid.uuid4())
+        path = path.replace("{" + p["name"] + "}", value)
+    return path
+
+
+def role_refused(answer: httpx.Response) -> bool:
+    return (
+        answer.status_code == 403
+        and answer.headers["content-type"].startswith("application/problem+json")
+        and answer.json()["code"] == "role_not_allowed"
+    )
+
+
+async def test_every_mutating_route_checks_the_role_as_domains_matrix_says(world: Stack) -> None:
+    roles = {r: world.token(HOME, role=r) for r in Role}
+    wrong: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    for name, url in world.urls.items():
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            spec = (await http.get("/openapi.json")).json()
+            for method, path, op in operations(spec):
+                if method not in MUTATING:
+                    continue
+                seen.add((name, method, path))
+                target = filled(path, op)
+                only_supervisor = (name, method, path) in SUPERVISOR_ONLY
+                for role, headers in roles.items():
+                    answer = await http.request(method, target, json={}, headers=headers)
+                    refused = role_refused(answer)
+                    expected = role == Role.PROVINCE_OFFICER or (
+                        role == Role.DISTRICT_OFFICER and only_supervisor
+                    )
+                    if refused != expected or (not expected and answer.status_code == 403):
+                        wrong.append(f"{name} {method} {path} as {role}: {answer.status_code}")
+    assert not wrong, "\n".join(wrong)
+    assert seen >= SUPERVISOR_ONLY, f"not in OpenAPI: {SUPERVISOR_ONLY - seen}"
+    assert len(seen) >= 30, f"only {len(seen)} mutating routes: is the sweep finding them?"
