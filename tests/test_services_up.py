@@ -1,7 +1,10 @@
 """Every service starts as a real process on real infrastructure and guards its doors."""
 
 import httpx
+from btxh_common.auth import Role
 from btxh_tools.harness import Stack
+
+BOSS = Role.DISTRICT_SUPERVISOR  # DOMAIN: payment-unit settings are the supervisor's
 
 
 async def test_every_service_is_ready_with_its_database_and_the_broker(stack: Stack) -> None:
@@ -34,9 +37,9 @@ async def test_another_districts_resource_is_404_and_left_untouched(stack: Stack
         "integrated": True,
     }
     async with httpx.AsyncClient() as http:
-        own = await http.put(url.format("001"), json=body, headers=stack.token("001"))
+        own = await http.put(url.format("001"), json=body, headers=stack.token("001", role=BOSS))
         assert own.status_code == 200
-        intruder = stack.token("002")
+        intruder = stack.token("002", role=BOSS)
         assert (await http.get(url.format("001"), headers=intruder)).status_code == 404
         changed = {**body, "integrated": False}
         assert (
@@ -55,7 +58,7 @@ async def test_a_malformed_request_gets_field_errors_in_vietnamese(stack: Stack)
         "integrated": True,
     }
     async with httpx.AsyncClient() as http:
-        answer = await http.put(url, json=body, headers=stack.token("001"))
+        answer = await http.put(url, json=body, headers=stack.token("001", role=BOSS))
     assert answer.status_code == 422
     problem = answer.json()
     assert problem["code"] == "validation_failed"

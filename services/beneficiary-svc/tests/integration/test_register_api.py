@@ -185,8 +185,12 @@ async def test_every_manual_change_is_applied_recorded_and_published(
         ),
         ("DELETE", "", {"reason": "Trùng hồ sơ"}, {"status": "removed"}),
     ]
+    supervisor = svc.token("001", role=Role.DISTRICT_SUPERVISOR)  # DOMAIN: only they remove
     for method, path, body, expected in steps:
-        answer = await http.request(method, url + path, json=body)
+        removal = (method, path) == ("DELETE", "")
+        answer = await http.request(
+            method, url + path, json=body, headers=supervisor if removal else None
+        )
         assert answer.status_code == 200, (path, answer.text)
         assert expected.items() <= answer.json().items(), (path, answer.json())
     history = (await http.get(url + "/history")).json()["items"]
@@ -441,11 +445,18 @@ async def test_another_districts_beneficiary_is_invisible_on_every_endpoint(
         ("POST", "/v1/districts/001/data-locks", {"month": "2026-01", "note": "x"}),
         ("POST", f"/v1/districts/001/data-locks/{lock['id']}/unlock", {"note": "x"}),
     ]
+    # removing and unlocking are the supervisor's: an officer is refused on role alone, before
+    # (and without learning anything of) the data; the supervisor of 002 meets the wall
+    supervisor_only = {
+        ("DELETE", url),
+        ("POST", f"/v1/districts/001/data-locks/{lock['id']}/unlock"),
+    }
     for role in (Role.DISTRICT_OFFICER, Role.DISTRICT_SUPERVISOR):
         intruder = svc.token("002", role=role)
         for method, path, body in calls:
             answer = await http.request(method, path, json=body, headers=intruder)
-            assert answer.status_code == 404, (method, path, answer.text)
+            refused = role == Role.DISTRICT_OFFICER and (method, path) in supervisor_only
+            assert answer.status_code == (403 if refused else 404), (method, path, answer.text)
             assert b["id"] not in answer.text
     own = (await http.get(url)).json()
     assert own["version"] == 1

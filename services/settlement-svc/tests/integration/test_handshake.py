@@ -193,7 +193,8 @@ async def settings(svc: Stack, district: str, **values: Any) -> None:
         **values,
     }
     async with httpx.AsyncClient(
-        base_url=svc.urls["settlement-svc"], headers=svc.token(district)
+        base_url=svc.urls["settlement-svc"],
+        headers=svc.token(district, role=Role.DISTRICT_SUPERVISOR),
     ) as h:
         answer = await h.put(f"/v1/districts/{district}/payment-unit-settings", json=body)
         assert answer.status_code == 200, answer.text
