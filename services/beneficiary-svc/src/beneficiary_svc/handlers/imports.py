@@ -50,8 +50,8 @@ async def on_confirmed(conn: asyncpg.Connection, transfer: Transfer[ImportConfir
         await _publish_applied(conn, confirmed, context, [], [], locked_refusal(lock["month"]))
         return
     appliers: dict[str, Applier] = {
-        "arrears": _apply_arrears,
-        "info": _apply_info,
+        "arrears": _apply_staged,
+        "info": _apply_staged,
         "policy": apply_policy_rows,
     }
     applied, rejected = await appliers[confirmed.kind](conn, confirmed, context, rows)
@@ -67,12 +67,14 @@ async def on_rejected(
     await _publish_applied(conn, transfer.event, transfer.context, [], [], refused)
 
 
-async def _apply_arrears(
+async def _apply_staged(
     conn: asyncpg.Connection, confirmed: ImportConfirmed, context: EventContext, rows: list[Row]
 ) -> Applied:
+    """Arrears and information rows: staged and re-checked, then applied set-based."""
+    stage, apply = _SET_BASED[confirmed.kind]
     district, commune = context.district_code, confirmed.commune_code
-    rejected = rejected_rows(await imports.stage_arrears(conn, district, commune, rows))
-    await imports.apply_arrears(
+    rejected = rejected_rows(await stage(conn, district, commune, rows))
+    await apply(
         conn,
         officer=confirmed.confirmed_by,
         source=f"import:{confirmed.batch_id}",
@@ -83,20 +85,10 @@ async def _apply_arrears(
     return applied_rows(rows, rejected), rejected
 
 
-async def _apply_info(
-    conn: asyncpg.Connection, confirmed: ImportConfirmed, context: EventContext, rows: list[Row]
-) -> Applied:
-    district, commune = context.district_code, confirmed.commune_code
-    rejected = rejected_rows(await imports.stage_info(conn, district, commune, rows))
-    await imports.apply_info(
-        conn,
-        officer=confirmed.confirmed_by,
-        source=f"import:{confirmed.batch_id}",
-        topic=BENEFICIARY_EVENTS,
-        producer=PRODUCER,
-        trace=current_trace.get(),
-    )
-    return applied_rows(rows, rejected), rejected
+_SET_BASED = {
+    "arrears": (imports.stage_arrears, imports.apply_arrears),
+    "info": (imports.stage_info, imports.apply_info),
+}
 
 
 async def _publish_applied(
