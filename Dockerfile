@@ -15,13 +15,17 @@ COPY services/beneficiary-svc/pyproject.toml services/beneficiary-svc/
 COPY services/payment-svc/pyproject.toml services/payment-svc/
 COPY services/settlement-svc/pyproject.toml services/settlement-svc/
 COPY tools/pyproject.toml tools/
+# devtools (`btxh-token`, which mints tokens) is a workspace member for development only:
+# its pyproject is needed to read the lock, the package itself is never installed here.
+COPY devtools/pyproject.toml devtools/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace --all-packages
+    uv sync --frozen --no-dev --no-install-workspace --all-packages \
+        --no-install-package btxh-devtools
 COPY libs libs
 COPY services services
 COPY tools tools
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable --all-packages
+    uv sync --frozen --no-dev --no-editable --all-packages --no-install-package btxh-devtools
 
 FROM python:3.11-slim-bookworm AS runtime
 RUN groupadd --system --gid 10001 btxh \

@@ -35,7 +35,7 @@ chaos: install
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/common/src tools/src services/*/src
+	$(UV) run mypy libs/common/src tools/src devtools/src services/*/src
 
 bench: install
 	$(UV) run python -m btxh_tools.bench $(BENCH_ARGS)

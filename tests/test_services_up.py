@@ -1,10 +1,15 @@
 """Every service starts as a real process on real infrastructure and guards its doors."""
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
+import jwt
 from btxh_common.auth import Role
-from btxh_tools.harness import Stack
+from btxh_tools.harness import TEST_KEY, Stack
+from btxh_tools.tokens import SigningKey
 
 BOSS = Role.DISTRICT_SUPERVISOR  # DOMAIN: payment-unit settings are the supervisor's
+OLD_SECRET = "btxh-local-dev-secret-change-me-in-production"  # the HS256 key every service had
 
 
 async def test_every_service_is_ready_with_its_database_and_the_broker(stack: Stack) -> None:
@@ -64,3 +69,53 @@ async def test_a_malformed_request_gets_field_errors_in_vietnamese(stack: Stack)
     assert problem["code"] == "validation_failed"
     assert problem["errors"][0]["field"] == "list_cutoff_day"
     assert problem["errors"][0]["value"] == 40
+
+
+async def test_every_service_refuses_a_token_not_signed_by_the_gateway_or_living_too_long(
+    stack: Stack,
+) -> None:
+    """Done-when of issue 16: a token signed by a service's key (the old shared HS256 secret,
+    or any Ed25519 key that is not the gateway's) or past the 12 h lifetime is refused."""
+    reads = {
+        "import-svc": "/v1/imports?district=001",
+        "beneficiary-svc": "/v1/beneficiaries?district=001",
+        "payment-svc": "/v1/districts/001/periods",
+        "settlement-svc": "/v1/districts/001/settlements",
+    }
+    now = datetime.now(UTC)
+    claims = {
+        "sub": "intruder",
+        "role": "district_supervisor",
+        "units": ["001"],
+        "iss": "btxh-gateway",
+        "aud": "btxh",
+        "iat": now,
+        "exp": now + timedelta(hours=1),
+    }
+    other = SigningKey.generate(TEST_KEY.kid)  # a key of its own, claiming the gateway's kid
+    forged = {
+        "old-hs256-secret": jwt.encode(claims, OLD_SECRET, "HS256", {"kid": TEST_KEY.kid}),
+        "another-ed25519-key": jwt.encode(claims, other.private, "EdDSA", {"kid": other.kid}),
+        "13h-lifetime": jwt.encode(
+            {**claims, "exp": now + timedelta(hours=13)},
+            TEST_KEY.private,
+            "EdDSA",
+            {"kid": TEST_KEY.kid},
+        ),
+        "expired": jwt.encode(
+            {**claims, "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)},
+            TEST_KEY.private,
+            "EdDSA",
+            {"kid": TEST_KEY.kid},
+        ),
+    }
+    genuine = jwt.encode(claims, TEST_KEY.private, "EdDSA", {"kid": TEST_KEY.kid})
+    async with httpx.AsyncClient() as http:
+        for name, path in reads.items():
+            url = stack.urls[name] + path
+            ok = await http.get(url, headers={"Authorization": f"Bearer {genuine}"})
+            assert ok.status_code == 200, (name, ok.text)
+            for why, token in forged.items():
+                answer = await http.get(url, headers={"Authorization": f"Bearer {token}"})
+                assert answer.status_code == 401, (name, why, answer.text)
+                assert answer.json()["detail"] == "Mã xác thực không hợp lệ hoặc đã hết hạn"

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = sorted(p for p in (ROOT / "services").glob("*-svc") if (p / "src").is_dir())
 SOURCES = sorted(
     path
-    for top in [ROOT / "libs" / "common" / "src", ROOT / "tools" / "src"]
+    for top in [ROOT / "libs" / "common" / "src", ROOT / "tools" / "src", ROOT / "devtools" / "src"]
     + [svc / "src" for svc in SERVICES]
     for path in top.rglob("*.py")
 )

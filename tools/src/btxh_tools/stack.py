@@ -1,5 +1,6 @@
 """The local stack: ``btxh-stack up`` brings up infrastructure and every service; ``down`` stops
-everything it started. State lives in ``.run/stack.json``; logs in ``.run/logs/``.
+everything it started. State lives in ``.run/stack.json``; logs in ``.run/logs/``; the dev
+token key pair in ``.run/keys/`` (generated on the first ``up``, kept across ``down``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from btxh_common.testing.infra import (
     port_open,
     wait_http_ok,
 )
+
+from btxh_tools.tokens import JWKS_FILE, ensure_dev_keys
 
 RUN = Path(os.environ.get("BTXH_RUN_DIR", ".run")).resolve()
 STATE = RUN / "stack.json"
@@ -91,6 +94,7 @@ def up() -> int:
     state: dict[str, object] = {"pids": {}}
     started = time.monotonic()
     try:
+        ensure_dev_keys(RUN / "keys")  # the services get its public half only
         server = _postgres(state)
         bootstrap = _kafka(state)
         state.update(database_server=server, kafka=bootstrap)
@@ -175,7 +179,15 @@ def _start_post_office(bootstrap: str, state: dict[str, object]) -> None:
 
 
 def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, object]) -> None:
-    process = launch(svc, dsn, bootstrap, svc.port, RUN / "logs" / f"{svc.name}.log")
+    process = launch(
+        svc,
+        dsn,
+        bootstrap,
+        svc.port,
+        RUN / "logs" / f"{svc.name}.log",
+        BTXH_ENV="local",
+        JWT_PUBLIC_KEYS_FILE=str(RUN / "keys" / JWKS_FILE),
+    )
     pids = state["pids"]
     assert isinstance(pids, dict)
     pids[svc.name] = process.pid
@@ -227,8 +239,15 @@ def _signal_group(pid: int, sig: signal.Signals, name: str) -> None:
         print(f"cannot signal {name} ({pid})", file=sys.stderr)
 
 
+def keys() -> int:
+    """The dev key pair alone (``up`` makes it too), e.g. for the compose file."""
+    key = ensure_dev_keys(RUN / "keys")
+    print(f"dev token key {key.kid}: public JWKS {RUN / 'keys' / JWKS_FILE}")
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="btxh-stack")
-    parser.add_argument("command", choices=["up", "down"])
+    parser.add_argument("command", choices=["up", "down", "keys"])
     args = parser.parse_args()
-    sys.exit(up() if args.command == "up" else down())
+    sys.exit({"up": up, "down": down, "keys": keys}[args.command]())

@@ -14,7 +14,7 @@ import asyncpg
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from btxh_common.auth import Principal, verify_token
+from btxh_common.auth import Principal
 from btxh_common.problems import Unauthorized
 from btxh_common.roles import Action, require
 from btxh_common.service import ServiceState
@@ -36,7 +36,7 @@ async def current_caller(request: Request) -> Principal:
     credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is None:
         raise Unauthorized()
-    return verify_token(service_state(request).settings, credentials.credentials)
+    return service_state(request).verifier().verify(credentials.credentials)
 
 
 def allowed(action: Action) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 
+from btxh_common.auth import KeyConfigError, TokenVerifier, load_verifier
 from btxh_common.broker import ensure_topics, make_broker
 from btxh_common.db import create_pool
 from btxh_common.envelope import current_trace, new_event_id
@@ -40,10 +42,17 @@ class ServiceState:
     settings: ServiceSettings
     pool: asyncpg.Pool | None = None
     broker: KafkaBroker | None = None
+    _verifier: TokenVerifier | None = None
 
     def db(self) -> asyncpg.Pool:
         assert self.pool is not None, "the pool exists once the app has started"
         return self.pool
+
+    def verifier(self) -> TokenVerifier:
+        """The token verifier over the configured public keys, loaded once (at start)."""
+        if self._verifier is None:
+            self._verifier = load_verifier(self.settings)
+        return self._verifier
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, settings.log_level, settings.log_json)
+        state.verifier()  # no public key, no start (KeyConfigError names the settings)
         deadline = asyncio.get_running_loop().time() + settings.startup_timeout_seconds
         sources = {"common": COMMON_MIGRATIONS, spec.name: spec.migrations}
         await _retry_until("database", deadline, lambda: migrate(settings.database_url, sources))
@@ -167,6 +177,12 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """Run the app under uvicorn on the configured address (``python -m <service>``)."""
     import uvicorn
 
+    state: ServiceState = app.state.service
+    try:
+        state.verifier()
+    except KeyConfigError as exc:
+        sys.stderr.write(f"{state.settings.service_name} refuses to start: {exc}\n")
+        raise SystemExit(2) from exc
     # uvicorn's own access log would print the query string; ``_trace_requests`` logs instead.
     uvicorn.run(
         app,

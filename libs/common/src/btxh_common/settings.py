@@ -3,9 +3,6 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The local stack's key; every real deployment sets JWT_SECRET from a secret store.
-DEV_JWT_SECRET = "btxh-local-dev-secret-change-me-in-production"  # noqa: S105
-
 
 class ServiceSettings(BaseSettings):
     """What every service reads; defaults work on the embedded local stack."""
@@ -18,10 +15,17 @@ class ServiceSettings(BaseSettings):
     kafka_partitions: int = Field(default=6, ge=1)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    jwt_secret: str = DEV_JWT_SECRET
-    jwt_algorithm: str = "HS256"
+    # "local" on the laptop stack only: there, with no key given, a service verifies with the
+    # dev key pair `make up` generated. Anything else (unset included) is a real deployment,
+    # where a service refuses to start without the gateway's public keys.
+    btxh_env: str = ""
+    # The gateway's public keys (a JWKS: Ed25519 keys with a `kid` each, two during a
+    # rotation), inline JSON or a file; services never hold the private key.
+    jwt_public_keys: str = ""
+    jwt_public_keys_file: str = ""
     jwt_audience: str = "btxh"
     jwt_issuer: str = "btxh-gateway"
+    jwt_max_lifetime_seconds: int = Field(default=12 * 3600, gt=0)
     log_level: str = "INFO"
     log_json: bool = True
     db_pool_min: int = 1

@@ -1,0 +1,1 @@
+"""Dev-only commands: installed by the root dev group, excluded from the image."""
