@@ -1,12 +1,13 @@
 """Every service starts as a real process on real infrastructure and guards its doors."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import jwt
 from btxh_common.auth import Role
-from btxh_tools.harness import TEST_KEY, Stack
-from btxh_tools.tokens import SigningKey
+from btxh_tools.harness import TEST_KEY, Stack, start_stack
+from btxh_tools.tokens import SigningKey, ensure_dev_keys, mint_token
 
 BOSS = Role.DISTRICT_SUPERVISOR  # DOMAIN: payment-unit settings are the supervisor's
 OLD_SECRET = "btxh-local-dev-secret-change-me-in-production"  # the HS256 key every service had
@@ -119,3 +120,27 @@ async def test_every_service_refuses_a_token_not_signed_by_the_gateway_or_living
                 answer = await http.get(url, headers={"Authorization": f"Bearer {token}"})
                 assert answer.status_code == 401, (name, why, answer.text)
                 assert answer.json()["detail"] == "Mã xác thực không hợp lệ hoặc đã hết hạn"
+
+
+async def test_on_the_local_stack_a_service_without_keys_uses_the_dev_key_pair(
+    pg_server: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """BTXH_ENV=local and no key given: the service verifies with the dev key pair under
+    BTXH_RUN_DIR/keys (what `make up` generates and `btxh-token` signs with), nothing else."""
+    dev = ensure_dev_keys(tmp_path / "run" / "keys")
+    local = {
+        "BTXH_ENV": "local",
+        "BTXH_RUN_DIR": str(tmp_path / "run"),
+        "JWT_PUBLIC_KEYS": "",
+        "JWT_PUBLIC_KEYS_FILE": "",
+    }
+    names = ["payment-svc"]
+    async with start_stack(
+        pg_server, kafka_bootstrap, tmp_path, names, env={"payment-svc": local}
+    ) as run:
+        url = run.urls["payment-svc"] + "/v1/districts/001/periods"
+        token = mint_token(dev, officer_id="dev", role=Role.DISTRICT_OFFICER, units=["001"])
+        async with httpx.AsyncClient() as http:
+            ok = await http.get(url, headers={"Authorization": f"Bearer {token}"})
+            assert ok.status_code == 200, ok.text
+            assert (await http.get(url, headers=run.token("001"))).status_code == 401
