@@ -88,7 +88,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(spec.name, settings.log_level, settings.log_json)
-        state.verifier()  # no public key, no start (KeyConfigError names the settings)
+        # no public key, no start (KeyConfigError names the settings)
+        log.info("auth.keys", kids=sorted(state.verifier().keys), env=settings.btxh_env or None)
         deadline = asyncio.get_running_loop().time() + settings.startup_timeout_seconds
         sources = {"common": COMMON_MIGRATIONS, spec.name: spec.migrations}
         await _retry_until("database", deadline, lambda: migrate(settings.database_url, sources))
