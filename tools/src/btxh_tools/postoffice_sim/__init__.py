@@ -110,6 +110,11 @@ class PostOffice:
         """Packages accepted and not recalled: what the post office will pay."""
         return [p for p in self.packages.values() if p.accepted and not p.recalled]
 
+    async def idle(self) -> None:
+        """Wait until nothing is left to send (payments, delayed and held messages)."""
+        while pending := {*self._tasks, *self.wire.tasks}:
+            await asyncio.gather(*pending)
+
     # -------------------------------------------------------------- running
 
     async def run(self) -> None:
