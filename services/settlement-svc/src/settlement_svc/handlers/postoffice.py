@@ -134,9 +134,9 @@ async def on_recall_rejected(
     if found is None:
         return
     package, move = found
-    note = f"recall refused: {refused.reason}, {refused.paid_count} paid"
-    await db.note_error(conn, package.id, note + (f": {refused.detail}" if refused.detail else ""))
     await apply(conn, package, move, policy, "recall_refused")
+    note = f"recall refused: {refused.reason}, {refused.paid_count} paid"  # after the move
+    await db.note_error(conn, package.id, note + (f": {refused.detail}" if refused.detail else ""))
 
 
 async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: EventContext) -> None:
