@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 import pytest
 from btxh_common.chunks import split
 from btxh_common.envelope import Envelope
-from btxh_common.po_sign import Keyring, Verdict, dev_keys
+from btxh_common.po_sign import Keyring, Verdict, dev_keys, issue
 from btxh_common.postoffice import (
     INBOUND,
     PackageChunk,
@@ -222,3 +222,20 @@ def test_fault_shares_are_checked() -> None:
         Faults(drop=0.6, delay=0.6)
     assert Faults(seed=1, drop=1.0).fate("PaymentResults:x:1:0:0")[0] is Fate.DROP
     assert not Faults(seed=3).active()
+
+
+def test_the_cli_and_settings_configure_key_behaviour_and_faults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from btxh_tools.postoffice_sim.__main__ import build
+
+    signer, _ = issue("po-cli")
+    monkeypatch.setenv("POSTOFFICE_KEY_ID", signer.key_id)
+    monkeypatch.setenv("POSTOFFICE_PRIVATE_KEY", signer.private_key)
+    monkeypatch.setenv("POSTOFFICE_FAULT_SEED", "42")
+    sim = build(["--fault-drop", "0.1", "--fault-forge", "0.05", "--late", "--ask-extension", "5"])
+    assert sim.wire.signer == signer
+    assert (sim.wire.faults.seed, sim.wire.faults.drop, sim.wire.faults.forge) == (42, 0.1, 0.05)
+    assert (sim.behaviour.settle, sim.behaviour.extension_days) == (False, 5)
+    assert sim.behaviour.refuse_recall_once_paid
+    assert build(["--unsigned", "--recall-when-paid"]).wire.signer is None

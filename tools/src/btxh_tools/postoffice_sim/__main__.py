@@ -61,9 +61,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main() -> None:
-    args = parser().parse_args()
-    configure_logging("postoffice-sim")
+def build(argv: list[str] | None = None) -> PostOffice:
+    """The post office the flags (and ``POSTOFFICE_…`` settings) describe."""
+    args = parser().parse_args(argv)
     behaviour = Behaviour(
         pay_share=args.pay_share,
         results_delay=args.results_delay,
@@ -84,8 +84,15 @@ def main() -> None:
         **{fault: getattr(args, f"fault_{fault}") for fault in FAULTS},
     )
     signer = None if args.unsigned else Signer(args.key_id, args.private_key)
+    return PostOffice(args.bootstrap, behaviour, signer=signer, faults=faults)
+
+
+def main() -> None:
+    post_office = build()
+    configure_logging("postoffice-sim")
+    faults = post_office.wire.faults
     print(f"postoffice-sim: fault seed {faults.seed} ({faults})", flush=True)
-    asyncio.run(PostOffice(args.bootstrap, behaviour, signer=signer, faults=faults).run())
+    asyncio.run(post_office.run())
 
 
 if __name__ == "__main__":
