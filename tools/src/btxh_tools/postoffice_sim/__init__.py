@@ -310,7 +310,7 @@ class PostOffice:
         for r in rows:
             status = self.status(r["line_id"])
             paid_on = today if status != "unpaid" else None
-            n = _draw(r["line_id"], "round") % (last + 1) if status == "paid" else last
+            n = _draw(r["line_id"], "round") % (last + 1) if status == "paid" and last else last
             rounds[n].append(
                 PersonResult(line_id=UUID(r["line_id"]), status=status, paid_on=paid_on)
             )
@@ -320,8 +320,9 @@ class PostOffice:
         """Send the settlement report (also what a test calls for a late post office)."""
         assert package.manifest is not None
         rows = assemble(package.manifest.manifest, package.chunks)
-        paid = [r for r in rows if self.status(r["line_id"]) == "paid"]
-        unpaid = [r for r in rows if self.status(r["line_id"]) != "paid"]  # returned too
+        said = {r["line_id"]: self.status(r["line_id"]) for r in rows}
+        paid = [r for r in rows if said[r["line_id"]] == "paid"]
+        unpaid = [r for r in rows if said[r["line_id"]] != "paid"]  # returned too
         await self._send(
             package.district,
             SettlementReport(
@@ -339,7 +340,8 @@ class PostOffice:
         """A person's outcome, the same every time it is asked (a hash of the line id)."""
         if _draw(line_id, "pay") % 1000 >= self.behaviour.pay_share * 1000:
             return "unpaid"
-        if _draw(line_id, "returned") % 1000 < self.behaviour.returned_share * 1000:
+        returned = self.behaviour.returned_share
+        if returned and _draw(line_id, "returned") % 1000 < returned * 1000:
             return "returned"
         return "paid"
 
