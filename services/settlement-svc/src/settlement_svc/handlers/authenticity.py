@@ -61,7 +61,7 @@ async def keep(
         conn,
         district=context.district_code,
         event_id=context.event_id,
-        message_type=context.event_type,
+        message_type=message.event_type,
         package_id=getattr(message, "package_id", None),
         key_id=key_id,
         reason=reason,
@@ -74,7 +74,7 @@ async def keep(
         RECENT.inc()
     log.error(
         "postoffice.quarantined",
-        message_type=context.event_type,
+        message_type=message.event_type,
         package_id=str(getattr(message, "package_id", None)),
         key_id=key_id,
         reason=reason,
