@@ -9,7 +9,12 @@ A package is a payment list version: its lines travel as ``PackageChunk`` messag
 lines each), closed by ``PackageManifest`` (count, total, SHA-256 over the canonical lines,
 as ``btxh_common.chunks``). The post office answers with ``PackageAccepted`` carrying its
 own count, total and checksum, or ``PackageRejected``. Sending again is safe: the post
-office keeps one package per ``package_id`` + ``version``.
+office keeps one package per ``package_id`` + ``version``. A recall is answered with
+``PackageRejected`` (``recalled``), or refused with ``RecallRejected`` once people are paid.
+
+Every message from the post office is signed (``Signed.signature``, ``btxh_common.po_sign``):
+one unsigned, signed with a key we do not trust, or whose signature does not match is
+quarantined by settlement-svc, never applied.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pydantic import Field
 from btxh_common.chunks import Manifest, TransferChunk
 from btxh_common.envelope import EventPayload
 from btxh_common.events import MONTH_PATTERN, Month
+from btxh_common.po_sign import Signature
 
 ResultStatus = Literal["paid", "unpaid", "returned"]
 
@@ -57,7 +63,21 @@ class RecallRequest(EventPayload):
     reason: str
 
 
-class PackageAccepted(EventPayload):
+class Signed(EventPayload):
+    """A message from the post office: signed by it (``btxh_common.po_sign``)."""
+
+    signature: Signature | None = Field(
+        default=None,
+        description=(
+            "Ed25519 signature of the post office over the canonical bytes: UTF-8 JSON, keys "
+            "sorted, no whitespace, of {district_code, event_id, event_type} of the envelope "
+            "and payload (every field but signature, null where absent). Missing, from an "
+            "unknown key, or not matching: the message is quarantined, never applied."
+        ),
+    )
+
+
+class PackageAccepted(Signed):
     """The post office holds the package; its own count, total and checksum, to compare."""
 
     event_type: ClassVar[str] = "PackageAccepted"
@@ -68,13 +88,25 @@ class PackageAccepted(EventPayload):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
-class PackageRejected(EventPayload):
+class PackageRejected(Signed):
     """The post office does not hold the package (``recalled``: given back on request)."""
 
     event_type: ClassVar[str] = "PackageRejected"
     package_id: UUID
     version: int = Field(ge=1)
     reason: Literal["invalid", "checksum_mismatch", "recalled", "late", "duplicate", "other"]
+    detail: str | None = None
+
+
+class RecallRejected(Signed):
+    """The post office keeps a package it was asked to give back: it has paid people in it
+    (``already_paid``, with how many), so it cannot be recalled."""
+
+    event_type: ClassVar[str] = "RecallRejected"
+    package_id: UUID
+    version: int = Field(ge=1)
+    reason: Literal["already_paid", "other"]
+    paid_count: int = Field(ge=0)
     detail: str | None = None
 
 
@@ -87,7 +119,7 @@ class PersonResult(EventPayload):
     paid_on: date | None = None
 
 
-class PaymentResults(EventPayload):
+class PaymentResults(Signed):
     """Per-person results, in parts of ≤ 1,000; parts may come late, twice or out of order."""
 
     event_type: ClassVar[str] = "PaymentResults"
@@ -98,7 +130,7 @@ class PaymentResults(EventPayload):
     results: list[PersonResult] = Field(max_length=1000)
 
 
-class SettlementReport(EventPayload):
+class SettlementReport(Signed):
     """The post office's settlement of a package: counts and amounts paid and not paid."""
 
     event_type: ClassVar[str] = "SettlementReport"
@@ -111,7 +143,7 @@ class SettlementReport(EventPayload):
     unpaid_amount: int = Field(ge=0)
 
 
-class ExtensionRequest(EventPayload):
+class ExtensionRequest(Signed):
     """The post office asks for more days to settle (1–19; 20 or more are refused)."""
 
     event_type: ClassVar[str] = "ExtensionRequest"
@@ -124,6 +156,7 @@ OUTBOUND: tuple[type[EventPayload], ...] = (PackageChunk, PackageManifest, Recal
 INBOUND: tuple[type[EventPayload], ...] = (
     PackageAccepted,
     PackageRejected,
+    RecallRejected,
     PaymentResults,
     SettlementReport,
     ExtensionRequest,

@@ -1,5 +1,6 @@
 """settlement-svc HTTP routes: payment-unit settings, packages and settlements."""
 
+import json
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -14,8 +15,8 @@ from settlement_svc.config import Settings
 from settlement_svc.domain.packages import PackageState, Policy
 from settlement_svc.domain.payment_unit import PaymentUnitSettings
 from settlement_svc.domain.settlements import SettlementState, SettlementSummary
+from settlement_svc.handlers import authenticity, payment_unit
 from settlement_svc.handlers import packages as package_handlers
-from settlement_svc.handlers import payment_unit
 from settlement_svc.handlers import settlements as settlement_handlers
 
 # ISO 8601 as Python writes it (``+00:00``): timestamps are UTC from the database
@@ -88,6 +89,24 @@ class RefusalView(BaseModel):
 
 class RefusalList(BaseModel):
     refusals: list[RefusalView]
+
+
+class QuarantinedView(BaseModel):
+    event_id: UUID
+    message_type: str
+    package_id: UUID | None
+    key_id: str | None = Field(description="the key the message says it was signed with")
+    reason: str = Field(
+        description="unsigned, unknown_key, key_not_for_district, bad_signature (not believed);"
+        " unknown_package, package_not_sent, package_ended (not for a live package)"
+    )
+    detail: str | None
+    payload: dict[str, Any] = Field(description="the message as received")
+    at: Timestamp
+
+
+class QuarantineList(BaseModel):
+    quarantined: list[QuarantinedView]
 
 
 class RetriedPackage(BaseModel):
@@ -166,6 +185,19 @@ async def refusals(district: str, caller: Caller, conn: Conn) -> RefusalList:
     caller.require_unit(district)
     rows = await package_handlers.refusals_of(conn, district)
     return RefusalList(refusals=[RefusalView(**dict(r)) for r in rows])
+
+
+@router.get("/districts/{district}/quarantine", tags=["handshake"])
+async def quarantine(district: str, caller: Caller, conn: Conn) -> QuarantineList:
+    """Messages on the post-office topic for the district that were never applied: not
+    believed (signature) or not for a package the post office holds; newest first."""
+    caller.require_unit(district)
+    rows = await authenticity.of_district(conn, district)
+    return QuarantineList(
+        quarantined=[
+            QuarantinedView(**{**dict(r), "payload": json.loads(r["payload"])}) for r in rows
+        ]
+    )
 
 
 @router.post(

@@ -11,7 +11,7 @@ from btxh_common.service import ServiceSpec, ServiceState, create_app
 
 from settlement_svc import api, events
 from settlement_svc.config import Settings
-from settlement_svc.handlers import packages, settlements
+from settlement_svc.handlers import authenticity, packages, settlements
 
 log = get_logger(__name__)
 
@@ -25,6 +25,7 @@ async def keep_time(state: ServiceState) -> None:
         try:
             await packages.resend_due(state.db(), policy)
             await settlements.scan_overdue(state.db())
+            await authenticity.refresh(state.db())
         except Exception as exc:  # database outage or a bug: log, wait, go on
             log.exception("settlement.timer_error", error=repr(exc))
         await asyncio.sleep(settings.scan_seconds)
@@ -34,7 +35,7 @@ spec = ServiceSpec(
     name="settlement-svc",
     migrations=Path(__file__).parent / "migrations",
     routers=[api.router],
-    subscriptions=partial(events.subscriptions, policy=policy),
+    subscriptions=partial(events.subscriptions, policy=policy, keyring=settings.keyring()),
     extra_tasks=[lambda state: asyncio.create_task(keep_time(state), name="settlement-timer")],
 )
 app = create_app(spec, settings)

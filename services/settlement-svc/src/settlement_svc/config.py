@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from btxh_common.po_sign import Keyring, PostOfficeKey, dev_keys
 from btxh_common.settings import ServiceSettings
 from pydantic import Field
 
@@ -16,6 +17,10 @@ class Settings(ServiceSettings):
     resend_max_seconds: float = Field(default=3600.0, gt=0)
     resend_max_attempts: int = Field(default=8, ge=1)
     scan_seconds: float = Field(default=5.0, gt=0)
+    # The post offices' public keys by key id (POSTOFFICE_KEYS, JSON: {"<key id>":
+    # {"post_office": …, "public_key": <Ed25519, base64>, "districts": [...]}}); two ids of a
+    # post office while its key is rotated. The default trusts only the simulator's dev key.
+    postoffice_keys: dict[str, PostOfficeKey] = Field(default_factory=dev_keys)
 
     def resend_policy(self) -> Policy:
         return Policy(
@@ -23,3 +28,6 @@ class Settings(ServiceSettings):
             max_seconds=self.resend_max_seconds,
             max_attempts=self.resend_max_attempts,
         )
+
+    def keyring(self) -> Keyring:
+        return Keyring(self.postoffice_keys)

@@ -47,7 +47,13 @@ def document() -> Any:
         description=(
             "Trao đổi giữa hệ thống BTXH (settlement-svc) và đơn vị chi trả (Bưu điện): "
             "gói danh sách chi trả, xác nhận, thu hồi, kết quả chi trả, quyết toán. "
-            "Khóa của mỗi thông điệp là mã huyện; loại và phiên bản nằm cả trong header."
+            "Khóa của mỗi thông điệp là mã huyện; loại và phiên bản nằm cả trong header. "
+            "Mọi thông điệp từ Bưu điện (postoffice.inbound) mang chữ ký Ed25519 trong "
+            "payload.signature {key_id, alg, value}, ký trên bản chuẩn hóa: JSON UTF-8, khóa "
+            "sắp xếp, không khoảng trắng, của {district_code, event_id, event_type, payload "
+            "(mọi trường trừ signature, null nếu vắng)}; mỗi đơn vị chi trả một khóa, hai khóa "
+            "cùng hiệu lực khi đổi khóa. Thông điệp không ký, khóa lạ, chữ ký sai, hoặc cho gói "
+            "chưa gửi / không còn hiệu lực bị cách ly (quarantine), không bao giờ được áp dụng."
         ),
     )
     for model in OUTBOUND:

@@ -10,11 +10,13 @@ from btxh_common.events import (
     PaymentListSubmittedChunk,
     PaymentStatusUpdated,
 )
-from btxh_common.inbox import subscribe
+from btxh_common.inbox import Handlers, subscribe
+from btxh_common.po_sign import Keyring
 from btxh_common.postoffice import (
     PackageAccepted,
     PackageRejected,
     PaymentResults,
+    RecallRejected,
     SettlementReport,
 )
 from btxh_common.service import ServiceState
@@ -22,10 +24,14 @@ from btxh_common.topics import PAYMENT_EVENTS, POSTOFFICE_INBOUND
 from faststream.kafka import KafkaBroker
 
 from settlement_svc.domain.packages import Policy
-from settlement_svc.handlers import packages, postoffice
+from settlement_svc.handlers import authenticity, packages, postoffice
+
+POSTOFFICE_CONSUMER = "settlement-svc.postoffice"
 
 
-def subscriptions(broker: KafkaBroker, state: ServiceState, *, policy: Policy) -> None:
+def subscriptions(
+    broker: KafkaBroker, state: ServiceState, *, policy: Policy, keyring: Keyring
+) -> None:
     lists = chunked_handlers(
         PaymentListSubmitted,
         PaymentListSubmittedChunk,
@@ -39,15 +45,20 @@ def subscriptions(broker: KafkaBroker, state: ServiceState, *, policy: Policy) -
         consumer="settlement-svc",
         handlers={**lists, PaymentStatusUpdated: postoffice.on_status_updated},
     )
-    subscribe(
+    inbound: Handlers = {
+        PackageAccepted: partial(postoffice.on_accepted, policy=policy),
+        PackageRejected: partial(postoffice.on_rejected, policy=policy),
+        RecallRejected: partial(postoffice.on_recall_rejected, policy=policy),
+        PaymentResults: postoffice.on_results,
+        SettlementReport: postoffice.on_settlement_report,
+    }
+    subscribe(  # every post-office message is checked for its signature first
         broker,
         state.db,
         topics=[POSTOFFICE_INBOUND],
-        consumer="settlement-svc.postoffice",
+        consumer=POSTOFFICE_CONSUMER,
         handlers={
-            PackageAccepted: partial(postoffice.on_accepted, policy=policy),
-            PackageRejected: partial(postoffice.on_rejected, policy=policy),
-            PaymentResults: postoffice.on_results,
-            SettlementReport: postoffice.on_settlement_report,
+            contract: authenticity.verified(handler, keyring, POSTOFFICE_CONSUMER)
+            for contract, handler in inbound.items()
         },
     )

@@ -319,7 +319,7 @@ def unit(district: str, *, cutoff: int = 28, integrated: bool = True) -> Payment
     )
 
 
-async def test_a_word_about_an_unknown_package_another_districts_or_version_is_kept_refused(
+async def test_a_word_about_an_unknown_package_another_districts_or_version_is_kept_aside(
     pool: asyncpg.Pool,
 ) -> None:
     rows = lines(2)
@@ -337,9 +337,15 @@ async def test_a_word_about_an_unknown_package_another_districts_or_version_is_k
         "SELECT district_code, package_id, message_type, reason FROM refusal ORDER BY id"
     )
     assert [tuple(r) for r in refused] == [
+        ("001", p["id"], "PaymentResults", "version_mismatch"),
+    ]
+    # a package the post office does not hold (here, or of the sender's district): quarantined
+    kept = await pool.fetch(
+        "SELECT district_code, package_id, message_type, reason FROM quarantine ORDER BY id"
+    )
+    assert [tuple(r) for r in kept] == [
         ("001", unknown.package_id, "PaymentResults", "unknown_package"),
         ("002", p["id"], "PaymentResults", "unknown_package"),
-        ("001", p["id"], "PaymentResults", "version_mismatch"),
     ]
     assert await pool.fetchval("SELECT count(*) FROM package_line WHERE status <> 'pending'") == 0
     assert await outbox(pool, "PaymentResultsReceived") == []

@@ -31,6 +31,7 @@ from btxh_common.events import (
     PaymentListSubmittedChunk,
 )
 from btxh_common.outbox import make_producer
+from btxh_common.po_sign import DEV_SIGNER
 from btxh_common.postoffice import PackageRejected, PaymentResults, PersonResult, SettlementReport
 from btxh_common.topics import (
     BENEFICIARY_EVENTS,
@@ -245,6 +246,7 @@ async def test_a_changed_list_is_recalled_then_resent(
 ) -> None:
     list_id, rows = uuid4(), lines(30, 2)
     post_office.behaviour.settle = False
+    post_office.behaviour.results_delay = 60  # nobody paid yet: a paid package is not recalled
     try:
         await submit(svc, producer, "002", rows, list_id=list_id, version=1)
         await until("v1 acknowledged", lambda: _is(package_state(db, list_id, 1), "acknowledged"))
@@ -256,6 +258,7 @@ async def test_a_changed_list_is_recalled_then_resent(
         await until("v2 acknowledged", lambda: _is(package_state(db, list_id, 2), "acknowledged"))
     finally:
         post_office.behaviour.settle = True
+        post_office.behaviour.results_delay = 0.2
     assert await package_state(db, list_id, 1) == "recalled"
     holding = [p for p in post_office.holding() if p.manifest and p.manifest.list_id == list_id]
     assert [(p.version, p.manifest.manifest.total_amount) for p in holding if p.manifest] == [
@@ -477,8 +480,9 @@ async def _status(client: httpx.AsyncClient, list_id: str) -> str:
 
 
 async def answer(svc: Stack, producer: AIOKafkaProducer, district: str, payload: Any) -> None:
-    """What the post office would send on postoffice.inbound (here: a wrong or late word)."""
-    e = Envelope.wrap(payload, producer="postoffice-sim", district_code=district)
+    """What the post office would send on postoffice.inbound (here: a wrong or late word),
+    signed with its key: believed, then judged by the lifecycle."""
+    e = DEV_SIGNER.envelope(payload, producer="postoffice-sim", district_code=district)
     await producer.send_and_wait(
         svc.topic(POSTOFFICE_INBOUND), e.to_bytes(), key=e.key(), headers=e.headers()
     )
@@ -497,6 +501,15 @@ async def refusals(svc: Stack, district: str) -> list[dict[str, Any]]:
 
 async def refused(svc: Stack, district: str, reason: str) -> list[dict[str, Any]]:
     return [r for r in await refusals(svc, district) if r["reason"] == reason]
+
+
+async def quarantined(svc: Stack, district: str, reason: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(
+        base_url=svc.urls["settlement-svc"], headers=svc.token(district)
+    ) as h:
+        answer_ = await h.get(f"/v1/districts/{district}/quarantine")
+    kept: list[dict[str, Any]] = answer_.json()["quarantined"] if answer_.is_success else []
+    return [q for q in kept if q["reason"] == reason]
 
 
 async def package_id(db: asyncpg.Connection, list_id: UUID, version: int = 1) -> UUID:
@@ -546,7 +559,7 @@ async def test_a_third_version_is_not_sent_before_the_first_is_recalled(
             ),
         )
         [never_sent] = await until(
-            "results for v3 refused", lambda: refused(svc, district, "package_not_sent")
+            "results for v3 quarantined", lambda: quarantined(svc, district, "package_not_sent")
         )
         assert never_sent["package_id"] == str(v3)
         await until(

@@ -98,6 +98,9 @@ MOVES = [
     # the officer
     (S.ALERT, E.RETRY, S.SENT, (X.RESTART, X.SEND)),
     (S.RECALL_UNANSWERED, E.RETRY, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
+    # the recall refused (people paid): the post office keeps it, live again, an officer needed
+    (S.RECALL_REQUESTED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.ALERT,)),
+    (S.RECALL_UNANSWERED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.ALERT,)),
 ]
 
 REFUSALS = [
@@ -120,6 +123,11 @@ REFUSALS = [
         (s, E.REJECTED_AFTER_RESULTS, R.REJECTED_AFTER_RESULTS)
         for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED, S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
     ],
+    # a recall refused that was never asked, or for a package not (or no longer) there
+    *[(s, E.RECALL_REFUSED, R.NOT_ASKED_BACK) for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED)],
+    (S.WAITING_RECALL, E.RECALL_REFUSED, R.NOT_SENT),
+    (S.MANUAL, E.RECALL_REFUSED, R.MANUAL),
+    *[(s, E.RECALL_REFUSED, R.ENDED) for s in (S.REJECTED, S.RECALLED, S.SUPERSEDED)],
     # an officer's retry of a package that is not stuck
     *[(s, E.RETRY, R.NOT_STUCK) for s in S if s not in (S.ALERT, S.RECALL_UNANSWERED)],
 ]

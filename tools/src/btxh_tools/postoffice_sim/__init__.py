@@ -3,10 +3,14 @@
 
 It assembles each package from its chunks, checks count, total and SHA-256, accepts it
 (once per package id + version: a resend is answered with the same acceptance) or rejects
-it, pays a share of the people after a delay, reports the results in parts and then a
-settlement, and gives a package back when recalled. ``Behaviour`` switches it to be late,
-silent, rejecting, duplicating, reordering, to corrupt its acknowledgement, or to refuse a
-recall. Run it with ``python -m btxh_tools.postoffice_sim``; tests drive it in-process.
+it, pays a share of the people after a delay — in several rounds, each reported in its own
+result parts, with the money of some people coming back (``returned``) — then settles. It
+gives a package back when recalled, unless it has paid anyone in it: then it refuses the
+recall (``RecallRejected``). When late it asks for an extension. It signs every message
+(``btxh_common.po_sign``; the dev key unless given another). ``Behaviour`` switches it to
+be late, silent, rejecting, duplicating, reordering, to corrupt its acknowledgement, or to
+ignore a recall; ``Faults`` adds a seeded fault mode (drop, duplicate, reorder, delay,
+forge). Run it with ``python -m btxh_tools.postoffice_sim``; tests drive it in-process.
 """
 
 from __future__ import annotations
@@ -24,20 +28,26 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from btxh_common.chunks import Manifest, TransferError, assemble, digest, total
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.logs import get_logger
+from btxh_common.po_sign import DEV_SIGNER, Signer
 from btxh_common.postoffice import (
+    ExtensionRequest,
     PackageAccepted,
     PackageChunk,
     PackageManifest,
     PackageRejected,
     PaymentResults,
     PersonResult,
+    RecallRejected,
     RecallRequest,
+    ResultStatus,
     SettlementReport,
 )
 from btxh_common.topics import POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
 
+from btxh_tools.postoffice_sim.faults import Faults
+from btxh_tools.postoffice_sim.wire import Wire
+
 log = get_logger("postoffice-sim")
-PRODUCER = "postoffice-sim"
 
 
 @dataclass
@@ -50,7 +60,12 @@ class Behaviour:
     duplicate: bool = False  # send every message twice
     reorder: bool = True  # send result parts out of order
     corrupt_acks: int = 0  # acknowledge this many packages with a wrong total
-    refuse_recall: bool = False
+    refuse_recall: bool = False  # ignore recalls (never answer them)
+    rounds: int = 1  # pay in this many rounds, each reported in its own result parts
+    round_delay: float = 0.5  # seconds between rounds
+    returned_share: float = 0.0  # of the people paid, the share whose money comes back
+    refuse_recall_once_paid: bool = True  # a recall after anyone is paid: RecallRejected
+    extension_days: int | None = None  # when late (settle False): ask for these many days
 
 
 @dataclass
@@ -63,6 +78,7 @@ class Package:
     accepted: PackageAccepted | None = None
     recalled: bool = False
     results_sent: bool = False
+    paid: int = 0  # people reported paid so far
 
 
 class PostOffice:
@@ -74,20 +90,30 @@ class PostOffice:
         outbound: str = POSTOFFICE_OUTBOUND,
         inbound: str = POSTOFFICE_INBOUND,
         group: str = "postoffice-sim",
+        signer: Signer | None = DEV_SIGNER,
+        faults: Faults | None = None,
+        producer: Any = None,
     ) -> None:
         self.bootstrap = bootstrap
         self.behaviour = behaviour or Behaviour()
         self.outbound, self.inbound, self.group = outbound, inbound, group
+        # signer None: unsigned (a partner that forgot to sign)
+        self.wire = Wire(inbound, signer, faults or Faults(), lambda: self.behaviour.duplicate)
+        self.wire.producer = producer  # an AIOKafkaProducer is made by run() if None
         self.packages: dict[tuple[UUID, int], Package] = {}
         self.received: list[str] = []  # event types, in arrival order
         self._tasks: set[asyncio.Task[None]] = set()
-        self._producer: AIOKafkaProducer | None = None
 
     # -------------------------------------------------------------- what tests look at
 
     def holding(self) -> list[Package]:
         """Packages accepted and not recalled: what the post office will pay."""
         return [p for p in self.packages.values() if p.accepted and not p.recalled]
+
+    async def idle(self) -> None:
+        """Wait until nothing is left to send (payments, delayed and held messages)."""
+        while pending := {*self._tasks, *self.wire.tasks}:
+            await asyncio.gather(*pending)
 
     # -------------------------------------------------------------- running
 
@@ -99,10 +125,11 @@ class PostOffice:
             auto_offset_reset="earliest",
             enable_auto_commit=True,
         )
-        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        self.wire.producer = producer
         await consumer.start()
-        await self._producer.start()
-        log.info("postoffice.listening", topic=self.outbound)
+        await producer.start()
+        log.info("postoffice.listening", topic=self.outbound, faults=str(self.wire.faults))
         try:
             async for record in consumer:
                 try:
@@ -110,10 +137,10 @@ class PostOffice:
                 except Exception as exc:  # a partner never crashes on our mistakes
                     log.exception("postoffice.bad_message", error=repr(exc))
         finally:
-            for task in self._tasks:
+            for task in {*self._tasks, *self.wire.tasks}:
                 task.cancel()
             await consumer.stop()
-            await self._producer.stop()
+            await producer.stop()
 
     async def handle(self, envelope: Envelope) -> None:
         self.received.append(envelope.event_type)
@@ -204,6 +231,16 @@ class PostOffice:
         package = self.packages.get((recall.package_id, recall.version))
         if self.behaviour.refuse_recall or package is None:
             return
+        if package.paid and self.behaviour.refuse_recall_once_paid:
+            refused = RecallRejected(
+                package_id=recall.package_id,
+                version=recall.version,
+                reason="already_paid",
+                paid_count=package.paid,
+                detail=f"Đã chi trả cho {package.paid} người, không thể thu hồi",
+            )
+            await self._send(district, refused)
+            return
         package.recalled = True
         await self._send(
             district,
@@ -220,39 +257,72 @@ class PostOffice:
         if package.recalled or package.results_sent:
             return
         package.results_sent = True
-        today = datetime.now(UTC).date()
-        results = [
-            PersonResult(
-                line_id=UUID(r["line_id"]),
-                status="paid" if self._pays(r["line_id"]) else "unpaid",
-                paid_on=today if self._pays(r["line_id"]) else None,
-            )
-            for r in rows
-        ]
-        parts = [results[i : i + 1000] for i in range(0, len(results), 1000)] or [[]]
-        order = list(range(len(parts)))
-        if self.behaviour.reorder:
-            random.Random(str(package.package_id)).shuffle(order)
+        rounds = self._rounds(rows)
+        parts = [
+            (n, round_[i : i + 1000])
+            for n, round_ in enumerate(rounds)
+            for i in range(0, len(round_), 1000)
+        ] or [(0, [])]
+        order: list[int] = []
+        rng = random.Random(str(package.package_id))
+        for n in range(len(rounds)):
+            of_round = [i for i, (round_no, _) in enumerate(parts) if round_no == n]
+            if self.behaviour.reorder:  # out of order within each round
+                rng.shuffle(of_round)
+            order += of_round
+        sent_round = 0
         for i in order:
+            round_no, results = parts[i]
+            if round_no != sent_round:
+                await asyncio.sleep(self.behaviour.round_delay)
+                sent_round = round_no
+            if package.recalled:
+                return
+            package.paid += sum(1 for r in results if r.status == "paid")
+            part = PaymentResults(
+                package_id=package.package_id,
+                version=package.version,
+                part=i,
+                parts=len(parts),
+                results=results,
+            )
+            await self._send(package.district, part)
+        if package.recalled:
+            return
+        if self.behaviour.settle:
+            await self.settle(package)
+        elif self.behaviour.extension_days:
             await self._send(
                 package.district,
-                PaymentResults(
+                ExtensionRequest(
                     package_id=package.package_id,
-                    version=package.version,
-                    part=i,
-                    parts=len(parts),
-                    results=parts[i],
+                    days=self.behaviour.extension_days,
+                    reason="Chưa đối soát xong, xin gia hạn quyết toán",
                 ),
             )
-        if self.behaviour.settle and not package.recalled:
-            await self.settle(package)
+
+    def _rounds(self, rows: list[dict[str, Any]]) -> list[list[PersonResult]]:
+        """Everyone's result, by the round it is reported in: the paid in the round they are
+        paid; the unpaid and returned in the last round (the post office's final word)."""
+        today = datetime.now(UTC).date()
+        last = max(1, self.behaviour.rounds) - 1
+        rounds: list[list[PersonResult]] = [[] for _ in range(last + 1)]
+        for r in rows:
+            status = self.status(r["line_id"])
+            paid_on = today if status != "unpaid" else None
+            n = _draw(r["line_id"], "round") % (last + 1) if status == "paid" and last else last
+            rounds[n].append(
+                PersonResult(line_id=UUID(r["line_id"]), status=status, paid_on=paid_on)
+            )
+        return rounds
 
     async def settle(self, package: Package) -> None:
         """Send the settlement report (also what a test calls for a late post office)."""
         assert package.manifest is not None
         rows = assemble(package.manifest.manifest, package.chunks)
-        paid = [r for r in rows if self._pays(r["line_id"])]
-        unpaid = [r for r in rows if not self._pays(r["line_id"])]
+        said = {r["line_id"]: self.status(r["line_id"]) for r in rows}
+        paid = [r for r in rows if said[r["line_id"]] == "paid"]
+        unpaid = [r for r in rows if said[r["line_id"]] != "paid"]  # returned too
         await self._send(
             package.district,
             SettlementReport(
@@ -266,9 +336,14 @@ class PostOffice:
             ),
         )
 
-    def _pays(self, line_id: str) -> bool:
-        h = int(hashlib.sha256(line_id.encode()).hexdigest()[:8], 16)
-        return h % 1000 < self.behaviour.pay_share * 1000
+    def status(self, line_id: str) -> ResultStatus:
+        """A person's outcome, the same every time it is asked (a hash of the line id)."""
+        if _draw(line_id, "pay") % 1000 >= self.behaviour.pay_share * 1000:
+            return "unpaid"
+        returned = self.behaviour.returned_share
+        if returned and _draw(line_id, "returned") % 1000 < returned * 1000:
+            return "returned"
+        return "paid"
 
     def _later(self, work: Any) -> None:
         task = asyncio.create_task(work)
@@ -276,13 +351,12 @@ class PostOffice:
         task.add_done_callback(self._tasks.discard)
 
     async def _send(self, district: str, payload: EventPayload) -> None:
-        assert self._producer is not None
-        envelope = Envelope.wrap(payload, producer=PRODUCER, district_code=district)
-        copies = 2 if self.behaviour.duplicate else 1
-        for _ in range(copies):
-            await self._producer.send_and_wait(
-                self.inbound, envelope.to_bytes(), key=envelope.key(), headers=envelope.headers()
-            )
+        await self.wire.send(district, payload)
+
+
+def _draw(line_id: str, what: str) -> int:
+    seed = line_id if what == "pay" else f"{what}:{line_id}"  # "pay": as it always was
+    return int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
 
 
 @contextlib.asynccontextmanager

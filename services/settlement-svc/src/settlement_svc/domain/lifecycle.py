@@ -11,7 +11,8 @@ made into events before the table is read (``on_acceptance``, ``on_rejection``,
 - at most one live package per list at the post office: a new version waits for the recall
   of the one out there (``WAITING_RECALL``), and a newer one still takes the waiting one's
   place and waits for the same recall;
-- a package gone back (recalled or rejected) releases the version waiting for it;
+- a package gone back (recalled or rejected) releases the version waiting for it; one the
+  post office keeps (the recall refused: people are paid) is live again and alerts;
 - results and reports are taken only from packages the post office holds; a package that has
   results is not thrown away by a late rejection;
 - a package kept by hand, or ended, closes its settlement when it is replaced.
@@ -38,6 +39,7 @@ class Event(StrEnum):
     REJECTED_DAMAGED = "rejected_damaged"  # checksum_mismatch: received damaged
     REJECTED_AFTER_RESULTS = "rejected_after_results"  # any rejection once results came
     RECALLED = "recalled"  # given back on our request
+    RECALL_REFUSED = "recall_refused"  # kept: people in it are paid already
     RESULTS = "results"
     REPORT = "report"  # the settlement report
     # the clock
@@ -102,6 +104,7 @@ POSTOFFICE_EVENTS = frozenset(
         E.REJECTED_DAMAGED,
         E.REJECTED_AFTER_RESULTS,
         E.RECALLED,
+        E.RECALL_REFUSED,
         E.RESULTS,
         E.REPORT,
     }
@@ -120,6 +123,9 @@ _BEING_RECALLED: dict[Event, Move | Reason | None] = {
     E.REJECTED: Move(S.REJECTED, _GONE_BACK),
     E.REJECTED_DAMAGED: Move(S.REJECTED, _GONE_BACK),
     E.RECALLED: Move(S.RECALLED, _GONE_BACK),
+    # once it has paid people the post office keeps the package (it will pay and settle it):
+    # live again, an officer is needed for the version waiting for it
+    E.RECALL_REFUSED: Move(S.ACKNOWLEDGED, (X.ALERT,)),
     E.NEW_VERSION: None,  # asked back already
 }
 

@@ -23,6 +23,7 @@ from btxh_common.postoffice import (
     PackageAccepted,
     PackageRejected,
     PaymentResults,
+    RecallRejected,
     SettlementReport,
 )
 
@@ -34,9 +35,10 @@ from settlement_svc.domain import packages as rules
 from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
 from settlement_svc.domain.packages import Package, Policy
 from settlement_svc.domain.settlements import receives_report
+from settlement_svc.handlers import authenticity
 from settlement_svc.handlers.packages import apply, refuse
 
-Message = PackageAccepted | PackageRejected | PaymentResults | SettlementReport
+Message = PackageAccepted | PackageRejected | RecallRejected | PaymentResults | SettlementReport
 EventOf = Callable[[Package], Awaitable[Event]]
 
 
@@ -65,6 +67,9 @@ async def _step(
             return (package, move) if move else None
         reason = move
     detail = f"version {message.version}" + (f", state {package.state}" if package else "")
+    if reason in authenticity.NOT_LIVE:  # the post office does not hold it
+        await authenticity.keep(conn, message, context, reason, detail)
+        return None
     await refuse(
         conn, context.district_code, message.package_id, message.event_type, reason, detail
     )
@@ -119,6 +124,19 @@ async def on_rejected(
             recalled=rejected.reason == "recalled",
         )
         await outbox.emit(conn, event, district=package.district_code, correlation=package.list_id)
+
+
+async def on_recall_rejected(
+    conn: asyncpg.Connection, refused: RecallRejected, context: EventContext, policy: Policy
+) -> None:
+    """The post office keeps a package we asked back: it has paid people in it."""
+    found = await _step(conn, refused, context, _always(Event.RECALL_REFUSED))
+    if found is None:
+        return
+    package, move = found
+    await apply(conn, package, move, policy, "recall_refused")
+    note = f"recall refused: {refused.reason}, {refused.paid_count} paid"  # after the move
+    await db.note_error(conn, package.id, note + (f": {refused.detail}" if refused.detail else ""))
 
 
 async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: EventContext) -> None:
