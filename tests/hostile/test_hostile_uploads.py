@@ -30,7 +30,9 @@ HEADERS = ["Số CCCD/CMND", "Số tiền truy lĩnh (đồng)", "Kỳ chi trả
 async def svc(pg_server: str, kafka_bootstrap: str, module_tmp: Path) -> AsyncIterator[Stack]:
     env = {
         "import-svc": {
+            # the poison pill: a grid within 200 000 rows that does not fit in 256 MiB
             "IMPORT_PARSE_MEMORY_BYTES": str(256 * 1024 * 1024),
+            "IMPORT_MAX_ROWS": "200000",
             "IMPORT_PARSE_ATTEMPTS": "2",
             "IMPORT_MAX_UPLOAD_BYTES": str(32 * 1024 * 1024),
         }
