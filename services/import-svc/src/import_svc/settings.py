@@ -3,7 +3,7 @@
 The defaults fit the pod (deploy/k8s: 1 GiB of memory, a 2 GiB /tmp): an upload is refused
 above ``import_max_upload_bytes`` before it is read; its files stream to a directory of its
 own under ``import_spool_dir``, at most ``import_upload_slots`` uploads at once (the spool
-holds at most slots × max upload bytes: 400 MiB), and are stored in the database in 1 MiB
+holds at most slots × max upload bytes: 400 MiB), and are stored in the database in 256 KiB
 parts; no file is ever held whole in memory. One upload is parsed at a time, each file by a
 child process capped at ``import_parse_memory_bytes`` and ``import_parse_seconds``; the rows of
 an upload's files, held together to be checked together, are at most

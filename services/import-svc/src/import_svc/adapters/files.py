@@ -10,7 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
-PART_BYTES = 1024 * 1024
+PART_BYTES = 256 * 1024
 
 
 async def store(conn: asyncpg.Connection, batch: UUID, source: Path) -> None:

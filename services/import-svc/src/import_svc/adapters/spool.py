@@ -122,7 +122,7 @@ async def _receive(
                 raise UploadTooLarge(spooling.max_upload_bytes)
             parser.write(chunk)
         parser.finalize()
-        if parts.open is not None:
+        if not parts.ended:  # the body stopped before its closing boundary
             raise UploadMalformed()
     except (DomainError, FormParserError, ValueError) as refused:
         parts.close()
@@ -155,11 +155,20 @@ class _Parts:
         self.header = (b"", b"")
         self.field_name: str | None = None
         self.value = bytearray()
+        self.ended = False
 
     def callbacks(self) -> Any:
         names = ("part_begin", "part_data", "part_end", "header_field", "header_value")
         found: dict[str, Callable[..., None]] = {f"on_{n}": getattr(self, n) for n in names}
-        return {**found, "on_header_end": self.header_end, "on_headers_finished": self.begun}
+        return {
+            **found,
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.begun,
+            "on_end": self.end,
+        }
+
+    def end(self) -> None:
+        self.ended = True
 
     def part_begin(self) -> None:
         self.headers = {}

@@ -1,4 +1,4 @@
--- Issue 16: an uploaded file is stored in parts of 1 MiB, streamed from the spool on disk and
+-- Issue 16: an uploaded file is stored in parts (256 KiB), streamed from the spool on disk and
 -- back, never held whole in the service's memory. A file stored whole before (content) is
 -- still read.
 ALTER TABLE upload_file ALTER COLUMN content DROP NOT NULL;
