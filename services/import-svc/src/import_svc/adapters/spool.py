@@ -125,11 +125,12 @@ async def _receive(
         if not parts.ended:  # the body stopped before its closing boundary
             raise UploadMalformed()
     except (DomainError, FormParserError, ValueError) as refused:
-        parts.close()
         await _drain(body, spooling.max_upload_bytes)
         if isinstance(refused, DomainError):
             raise
         raise UploadMalformed() from refused
+    finally:
+        parts.close()  # a file part still open (refused, or the client went away)
     return parts.received
 
 
