@@ -13,13 +13,16 @@ import zipfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+from uuid import NAMESPACE_OID, uuid5
 
+import asyncpg
 import httpx
 import openpyxl
 import pytest_asyncio
 from btxh_tools.harness import Stack, start_stack
 
 DISTRICT = "001"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADERS = ["Số CCCD/CMND", "Số tiền truy lĩnh (đồng)", "Kỳ chi trả truy lĩnh"]
 
 
@@ -27,7 +30,9 @@ HEADERS = ["Số CCCD/CMND", "Số tiền truy lĩnh (đồng)", "Kỳ chi trả
 async def svc(pg_server: str, kafka_bootstrap: str, module_tmp: Path) -> AsyncIterator[Stack]:
     env = {
         "import-svc": {
+            # the poison pill: a grid within 200 000 rows that does not fit in 256 MiB
             "IMPORT_PARSE_MEMORY_BYTES": str(256 * 1024 * 1024),
+            "IMPORT_MAX_ROWS": "200000",
             "IMPORT_PARSE_ATTEMPTS": "2",
             "IMPORT_MAX_UPLOAD_BYTES": str(32 * 1024 * 1024),
         }
@@ -224,3 +229,93 @@ async def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(
         headers={"content-type": "multipart/form-data; boundary=b"},
     )
     assert (answer.status_code, answer.json()["code"]) == (422, "upload_length_missing")
+
+
+INFO_HEADERS = ["Số CCCD/CMND", "Họ và tên", "Địa chỉ", "Ngân hàng"]
+PEOPLE = {"001085099001": "Trần Văn Bình", "001085099002": "Lê Thị Cúc", "001085099003": "Phạm Đức"}
+
+
+async def known_people(svc: Stack) -> None:
+    """import-svc's read model of the register holds three people of commune 00101 (as their
+    ``BeneficiaryRegistered`` events would have left it)."""
+    conn = await asyncpg.connect(svc.dsns["import-svc"])
+    try:
+        await conn.executemany(
+            """INSERT INTO identity (beneficiary_id, district_code, commune_code, national_id,
+                   full_name, status, version) VALUES ($1, '001', '00101', $2, $3, 'active', 1)
+               ON CONFLICT DO NOTHING""",
+            [(uuid5(NAMESPACE_OID, n), n, name) for n, name in PEOPLE.items()],
+        )
+    finally:
+        await conn.close()
+
+
+def hostile_cells() -> bytes:
+    """An information (10B) import: row 2 ordinary, row 3 with a 5 MB bank name, row 4 with
+    an address of 100,000 characters."""
+    ids = list(PEOPLE)
+    book = openpyxl.Workbook()
+    book.active.append(INFO_HEADERS)
+    book.active.append([ids[0], PEOPLE[ids[0]], "Số 5 phố Đội Cấn", "Agribank"])
+    book.active.append([ids[1], PEOPLE[ids[1]], "Thôn Đông", "N" * (5 * 1024 * 1024)])
+    book.active.append([ids[2], PEOPLE[ids[2]], "Đ" * 100_000, "Vietcombank"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_a_5_mb_cell_and_a_100k_address_are_refused_per_row_and_the_batch_goes_on(
+    svc: Stack, http: httpx.AsyncClient
+) -> None:
+    await known_people(svc)
+    async with Readiness(svc.urls["import-svc"]) as ready:
+        answer = await http.post(
+            "/v1/imports",
+            data={"kind": "info", "district": DISTRICT},
+            files=[("files", ("thong_tin.xlsx", hostile_cells(), XLSX))],
+        )
+        assert answer.status_code == 202, answer.text
+        (batch,) = await settled(http, answer.json()["batches"][0]["upload_id"], 120)
+        assert (batch["status"], batch["total"], batch["valid"], batch["invalid"]) == (
+            "awaiting_review",
+            3,
+            1,
+            2,
+        ), batch
+        url = f"/v1/imports/{batch['id']}"
+        invalid = await http.get(f"{url}/rows", params={"status": "invalid"})
+        found = {r["row_no"]: r["errors"] for r in invalid.json()["rows"]}
+        edited = await http.patch(f"{url}/rows/4", json={"values": {"address": "Thôn Tây"}})
+        assert edited.status_code == 200, edited.text
+        again = (await http.post(f"{url}/validate")).json()
+        confirmed = await http.post(f"{url}/confirm", json={"skip_invalid": True})
+    assert len(invalid.content) < 20_000, "neither text is sent back whole"
+    assert found == {
+        3: [
+            {
+                "field": "bank_name",
+                "code": "text_too_long",
+                "value": None,
+                "message_vi": (
+                    "Dòng 3, cột «Ngân hàng»: nội dung dài hơn 200 ký tự, giới hạn của cột; "
+                    "hãy rút gọn rồi kiểm tra lại"
+                ),
+            }
+        ],
+        4: [
+            {
+                "field": "address",
+                "code": "text_too_long",
+                "value": None,
+                "message_vi": (
+                    "Dòng 4, cột «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
+                    "hãy rút gọn rồi kiểm tra lại"
+                ),
+            }
+        ],
+    }
+    assert (again["valid"], again["invalid"]) == (2, 1), again
+    assert confirmed.status_code == 202, confirmed.text
+    assert confirmed.json()["status"] == "confirmed"
+    assert len(ready.answers) >= 3, "polled while the file was read"
+    assert set(ready.answers) == {200}, ready.answers

@@ -1,9 +1,10 @@
 """A message the broker path refuses for good is parked, and the relay goes on with the rest.
 
-The embedded broker (tansu 0.6.0) sets no message size limit of its own: it took records of
-257 MiB. The limit every message meets is the relay producer's ``max_request_size``
-(``outbox.MAX_REQUEST_BYTES``, 4 MiB, below the deployed Kafka's ``message.max.bytes`` of
-8 MiB), so that is the limit these tests cross.
+The embedded broker (tansu 0.6.0) enforces no message size: it has no such option, took
+records of 257 MiB, and takes a 3 MiB record on a topic created with ``max.message.bytes``
+of 1 MiB. So the relay producer holds the production limit: its ``max_request_size``
+(``outbox.MAX_REQUEST_BYTES``) is the deployed Kafka's ``message.max.bytes``, 8 MiB (a unit
+test keeps them equal), and that is the limit these tests cross, by a few bytes.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from btxh_common.envelope import Envelope
 from btxh_common.errors import TooLarge
 from btxh_common.events import ImportConfirmedChunk
 from btxh_common.outbox import (
+    MAX_REQUEST_BYTES,
     EventTooLarge,
     OutboxRelay,
     enqueue,
@@ -69,16 +71,38 @@ def parked_total(topic: str) -> float:
     return value or 0.0
 
 
-async def test_a_message_over_the_size_limit_is_parked_and_later_events_are_published(
+def sized(key: str, n: int, size: int) -> Envelope:
+    """An event of ``n`` whose body is ``size`` bytes."""
+    env = Envelope(
+        event_type="Counted",
+        schema_version=1,
+        producer="test",
+        district_code=key,
+        payload={"n": n, "note": ""},
+    )
+    padded = env.model_copy(
+        update={"payload": {"n": n, "note": "x" * (size - len(env.to_bytes()))}}
+    )
+    assert len(padded.to_bytes()) == size
+    return padded
+
+
+def parked_rows() -> float:
+    return REGISTRY.get_sample_value("btxh_outbox_parked_rows") or 0.0
+
+
+async def test_a_message_just_over_the_broker_limit_is_parked_and_later_events_are_published(
     common_db: asyncpg.Pool, fresh_db: str, kafka_bootstrap: str
 ) -> None:
     topic = unique_topic("parking")
     await ensure_topics(kafka_bootstrap, [topic], 1)
-    before, big, after = event("001", 1), oversized("001"), [event("001", n) for n in (2, 3)]
-    assert len(big.to_bytes()) > FOUR_MIB
+    before, after = event("001", 1), [event("001", n) for n in (4, 5)]
+    under = sized("001", 2, MAX_REQUEST_BYTES - 64 * 1024)  # key, headers, framing: < 1 KiB
+    over = sized("001", 3, MAX_REQUEST_BYTES + 1)
     async with common_db.acquire() as conn, conn.transaction():
         await enqueue(conn, topic, before)
-        await write_unchecked(conn, topic, big)
+        await write_unchecked(conn, topic, under)  # past the enqueue check, as old code could
+        await write_unchecked(conn, topic, over)
         await enqueue_many(conn, topic, after)
     parked_before = parked_total(topic)
 
@@ -88,21 +112,26 @@ async def test_a_message_over_the_size_limit_is_parked_and_later_events_are_publ
 
         async def drained() -> bool:
             async with common_db.acquire() as conn:
-                return await pending_count(conn) == 0
+                return await pending_count(conn) == 0 and parked_rows() == 1
 
         await wait_for(drained, timeout=30)
     finally:
         relay.stop()
         await task
 
-    seen = await read_topic(kafka_bootstrap, topic, {e.event_id for e in [before, *after]})
-    assert [e.payload["n"] for e in seen] == [1, 2, 3]
+    # A consumer with aiokafka's default fetch sizes reads everything published, the event
+    # just under the limit included: nothing on the topic blocks it.
+    expected = {e.event_id for e in [before, under, *after]}
+    seen = await read_topic(kafka_bootstrap, topic, expected)
+    assert [e.payload["n"] for e in seen] == [1, 2, 4, 5]
+    assert seen[1].to_bytes() == under.to_bytes()
     async with common_db.acquire() as conn:
         parked = await conn.fetch("SELECT event_id, topic, reason, body FROM outbox_parked")
-    assert [(r["event_id"], r["topic"]) for r in parked] == [(big.event_id, topic)]
+    assert [(r["event_id"], r["topic"]) for r in parked] == [(over.event_id, topic)]
     assert "MessageSizeTooLargeError" in parked[0]["reason"]
-    assert bytes(parked[0]["body"]) == big.to_bytes(), "the parked message is kept whole"
+    assert bytes(parked[0]["body"]) == over.to_bytes(), "the parked message is kept whole"
     assert parked_total(topic) == parked_before + 1
+    assert parked_rows() == 1, "the alert gauge"
 
 
 async def test_an_event_over_the_limit_is_refused_at_enqueue_with_a_typed_error(

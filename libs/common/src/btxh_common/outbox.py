@@ -50,10 +50,13 @@ PARKED = Counter(
 )
 PARKED_NOW = Gauge("btxh_outbox_parked_rows", "Outbox events parked and not yet dealt with")
 
-# The relay producer's largest request. The deployed Kafka takes 8 MiB (message.max.bytes);
-# the embedded test broker sets no limit. An event is refused at enqueue well below this, so
-# the record's framing and headers always fit.
-MAX_REQUEST_BYTES = 4 * 1024 * 1024
+# The relay producer's largest request: the deployed Kafka's ``message.max.bytes`` (8 MiB,
+# deploy/k8s/base/kafka.yaml; a unit test keeps the two equal). The embedded test broker
+# (Tansu 0.6.0) enforces no size at all, neither a broker nor a topic ``max.message.bytes``,
+# so the producer holds the production limit: a message the production broker would refuse
+# is refused here too, in tests and in production alike. An event is refused at enqueue well
+# below it (``MAX_EVENT_BYTES``), so the record's framing and headers always fit.
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_EVENT_BYTES = 3 * 1024 * 1024
 
 # What the producer or the broker answers when the message itself can never be accepted;

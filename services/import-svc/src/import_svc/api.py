@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -19,13 +19,15 @@ from btxh_common.auth import Principal
 from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
 from btxh_common.problems import NotFound
 from btxh_common.roles import Action
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from import_svc import handlers
 from import_svc.adapters import batches, identities
 from import_svc.adapters import rows as staged_rows
+from import_svc.adapters.spool import Spooler
 from import_svc.adapters.templates import write_template
 from import_svc.domain.batch import Status, check_upload
 from import_svc.domain.columns import Kind
@@ -45,6 +47,37 @@ class RowEdit(BaseModel):
         Annotated[str, Field(max_length=bounds.FIELD_KEY)],
         Annotated[str, Field(max_length=bounds.TEXT)] | int | None,
     ] = Field(description="column key → new cell value; see the template's columns", max_length=32)
+
+
+class UploadForm(BaseModel):
+    """The form fields of an upload (its files are spooled apart)."""
+
+    kind: Kind
+    district: str = Field(pattern=r"^\d{3}$")
+
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["kind", "district", "files"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["arrears", "info", "policy"]},
+                        "district": {"type": "string", "pattern": "^\\d{3}$"},
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "one or more .xlsx files",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 class ConfirmBody(BaseModel):
@@ -157,6 +190,15 @@ def app_settings(request: Request) -> Settings:
 AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
+def app_spooler(request: Request) -> Spooler:
+    spooler = request.app.state.spooler
+    assert isinstance(spooler, Spooler)
+    return spooler
+
+
+AppSpooler = Annotated[Spooler, Depends(app_spooler)]
+
+
 async def owned(conn: asyncpg.Connection, caller: Principal, batch: UUID) -> None:
     """The batch exists and is the caller's district's; otherwise 404, as if it did not."""
     district = await batches.district_of(conn, batch)
@@ -195,28 +237,30 @@ async def template(
 
 
 @router.post(
-    "/imports", status_code=202, tags=["imports"], dependencies=[allowed(Action.IMPORT_WRITE)]
+    "/imports",
+    status_code=202,
+    tags=["imports"],
+    dependencies=[allowed(Action.IMPORT_WRITE)],
+    openapi_extra=UPLOAD_BODY,
 )
 async def upload(
-    caller: Caller,
-    conn: Tx,
-    settings: AppSettings,
-    kind: Annotated[Kind, Form()],
-    district: Annotated[str, Form(pattern=r"^\d{3}$")],
-    files: Annotated[list[UploadFile], File(description="one or more .xlsx files")],
+    request: Request, caller: Caller, pool: Pool, settings: AppSettings, spooler: AppSpooler
 ) -> BatchList:
-    """Store the files for parsing and answer at once: one batch per file, ``parsing``."""
-    caller.require_unit(district)
-    check_upload(len(files), settings.import_max_files)
-    most = settings.limits.max_bytes
-
-    async def one_at_a_time() -> AsyncIterator[tuple[str, bytes]]:
-        for f in files:  # spooled to disk by the server; read one by one as they are stored
-            content = await f.read(most + 1)  # one byte over: refused by the reader
-            yield (f.filename or "tep.xlsx")[:200], content
-
-    ids = await handlers.accept_upload(conn, district, kind, caller.officer_id, one_at_a_time())
-    return BatchList(batches=[await view(conn, batch) for batch in ids])
+    """Store the files for parsing and answer at once: one batch per file, ``parsing``. The
+    body streams to disk (``adapters.spool``); the database is used only once it is whole."""
+    body = request.stream()
+    async with spooler.receive(request.headers.get("content-type"), body) as received:
+        try:
+            form = UploadForm.model_validate(received.fields)
+        except ValidationError as invalid:
+            raise RequestValidationError(invalid.errors()) from None
+        caller.require_unit(form.district)
+        check_upload(len(received.files), settings.import_max_files)
+        async with pool.acquire() as conn, conn.transaction():
+            ids = await handlers.accept_upload(
+                conn, form.district, form.kind, caller.officer_id, received.files
+            )
+            return BatchList(batches=[await view(conn, batch) for batch in ids])
 
 
 @router.get("/imports", tags=["imports"])

@@ -11,7 +11,7 @@ on the staged rows; ``ImportConfirmed`` carries the valid rows in checksummed ch
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -33,7 +33,9 @@ from btxh_common.topics import IMPORT_EVENTS
 from prometheus_client import Counter
 
 from import_svc.adapters import batches, identities, rows
-from import_svc.adapters.child_reader import ReadDied, Reading, read_file
+from import_svc.adapters import files as stored_files
+from import_svc.adapters.child_reader import ReadDied, Reading, read_stored
+from import_svc.adapters.spool import Spooled
 from import_svc.adapters.workbook import FileRefused, Sheet
 from import_svc.domain.batch import (
     amount_field,
@@ -43,7 +45,7 @@ from import_svc.domain.batch import (
     ensure_in_review,
 )
 from import_svc.domain.columns import Kind
-from import_svc.domain.errors import NothingToConfirm, RowNotFound
+from import_svc.domain.errors import NothingToConfirm, RowNotFound, UploadTooManyRows
 from import_svc.domain.findings import Checked
 from import_svc.domain.rows import by_commune, confirmed_row, keep_in_commune, staged
 from import_svc.domain.validation import national_ids, validate
@@ -59,22 +61,12 @@ Flags = dict[int, dict[str, Any]]  # row number -> what reading found
 
 
 async def accept_upload(
-    conn: asyncpg.Connection,
-    district: str,
-    kind: Kind,
-    officer: str,
-    files: AsyncIterator[tuple[str, bytes]],
+    conn: asyncpg.Connection, district: str, kind: Kind, officer: str, files: list[Spooled]
 ) -> list[UUID]:
-    """Store the files, one batch each, for the worker to parse; returns the batches."""
-    ids: list[UUID] = []
-
-    async def named() -> AsyncIterator[tuple[UUID, str, bytes]]:
-        async for name, content in files:
-            ids.append(uuid4())
-            yield ids[-1], name, content
-
-    await batches.add_upload(conn, uuid4(), district, kind, officer, named())
-    return ids
+    """Store the spooled files, one batch each, for the worker to parse; returns the batches."""
+    named = [(uuid4(), f.name, f.path) for f in files]
+    await batches.add_upload(conn, uuid4(), district, kind, officer, named)
+    return [batch for batch, _, _ in named]
 
 
 async def parse_next(pool: asyncpg.Pool, reading: Reading) -> bool:
@@ -98,14 +90,18 @@ async def _read(
 ) -> list[tuple[asyncpg.Record, Sheet]]:
     """Each file read, or failed with its reason (the other files go on)."""
     sheets = []
+    rows = 0
     for f in files:
         try:
             sheet = await _read_one(conn, pool, f, reading)
+            if rows + len(sheet.rows) > reading.upload_rows:
+                raise too_many_rows(reading.upload_rows)
         except FileRefused as refused:
             log.info("import.file_refused", batch_id=str(f["id"]), code=refused.code)
             await batches.fail_file(conn, f["id"], refused.code, refused.message_vi)
             await batches.set_progress(pool, f["id"], "failed")
             continue
+        rows += len(sheet.rows)
         ROWS_READ.labels(f["kind"]).inc(len(sheet.rows))
         await batches.set_progress(pool, f["id"], "validating", len(sheet.rows))
         sheets.append((f, sheet))
@@ -123,12 +119,18 @@ async def _read_one(
     await batches.count_attempt(pool, f["id"])
     await batches.set_progress(pool, f["id"], "reading")
     try:
-        return await read_file(await batches.file_content(conn, f["id"]), f["kind"], reading)
+        return await read_stored(partial(stored_files.write_to, conn, f["id"]), f["kind"], reading)
     except ReadDied as died:
         log.warning("import.read_died", batch_id=str(f["id"]), reason=died.reason)
         if f["attempts"] + 1 >= reading.attempts:
             raise parse_died(f["attempts"] + 1) from died
         raise
+
+
+def too_many_rows(most: int) -> FileRefused:
+    """A file that would take its upload's rows over ``most`` (they are held together)."""
+    refused = UploadTooManyRows(most)
+    return FileRefused(refused.code, refused.message_vi)
 
 
 def parse_died(attempts: int) -> FileRefused:

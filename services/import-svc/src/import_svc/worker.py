@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
+from pathlib import Path
 
 import asyncpg
 from btxh_common.logs import get_logger
@@ -19,8 +21,10 @@ from import_svc.settings import Settings
 log = get_logger(__name__)
 
 
-async def parse_uploads(state: ServiceState, settings: Settings) -> None:
-    reading = settings.reading
+async def parse_uploads(state: ServiceState, settings: Settings, spool: Path) -> None:
+    """One upload parsed at a time (so one reading child at a time per process), its files
+    written for the child to ``spool``, this process's own spool directory."""
+    reading = replace(settings.reading, spool=str(spool))
     wake = asyncio.Event()
     listener: asyncpg.Connection | None = None
     while True:

@@ -68,12 +68,12 @@ async def test_a_refusal_in_the_child_comes_back_with_its_code_and_reason() -> N
 
 
 async def test_a_child_out_of_memory_dies_alone_and_is_reported() -> None:
-    # 200 001 rows x 40 columns: within the row and column limits, but the reader's dense
-    # grid of 8M cells does not fit in 256 MiB
+    # 200 001 rows x 40 columns: within a limit of 200 000 rows and the column limit, but the
+    # reader's dense grid of 8M cells does not fit in 256 MiB
     data = sparse("AN200001")
     assert len(data) < 10_000
     with pytest.raises(ReadDied):
-        await read_file(data, "arrears", Reading(memory_bytes=256 * MIB))
+        await read_file(data, "arrears", Reading(Limits(max_rows=200_000), memory_bytes=256 * MIB))
 
 
 async def test_a_child_past_its_time_limit_is_killed_and_reported() -> None:

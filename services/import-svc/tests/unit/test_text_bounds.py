@@ -49,9 +49,20 @@ def test_an_address_of_100k_characters_makes_the_row_invalid_and_is_not_echoed()
     checked = check("info", address="Thôn Đông " * 10_000)
     assert checked.status == "invalid"
     (error,) = checked.errors
-    assert (error["field"], error["code"]) == ("address", "text_too_long")
-    assert error["message_vi"] == "Nội dung quá dài so với số ký tự tối đa của cột"
-    assert error["value"] == ("Thôn Đông " * 4) + "…"
+    assert (error["field"], error["code"], error["value"]) == ("address", "text_too_long", None)
+    assert error["message_vi"] == (
+        "Dòng 2, cột «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
+        "hãy rút gọn rồi kiểm tra lại"
+    )
+    assert checked.values["address"] == ("Thôn Đông " * 31)[:301], "kept only past its bound"
+
+
+def test_a_cut_text_is_still_refused_when_the_row_is_validated_again() -> None:
+    first = check("info", bank_name="N" * (5 * 1024 * 1024))
+    assert len(first.values["bank_name"]) == 201
+    again = check("info", bank_name=first.values["bank_name"])
+    assert [(e["field"], e["code"]) for e in again.errors] == [("bank_name", "text_too_long")]
+    assert "cột «Ngân hàng»: nội dung dài hơn 200 ký tự" in again.errors[0]["message_vi"]
 
 
 def test_an_address_of_300_characters_is_accepted() -> None:

@@ -21,7 +21,6 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -211,15 +210,16 @@ async def _upload_child(dsn: str, data: bytes) -> tuple[float, float]:
     (they overlap while the file is read)."""
     from import_svc import handlers
     from import_svc.adapters.child_reader import Reading
-
-    async def files() -> AsyncIterator[tuple[str, bytes]]:
-        yield "b.xlsx", data
+    from import_svc.adapters.spool import Spooled
 
     pool = await create_pool(dsn, 1, 4)
     try:
         started = time.perf_counter()
-        async with pool.acquire() as conn, conn.transaction():
-            await handlers.accept_upload(conn, DISTRICT, "arrears", "bench", files())
+        with tempfile.TemporaryDirectory() as directory:
+            spooled = Spooled("b.xlsx", Path(directory) / "b.xlsx", len(data))
+            spooled.path.write_bytes(data)
+            async with pool.acquire() as conn, conn.transaction():
+                await handlers.accept_upload(conn, DISTRICT, "arrears", "bench", [spooled])
         while await handlers.parse_next(pool, Reading()):
             pass
         reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -6,11 +6,12 @@ Progress is written outside the parsing transaction, so it shows while the parse
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
 
+from import_svc.adapters import files as stored_files
 from import_svc.domain.batch import Status
 from import_svc.domain.columns import Kind
 
@@ -24,11 +25,11 @@ async def add_upload(
     district: str,
     kind: Kind,
     officer: str,
-    files: AsyncIterator[tuple[UUID, str, bytes]],
+    files: list[tuple[UUID, str, Path]],
 ) -> None:
-    """One batch in ``parsing`` per file ``(batch, name, content)``, each stored as it comes
-    (one file in memory at a time); the worker is woken at commit."""
-    async for batch, name, content in files:
+    """One batch in ``parsing`` per spooled file ``(batch, name, path)``, each stored part by
+    part (``files.store``); the worker is woken at commit."""
+    for batch, name, path in files:
         await conn.execute(
             """INSERT INTO import_batch (id, upload_id, district_code, kind, file_name,
                    status, created_by) VALUES ($1, $2, $3, $4, $5, 'parsing', $6)""",
@@ -39,9 +40,8 @@ async def add_upload(
             name,
             officer,
         )
-        await conn.execute(
-            "INSERT INTO upload_file (batch_id, content) VALUES ($1, $2)", batch, content
-        )
+        await conn.execute("INSERT INTO upload_file (batch_id) VALUES ($1)", batch)
+        await stored_files.store(conn, batch, path)
         await conn.execute(
             "INSERT INTO upload_progress (batch_id, phase) VALUES ($1, 'queued')", batch
         )
@@ -67,13 +67,6 @@ async def lock_next_upload(conn: asyncpg.Connection) -> list[asyncpg.Record] | N
             head["upload_id"],
         )
     )
-
-
-async def file_content(conn: asyncpg.Connection, batch: UUID) -> bytes:
-    content: bytes = await conn.fetchval(
-        "SELECT content FROM upload_file WHERE batch_id = $1", batch
-    )
-    return content
 
 
 async def count_attempt(pool: asyncpg.Pool, batch: UUID) -> None:

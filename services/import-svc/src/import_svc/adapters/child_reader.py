@@ -16,6 +16,7 @@ import pickle
 import resource
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,7 @@ class Reading:
     seconds: float = 120.0
     attempts: int = 2
     spool: str | None = None
+    upload_rows: int = 100_000  # the rows of all the files of one upload together
 
 
 class ReadDied(Exception):
@@ -47,9 +49,20 @@ class ReadDied(Exception):
 
 async def read_file(content: bytes, kind: Kind, reading: Reading) -> Sheet:
     """``content`` written to the spool directory, read there by a child process."""
-    with tempfile.NamedTemporaryFile(dir=reading.spool, prefix="btxh-upload-") as spooled:
-        await asyncio.to_thread(_write, spooled, content)
-        del content
+
+    async def write(target: IO[bytes]) -> None:
+        await asyncio.to_thread(_write, target, content)
+
+    return await read_stored(write, kind, reading)
+
+
+async def read_stored(
+    fill: Callable[[IO[bytes]], Awaitable[None]], kind: Kind, reading: Reading
+) -> Sheet:
+    """A file written by ``fill`` to the spool directory (part by part, as it is stored), then
+    read there by a child process; the file is removed after."""
+    with tempfile.NamedTemporaryFile(dir=reading.spool, prefix="parse-") as spooled:
+        await fill(spooled)
         return await read_in_child(Path(spooled.name), kind, reading)
 
 

@@ -54,7 +54,7 @@ _MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 50 * 1024 * 1024
-    max_rows: int = 200_000
+    max_rows: int = 100_000
     max_uncompressed: int = 200 * 1024 * 1024
     max_ratio: int = 200  # uncompressed/compressed, per member above 1 MB
     max_columns: int = 40  # with max_rows, bounds the grid the reader allocates (8M cells)

@@ -95,3 +95,38 @@ class RowsNotValidated(DomainError):
 
     def __init__(self, left: int) -> None:
         super().__init__(f"Còn {left} dòng đã sửa chưa được kiểm tra lại: hãy kiểm tra lại lô")
+
+
+class FileTooLarge(TooLarge):
+    """A file of an upload over ``import_max_file_bytes``, seen while it is received."""
+
+    code = "file_too_large"
+
+    def __init__(self, name: str, most: int) -> None:
+        super().__init__(
+            f"Tệp «{name}» lớn hơn giới hạn {most // (1024 * 1024)} MB mỗi tệp; "
+            "hãy chia nhỏ theo xã rồi tải lên lại"
+        )
+
+
+class UploadNotMultipart(InvalidInput):
+    code = "upload_not_multipart"
+    message_vi = "Yêu cầu tải lên phải là multipart/form-data (trường kind, district và files)"
+
+
+class UploadMalformed(InvalidInput):
+    code = "upload_malformed"
+    message_vi = "Nội dung tải lên không đúng định dạng multipart/form-data; hãy tải lên lại"
+
+
+class UploadTooManyRows(InvalidInput):
+    """The files of one upload are read and checked together; together they hold at most
+    ``import_max_upload_rows`` rows."""
+
+    code = "upload_too_many_rows"
+
+    def __init__(self, most: int) -> None:
+        super().__init__(
+            f"Các tệp của lần tải lên này đã vượt {most:,} dòng cộng lại; ".replace(",", ".")
+            + "hãy tải tệp này lên riêng"
+        )

@@ -79,15 +79,15 @@ class Checked:
             return "duplicate"
         return "valid"
 
-    def error(self, key: str, code: str, value: Any = None) -> None:
+    def error(self, key: str, code: str, value: Any = None, message_vi: str | None = None) -> None:
         """One error per field: the first found is the one to fix."""
         if not any(e["field"] == key for e in self.errors):
-            self.errors.append(finding(key, code, value))
+            self.errors.append(finding(key, code, value, message_vi))
 
     def warn(self, key: str, code: str, value: Any = None) -> None:
         self.warnings.append(finding(key, code, value))
 
 
-def finding(key: str, code: str, value: Any) -> dict[str, Any]:
+def finding(key: str, code: str, value: Any, message_vi: str | None = None) -> dict[str, Any]:
     shown = value if isinstance(value, str | int | None) else str(value)
-    return {"field": key, "code": code, "message_vi": MESSAGES[code], "value": shown}
+    return {"field": key, "code": code, "message_vi": message_vi or MESSAGES[code], "value": shown}

@@ -8,7 +8,7 @@ from btxh_common import bounds
 from btxh_common.clock import add_months, month_text
 
 from import_svc.domain.cells import as_date, clean_text
-from import_svc.domain.columns import ARREARS_CHANGE, POLICY_CHANGES, Kind
+from import_svc.domain.columns import ARREARS_CHANGE, COLUMNS, POLICY_CHANGES, Kind
 from import_svc.domain.findings import Checked
 from import_svc.domain.values import GENDERS, parse_amount, parse_period
 
@@ -50,14 +50,28 @@ def check_fields(kind: Kind, row: Checked, month_now: date) -> None:
         check_info(row)
     else:
         check_policy(row)
-    check_lengths(row)
+    check_lengths(kind, row)
 
 
-def check_lengths(row: Checked) -> None:
-    """Every text of the row within its column's bound; a finding repeats only its start."""
+def check_lengths(kind: Kind, row: Checked) -> None:
+    """Every text of the row within its column's bound. A longer one is an error naming the
+    row, the column and its bound, without the text; the row keeps only the text's first
+    ``bound + 1`` characters (still too long, so still invalid until an officer fixes it),
+    so a 5 MB cell is never stored, shown or sent whole."""
+    headers = {c.key: c.header for c in COLUMNS[kind]}
     for key, value in row.values.items():
-        if isinstance(value, str) and len(value) > MAX_CHARS.get(key, bounds.TEXT):
-            row.error(key, "text_too_long", shown(value))
+        most = MAX_CHARS.get(key, bounds.TEXT)
+        if isinstance(value, str) and len(value) > most:
+            row.values[key] = value[: most + 1]
+            message = too_long(row.row_no, headers.get(key, key), most)
+            row.error(key, "text_too_long", message_vi=message)
+
+
+def too_long(row_no: int, header: str, most: int) -> str:
+    return (
+        f"Dòng {row_no}, cột «{header}»: nội dung dài hơn {most} ký tự, giới hạn của cột; "
+        "hãy rút gọn rồi kiểm tra lại"
+    )
 
 
 def shown(value: object) -> object:
