@@ -12,6 +12,7 @@ from btxh_common.events import (
 )
 from btxh_common.inbox import subscribe
 from btxh_common.postoffice import (
+    ExtensionRequest,
     PackageAccepted,
     PackageRejected,
     PaymentResults,
@@ -49,5 +50,6 @@ def subscriptions(broker: KafkaBroker, state: ServiceState, *, policy: Policy) -
             PackageRejected: partial(postoffice.on_rejected, policy=policy),
             PaymentResults: postoffice.on_results,
             SettlementReport: postoffice.on_settlement_report,
+            ExtensionRequest: postoffice.on_extension_request,
         },
     )
