@@ -253,7 +253,7 @@ async def deliver(db: asyncpg.Pool, player: PostOfficePlayer, world: World, e: E
     await player.send(e)
     world.delivered.append(e)
     await until(
-        "the letter handled",
+        f"{e.event_type} handled (kept in the inbox or the dead letters: never dropped)",
         lambda: db.fetchval(
             "SELECT 1 FROM inbox WHERE event_id = $1 UNION SELECT 1 FROM dead_letter"
             " WHERE event_id = $1",
