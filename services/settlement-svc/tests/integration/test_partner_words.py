@@ -269,7 +269,7 @@ async def test_a_line_paid_by_hand_is_not_closed_unpaid_nor_carried_into_next_mo
     svc: Stack, player: PostOfficePlayer, producer: AIOKafkaProducer
 ) -> None:
     district = "032"
-    await people(svc, producer, district, 4)
+    await people(svc, producer, district, 5)
     officer = svc.token(district)
     boss = svc.token(district, role=Role.DISTRICT_SUPERVISOR)
     async with (
@@ -285,7 +285,7 @@ async def test_a_line_paid_by_hand_is_not_closed_unpaid_nor_carried_into_next_mo
         await player.say(held.acceptance(), district)
         await until("acknowledged", lambda: _is(list_status(pay, made["id"]), "acknowledged"))
         by_id = await lines_of(pay, made["id"])
-        a, b, c, d = (by_id[f"{district}{i:09d}"] for i in range(4))
+        a, b, c, d, e = (by_id[f"{district}{i:09d}"] for i in range(5))
         # the post office's word: A paid, B not received; nothing (yet) for C and D
         await player.say(
             PaymentResults(
@@ -307,7 +307,10 @@ async def test_a_line_paid_by_hand_is_not_closed_unpaid_nor_carried_into_next_mo
         by_hand = await pay.post(
             f"/v1/lists/{made['id']}/statuses",
             json={
-                "exceptions": [{"line_id": c["id"], "status": "paid", "paid_on": "2026-11-12"}],
+                "exceptions": [
+                    {"line_id": c["id"], "status": "paid", "paid_on": "2026-11-12"},
+                    {"line_id": e["id"], "status": "paid", "paid_on": "2026-11-12"},
+                ],
                 "reason": "Bảng kê giấy của bưu điện",
             },
             headers=boss,
@@ -317,9 +320,27 @@ async def test_a_line_paid_by_hand_is_not_closed_unpaid_nor_carried_into_next_mo
 
         async def hand_counted() -> bool:
             view = (await st.get(f"/v1/settlements/{settlement['id']}")).json()
-            return bool(view["lines"].get("paid", {}).get("count") == 2)
+            return bool(view["lines"].get("paid", {}).get("count") == 3)
 
         await until("the status by hand reached settlement-svc", hand_counted)
+        # the post office then says E's money came back: recorded, raised, not passed on
+        await player.say(
+            PaymentResults(
+                package_id=held.package_id,
+                version=held.version,
+                part=1,
+                parts=2,
+                results=[PersonResult(line_id=e["id"], status="returned")],
+            ),
+            district,
+        )
+
+        async def raised() -> list[dict[str, Any]]:
+            found = (await st.get(f"/v1/districts/{district}/refusals")).json()["refusals"]
+            return [r for r in found if r["reason"] == "result_disagrees_manual"]
+
+        [against] = await until("the disagreement raised", raised)
+        assert e["id"] in against["detail"]
         # the cut-off passes (moved in the database), the officer closes with the rest unpaid
         db = await asyncpg.connect(svc.dsns["settlement-svc"])
         try:
@@ -336,14 +357,16 @@ async def test_a_line_paid_by_hand_is_not_closed_unpaid_nor_carried_into_next_mo
         assert closed.status_code == 200, closed.text
         assert {k: v["count"] for k, v in closed.json()["lines"].items()} == {
             "paid": 2,
+            "returned": 1,
             "unpaid": 2,
         }
         await until("settled in payment-svc", lambda: _is(list_status(pay, made["id"]), "settled"))
         after = await lines_of(pay, made["id"])
         statuses = {
-            n: after[x["national_id"]]["status"] for n, x in zip("abcd", (a, b, c, d), strict=True)
+            n: after[x["national_id"]]["status"]
+            for n, x in zip("abcde", (a, b, c, d, e), strict=True)
         }
-        assert statuses == {"a": "paid", "b": "unpaid", "c": "paid", "d": "unpaid"}
+        assert statuses == {"a": "paid", "b": "unpaid", "c": "paid", "d": "unpaid", "e": "paid"}
 
         following = await pay.post(f"/v1/districts/{district}/periods/{NEXT}/lists", json={})
         assert following.status_code == 201, following.text
@@ -358,4 +381,5 @@ async def test_a_line_paid_by_hand_is_not_closed_unpaid_nor_carried_into_next_mo
         b["national_id"]: ALLOWANCE,
         c["national_id"]: 0,
         d["national_id"]: ALLOWANCE,
+        e["national_id"]: 0,
     }
