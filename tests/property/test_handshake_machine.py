@@ -41,6 +41,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 import httpx
+import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 from btxh_common.chunks import split
@@ -68,6 +69,7 @@ print(f"handshake machine: profile {PROFILE}, seed {SEED} (HANDSHAKE_SEED={SEED}
 EXAMPLES = int(os.environ.get("HANDSHAKE_EXAMPLES") or {"short": 5, "soak": 60}[PROFILE])
 STEPS = {"short": 30, "soak": 60}[PROFILE]
 
+pytestmark = pytest.mark.timeout(900 if PROFILE == "short" else 6 * 3600)
 PERIOD = "2026-11"
 PEOPLE = 4
 SETTLEMENT = "settlement-svc"
