@@ -2,7 +2,7 @@
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps up down test unit chaos lint bench asyncapi deploy-check
+.PHONY: install system-deps up down test unit chaos soak lint bench asyncapi deploy-check
 
 install:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -31,6 +31,12 @@ CHAOS_FREEZE_SECONDS ?= 60
 chaos: install
 	CHAOS_SEEDS=$(CHAOS_SEEDS) CHAOS_FREEZE_SECONDS=$(CHAOS_FREEZE_SECONDS) \
 		$(UV) run pytest tests/chaos -x -s --timeout=1200 -p no:cacheprovider
+
+# The property tests (tests/property) with the long Hypothesis profile: many more programs,
+# from a new seed printed first (HANDSHAKE_SEED=<n> make soak replays the handshake's).
+# `make test` runs them with the short profile from fixed seeds.
+soak: install
+	HYPOTHESIS_PROFILE=soak $(UV) run pytest tests/property -x -s --timeout=7200 -p no:cacheprovider
 
 lint: install
 	$(UV) run ruff check .

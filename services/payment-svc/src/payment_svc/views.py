@@ -31,6 +31,7 @@ async def list_summary(conn: asyncpg.Connection, list_id: UUID) -> dict[str, Any
         "kind": row["kind"],
         "version": row["version"],
         "status": row["status"],
+        "rejected_reason": row["rejected_reason"],
         "level": row["level"],
         "lines": sum(c["lines"] for c in communes),
         "total": sum(c["total"] for c in communes),

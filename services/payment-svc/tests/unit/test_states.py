@@ -117,6 +117,8 @@ BY_HAND: dict[str, tuple[str, str, str, str]] = {
         "list_at_payment_unit",
     ),
     "settled": ("list_already_submitted", "list_not_draft", "list_settled", "list_settled"),
+    # the post office rejected it (issue 15 item 3): the officer's new version replaces it
+    "rejected": ("list_already_submitted", "list_not_draft", "superseded", "list_has_payments"),
     "superseded": (
         "list_already_submitted",
         "list_not_draft",
@@ -266,6 +268,7 @@ def test_pull_changes_nothing_in_a_settled_month() -> None:
         (ListAction.ACKNOWLEDGED, "acknowledged", {"submitted", "sent"}),
         (ListAction.RESULTS, "results_received", {"submitted", "sent", "acknowledged"}),
         (ListAction.SETTLE, "settled", {"submitted", "sent", "acknowledged", "results_received"}),
+        (ListAction.REJECTED, "rejected", {"submitted", "sent", "acknowledged"}),
     ],
 )
 def test_the_payment_unit_moves_a_list_only_forward(

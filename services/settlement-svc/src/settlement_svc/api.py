@@ -73,6 +73,11 @@ class PackageView(BaseModel):
     replaces: UUID | None
     sent_at: Timestamp | None
     acknowledged_at: Timestamp | None
+    rejected_reason: str | None = Field(
+        default=None, description="why the post office rejected the package (not a recall)"
+    )
+    rejected_detail: str | None = None
+    rejected_at: Timestamp | None = None
 
 
 class PackageList(BaseModel):
@@ -120,6 +125,15 @@ class LineTotalView(BaseModel):
     amount: int
 
 
+class ExtensionRequestView(BaseModel):
+    days: int = Field(description="days the post office asked for")
+    reason: str
+    asked_at: Timestamp
+    answered_by: str | None = Field(description="the officer whose extension answered it")
+    granted_days: int | None
+    answered_at: Timestamp | None
+
+
 class SettlementView(BaseModel):
     id: UUID
     package_id: UUID
@@ -135,6 +149,9 @@ class SettlementView(BaseModel):
     effective_deadline: date = Field(description="the deadline with every extension")
     extended_days: int
     lines: dict[str, LineTotalView] = Field(description="the package's lines by status")
+    extension_requests: list[ExtensionRequestView] = Field(
+        description="the post office's requests for more days; the officer decides (extend)"
+    )
 
     @classmethod
     def of(cls, summary: SettlementSummary) -> "SettlementView":
@@ -143,6 +160,9 @@ class SettlementView(BaseModel):
             effective_deadline=summary.effective_deadline,
             extended_days=summary.extended_days,
             lines={k: LineTotalView(**asdict(v)) for k, v in summary.lines.items()},
+            extension_requests=[
+                ExtensionRequestView(**asdict(r)) for r in summary.extension_requests
+            ],
         )
 
 

@@ -13,6 +13,7 @@ from btxh_common.events import (
 from btxh_common.inbox import Handlers, subscribe
 from btxh_common.po_sign import Keyring
 from btxh_common.postoffice import (
+    ExtensionRequest,
     PackageAccepted,
     PackageRejected,
     PaymentResults,
@@ -51,6 +52,7 @@ def subscriptions(
         RecallRejected: partial(postoffice.on_recall_rejected, policy=policy),
         PaymentResults: postoffice.on_results,
         SettlementReport: postoffice.on_settlement_report,
+        ExtensionRequest: postoffice.on_extension_request,
     }
     subscribe(  # every post-office message is checked for its signature first
         broker,

@@ -11,6 +11,7 @@ from settlement_svc.domain.lifecycle import (
     Move,
     Placement,
     Reason,
+    check_extension_request,
     check_report,
     on_acceptance,
     on_no_answer,
@@ -31,10 +32,21 @@ MOVES = [
     (S.SENT, E.ACCEPTED_WRONG_LAST, S.ALERT, (X.NOTE_MISMATCH, X.ALERT)),
     (S.ALERT, E.ACCEPTED_WRONG, S.ALERT, (X.NOTE_MISMATCH,)),
     (S.ALERT, E.ACCEPTED_WRONG_LAST, S.ALERT, (X.NOTE_MISMATCH,)),
-    (S.SENT, E.REJECTED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
-    (S.ALERT, E.REJECTED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
-    (S.ACKNOWLEDGED, E.REJECTED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
-    (S.ACKNOWLEDGED, E.REJECTED_DAMAGED, S.REJECTED, (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
+    # rejected: the reason kept for the officer, payment-svc told (a new version may go)
+    (S.SENT, E.REJECTED, S.REJECTED, (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
+    (S.ALERT, E.REJECTED, S.REJECTED, (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)),
+    (
+        S.ACKNOWLEDGED,
+        E.REJECTED,
+        S.REJECTED,
+        (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.EMIT_REJECTED),
+    ),
+    (
+        S.ACKNOWLEDGED,
+        E.REJECTED_DAMAGED,
+        S.REJECTED,
+        (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.EMIT_REJECTED),
+    ),
     (S.SENT, E.REJECTED_DAMAGED, S.SENT, (X.SEND,)),
     (S.ALERT, E.REJECTED_DAMAGED, S.SENT, (X.SEND,)),
     # given back: the version waiting for it goes out
@@ -54,25 +66,25 @@ MOVES = [
         S.RECALL_REQUESTED,
         E.REJECTED,
         S.REJECTED,
-        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+        (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
     ),
     (
         S.RECALL_UNANSWERED,
         E.REJECTED_DAMAGED,
         S.REJECTED,
-        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+        (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
     ),
     (
         S.RECALL_REQUESTED,
         E.REJECTED_DAMAGED,
         S.REJECTED,
-        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+        (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
     ),
     (
         S.RECALL_UNANSWERED,
         E.REJECTED,
         S.REJECTED,
-        (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
+        (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED),
     ),
     # results and the report, from a package the post office holds
     (S.SENT, E.RESULTS, S.SENT, (X.RECORD_RESULTS,)),
@@ -83,6 +95,20 @@ MOVES = [
     (S.ACKNOWLEDGED, E.REPORT, S.ACKNOWLEDGED, (X.RECORD_REPORT,)),
     (S.RECALL_REQUESTED, E.REPORT, S.RECALL_REQUESTED, (X.RECORD_REPORT,)),
     (S.RECALL_UNANSWERED, E.REPORT, S.RECALL_UNANSWERED, (X.RECORD_REPORT,)),
+    # the post office asks for more days: recorded for the officer, who decides
+    (S.ACKNOWLEDGED, E.EXTENSION_ASKED, S.ACKNOWLEDGED, (X.RECORD_EXTENSION_REQUEST,)),
+    (
+        S.RECALL_REQUESTED,
+        E.EXTENSION_ASKED,
+        S.RECALL_REQUESTED,
+        (X.RECORD_EXTENSION_REQUEST,),
+    ),
+    (
+        S.RECALL_UNANSWERED,
+        E.EXTENSION_ASKED,
+        S.RECALL_UNANSWERED,
+        (X.RECORD_EXTENSION_REQUEST,),
+    ),
     # the clock
     (S.SENT, E.NO_ANSWER, S.SENT, (X.SEND,)),
     (S.SENT, E.NO_ANSWER_LAST, S.ALERT, (X.ALERT,)),
@@ -109,6 +135,11 @@ REFUSALS = [
     *[(S.WAITING_RECALL, e, R.NOT_SENT) for e in (E.RESULTS, E.REPORT)],
     *[(S.MANUAL, e, R.MANUAL) for e in (E.ACCEPTED, E.REJECTED, E.RECALLED, E.RESULTS)],
     (S.MANUAL, E.REPORT, R.MANUAL),
+    (S.WAITING_RECALL, E.EXTENSION_ASKED, R.NOT_SENT),
+    (S.MANUAL, E.EXTENSION_ASKED, R.MANUAL),
+    *[(s, E.EXTENSION_ASKED, R.ENDED) for s in (S.REJECTED, S.RECALLED, S.SUPERSEDED)],
+    (S.SENT, E.EXTENSION_ASKED, R.NOT_ACKNOWLEDGED),  # no settlement open yet
+    (S.ALERT, E.EXTENSION_ASKED, R.NOT_ACKNOWLEDGED),
     *[(S.REJECTED, e, R.ENDED) for e in (E.ACCEPTED, E.RECALLED, E.RESULTS, E.REPORT)],
     *[(S.RECALLED, e, R.ENDED) for e in (E.ACCEPTED, E.REJECTED, E.RESULTS, E.REPORT)],
     *[(S.SUPERSEDED, e, R.ENDED) for e in (E.ACCEPTED, E.REJECTED, E.RECALLED, E.RESULTS)],
@@ -281,3 +312,12 @@ def test_a_settlement_report_must_account_for_every_line_and_dong() -> None:
     assert check_report(sent, 3, 1_500_000) is None
     assert check_report(sent, 2, 1_500_000) is R.REPORT_TOTALS
     assert check_report(sent, 3, 1_499_999) is R.REPORT_TOTALS
+
+
+def test_an_extension_request_is_recorded_only_within_the_1_to_19_day_rule() -> None:
+    """Seed 002 §E: fewer than 20 days in all, for a settlement not yet closed."""
+    assert check_extension_request(False, 19, 0, 19) is None
+    assert check_extension_request(False, 5, 14, 19) is None
+    assert check_extension_request(False, 6, 14, 19) is R.EXTENSION_TOO_LONG
+    assert check_extension_request(False, 20, 0, 19) is R.EXTENSION_TOO_LONG
+    assert check_extension_request(True, 1, 0, 19) is R.SETTLEMENT_CLOSED

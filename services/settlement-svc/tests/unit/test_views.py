@@ -6,6 +6,7 @@ from uuid import uuid4
 
 from settlement_svc.api import PackageView, SettlementView
 from settlement_svc.domain.settlements import (
+    ExtensionAsked,
     LineTotal,
     Settlement,
     SettlementState,
@@ -27,8 +28,19 @@ def test_a_settlement_answers_with_its_effective_deadline_and_lines_by_status() 
         closed_by="officer",
         closed_at=datetime(2027, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
     )
+    asked = ExtensionAsked(
+        days=25,
+        reason="Bưu điện xin thêm",
+        asked_at=datetime(2026, 12, 30, 1, 0, tzinfo=UTC),
+        answered_by="officer",
+        granted_days=19,
+        answered_at=datetime(2026, 12, 30, 2, 0, tzinfo=UTC),
+    )
     summary = SettlementSummary(
-        settlement, 19, {"paid": LineTotal(2, 1_000_000), "unpaid": LineTotal(1, 500_000)}
+        settlement,
+        19,
+        {"paid": LineTotal(2, 1_000_000), "unpaid": LineTotal(1, 500_000)},
+        (asked,),
     )
     view = SettlementView.of(summary).model_dump(mode="json")
     assert view == {
@@ -49,6 +61,16 @@ def test_a_settlement_answers_with_its_effective_deadline_and_lines_by_status() 
             "paid": {"count": 2, "amount": 1_000_000},
             "unpaid": {"count": 1, "amount": 500_000},
         },
+        "extension_requests": [
+            {
+                "days": 25,
+                "reason": "Bưu điện xin thêm",
+                "asked_at": "2026-12-30T01:00:00+00:00",
+                "answered_by": "officer",
+                "granted_days": 19,
+                "answered_at": "2026-12-30T02:00:00+00:00",
+            }
+        ],
     }
 
 

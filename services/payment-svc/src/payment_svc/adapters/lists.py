@@ -108,6 +108,20 @@ async def move(
     )
 
 
+async def reject(
+    conn: asyncpg.Connection, list_id: UUID, status: str, after: tuple[str, ...], reason: str
+) -> None:
+    """The post office rejected the list (if it is in one of ``after``): ``status``, and why."""
+    await conn.execute(
+        """UPDATE payment_list SET status = $2, rejected_reason = $4, rejected_at = now()
+           WHERE id = $1 AND status = ANY($3::text[])""",
+        list_id,
+        status,
+        list(after),
+        reason,
+    )
+
+
 async def of_period(conn: asyncpg.Connection, district: str, month: date) -> list[UUID]:
     """Every list of the period, every version, by kind and newest first."""
     rows = await conn.fetch(

@@ -104,6 +104,9 @@ class ListView(BaseModel):
     kind: str
     version: int
     status: str
+    rejected_reason: str | None = Field(
+        default=None, description="why the post office rejected the list (status rejected)"
+    )
     level: int
     lines: int
     total: int

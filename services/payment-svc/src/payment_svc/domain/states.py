@@ -15,6 +15,9 @@ Lists (DOMAIN "Payment periods and lists")::
       ▼              superseded        superseded              results_received ──▶ settled
     deleted
 
+    submitted / sent / acknowledged ──rejected by the post office──▶ rejected
+    rejected ──replaced (nobody paid)──▶ superseded   (the officer's new version goes out)
+
 The payment unit's answers move a list only forward, possibly over a step (results straight
 after ``submitted``, ``settled`` from any status since); a late or repeated one changes
 nothing.
@@ -75,6 +78,7 @@ class ListStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESULTS_RECEIVED = "results_received"
     SETTLED = "settled"
+    REJECTED = "rejected"  # the post office rejected its package: a new version may replace it
     SUPERSEDED = "superseded"  # replaced by a newer version after it left the draft
     DELETED = "deleted"  # a draft deleted or generated again
 
@@ -97,6 +101,7 @@ class ListAction(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     RESULTS = "results"
     SETTLE = "settle"
+    REJECTED = "rejected"  # the post office rejected the package (not a recall)
 
 
 _S = ListStatus
@@ -107,11 +112,13 @@ _OUT = (_S.SUBMITTED, _S.SENT)  # with the payment unit, not yet accepted by it
 LIST_TRANSITIONS: dict[ListAction, dict[ListStatus, ListStatus]] = {
     ListAction.SUBMIT: {_S.DRAFT: _S.SUBMITTED},
     ListAction.DELETE: {_S.DRAFT: _S.DELETED},
-    ListAction.REPLACE: {_S.DRAFT: _S.DELETED} | {s: _S.SUPERSEDED for s in _OUT},
+    ListAction.REPLACE: {_S.DRAFT: _S.DELETED} | {s: _S.SUPERSEDED for s in (*_OUT, _S.REJECTED)},
     ListAction.SENT: {_S.SUBMITTED: _S.SENT},
     ListAction.ACKNOWLEDGED: {s: _S.ACKNOWLEDGED for s in _OUT},
     ListAction.RESULTS: {s: _S.RESULTS_RECEIVED for s in (*_OUT, _S.ACKNOWLEDGED)},
     ListAction.SETTLE: {s: _S.SETTLED for s in (*_OUT, _S.ACKNOWLEDGED, _S.RESULTS_RECEIVED)},
+    # settlement-svc refuses a rejection once results came: never from results_received
+    ListAction.REJECTED: {s: _S.REJECTED for s in (*_OUT, _S.ACKNOWLEDGED)},
 }
 
 # What an officer or the payment unit may set on a line.

@@ -10,6 +10,7 @@ from btxh_common.events import (
     BeneficiaryChanged,
     BeneficiaryRegistered,
     PaymentListAcknowledged,
+    PaymentListRejected,
     PaymentListSent,
     PaymentResultsReceived,
     SettlementClosed,
@@ -36,6 +37,18 @@ async def on_acknowledged(
     conn: asyncpg.Connection, event: PaymentListAcknowledged, context: EventContext
 ) -> None:
     await _moved_by_payment_unit(conn, event.list_id, ListAction.ACKNOWLEDGED)
+
+
+async def on_rejected(
+    conn: asyncpg.Connection, event: PaymentListRejected, context: EventContext
+) -> None:
+    """The post office rejected the list's package: the list is ``rejected`` with the reason,
+    and the officer may make a new version, which goes out as a new package. A recall (the
+    list was already replaced by a new version) changes nothing here."""
+    if event.recalled:
+        return
+    status, after = payment_unit_move(ListAction.REJECTED)
+    await lists.reject(conn, event.list_id, status, after, event.reason)
 
 
 async def on_results(

@@ -110,7 +110,8 @@ async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.R
     """The district's latest 200 packages, newest first."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT id, version, list_id, period, kind, line_count, total_amount, state,
-                  attempts, last_error, replaces, sent_at, acknowledged_at
+                  attempts, last_error, replaces, sent_at, acknowledged_at, rejected_reason,
+                  rejected_detail, rejected_at
            FROM package WHERE district_code = $1 ORDER BY created_at DESC LIMIT 200""",
         district,
     )
@@ -204,3 +205,16 @@ async def schedule(
 
 async def note_error(conn: asyncpg.Connection, package_id: UUID, error: str) -> None:
     await conn.execute("UPDATE package SET last_error = $2 WHERE id = $1", package_id, error)
+
+
+async def note_rejection(
+    conn: asyncpg.Connection, package_id: UUID, reason: str, detail: str | None
+) -> None:
+    """The post office's reason for rejecting the package, for the officer."""
+    await conn.execute(
+        """UPDATE package SET rejected_reason = $2, rejected_detail = $3, rejected_at = now(),
+               last_error = $2 || coalesce(': ' || $3, '') WHERE id = $1""",
+        package_id,
+        reason,
+        detail,
+    )

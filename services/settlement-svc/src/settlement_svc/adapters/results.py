@@ -74,29 +74,66 @@ async def record_by_hand(
     )
 
 
+async def record_manual(
+    conn: asyncpg.Connection, list_id: UUID, lines: Sequence[LineStatus]
+) -> None:
+    """Statuses a supervisor set by hand on a list the post office has (an integrated
+    district): kept beside the post office's word, never over it; ``pending`` clears one."""
+    await conn.execute(
+        """UPDATE package_line l SET manual_status = nullif(r.status, 'pending'),
+               manual_paid_on = CASE WHEN r.status = 'paid' THEN r.paid_on END
+           FROM package p, unnest($2::uuid[], $3::text[], $4::date[]) AS r(line_id, status, paid_on)
+           WHERE p.id = l.package_id AND p.list_id = $1 AND p.state <> $5
+             AND l.line_id = r.line_id""",
+        list_id,
+        [x.line_id for x in lines],
+        [x.status for x in lines],
+        [x.paid_on for x in lines],
+        PackageState.MANUAL,
+    )
+
+
+async def manual_of(
+    conn: asyncpg.Connection, package_id: UUID, line_ids: Sequence[UUID]
+) -> dict[UUID, str]:
+    """The statuses set by hand on these of the package's lines (those that have one)."""
+    rows = await conn.fetch(
+        """SELECT line_id, manual_status FROM package_line WHERE package_id = $1
+             AND line_id = ANY($2::uuid[]) AND manual_status IS NOT NULL""",
+        package_id,
+        list(line_ids),
+    )
+    return {r["line_id"]: r["manual_status"] for r in rows}
+
+
 async def pending_count(conn: asyncpg.Connection, package_id: UUID) -> int:
+    """Lines still waiting for a word: neither the post office nor a supervisor gave one."""
     count: int = await conn.fetchval(
-        "SELECT count(*) FROM package_line WHERE package_id = $1 AND status = 'pending'",
+        """SELECT count(*) FROM package_line WHERE package_id = $1 AND status = 'pending'
+             AND manual_status IS NULL""",
         package_id,
     )
     return count
 
 
 async def close_pending(conn: asyncpg.Connection, package_id: UUID) -> list[UUID]:
-    """Lines with no result yet become not received (``unpaid``); their ids come back."""
+    """Lines with no result and no status set by hand become not received (``unpaid``);
+    their ids come back. A line set by hand keeps that status (issue 15 item 4)."""
     rows = await conn.fetch(
         """UPDATE package_line SET status = 'unpaid' WHERE package_id = $1 AND status = 'pending'
-           RETURNING line_id""",
+             AND manual_status IS NULL RETURNING line_id""",
         package_id,
     )
     return [r["line_id"] for r in rows]
 
 
 async def totals(conn: asyncpg.Connection, package_id: UUID) -> dict[str, LineTotal]:
-    """Count and amount of the package's lines per status."""
+    """Count and amount of the package's lines per status (set by hand where no result is)."""
     rows = await conn.fetch(
-        """SELECT status, count(*) AS n, sum(amount)::bigint AS amount FROM package_line
-           WHERE package_id = $1 GROUP BY status ORDER BY status""",
+        """SELECT CASE WHEN status = 'pending' THEN coalesce(manual_status, status)
+                       ELSE status END AS status,
+                  count(*) AS n, sum(amount)::bigint AS amount FROM package_line
+           WHERE package_id = $1 GROUP BY 1 ORDER BY 1""",
         package_id,
     )
     return {r["status"]: LineTotal(count=r["n"], amount=r["amount"]) for r in rows}

@@ -42,6 +42,7 @@ class Event(StrEnum):
     RECALL_REFUSED = "recall_refused"  # kept: people in it are paid already
     RESULTS = "results"
     REPORT = "report"  # the settlement report
+    EXTENSION_ASKED = "extension_asked"  # the post office asks for more days to settle
     # the clock
     NO_ANSWER = "no_answer"  # an answer is overdue, attempts remain
     NO_ANSWER_LAST = "no_answer_last"  # an answer is overdue, every attempt used
@@ -65,6 +66,8 @@ class Effect(StrEnum):
     RECORD_REPORT = "record_report"
     EMIT_ACKNOWLEDGED = "emit_acknowledged"
     EMIT_REJECTED = "emit_rejected"
+    NOTE_REJECTION = "note_rejection"  # keep the post office's reason; the officer sees it
+    RECORD_EXTENSION_REQUEST = "record_extension_request"  # shown to the officer, who decides
 
 
 class Reason(StrEnum):
@@ -80,11 +83,14 @@ class Reason(StrEnum):
     ACCEPTANCE_DISAGREES = "acceptance_disagrees"
     REJECTED_AFTER_RESULTS = "rejected_after_results"
     RESULT_DISAGREES = "result_disagrees"
+    RESULT_DISAGREES_MANUAL = "result_disagrees_manual"  # with a status a supervisor set
     UNKNOWN_LINE = "unknown_line"
     REPORT_TOTALS = "report_totals_mismatch"
     NO_OPEN_SETTLEMENT = "no_open_settlement"
     REPORT_AGAIN = "report_differs"  # a second, different report for a settlement received
     NOT_STUCK = "package_not_stuck"
+    SETTLEMENT_CLOSED = "settlement_closed"  # an extension asked for a settlement closed
+    EXTENSION_TOO_LONG = "extension_too_long"  # with what was granted: 20 days or more
 
 
 @dataclass(frozen=True)
@@ -107,21 +113,24 @@ POSTOFFICE_EVENTS = frozenset(
         E.RECALL_REFUSED,
         E.RESULTS,
         E.REPORT,
+        E.EXTENSION_ASKED,
     }
 )
 _ACKNOWLEDGE = Move(S.ACKNOWLEDGED, (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED))
 _RESEND = (X.NOTE_MISMATCH, X.SEND)
-_GONE = (X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)
-_GONE_BACK = (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED)
+_GONE = (X.NOTE_REJECTION, X.CLOSE_SETTLEMENT, X.EMIT_REJECTED)
+_GONE_BACK = (X.CLOSE_SETTLEMENT, X.RELEASE_WAITING, X.EMIT_REJECTED)  # recalled, as asked
+_REJECTED_BACK = (X.NOTE_REJECTION, *_GONE_BACK)  # rejected while being recalled
 _ASK_BACK = Move(S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL))
 _STAY = {state: Move(state, (X.RECORD_RESULTS,)) for state in AT_POST_OFFICE}
 _REPORT = {state: Move(state, (X.RECORD_REPORT,)) for state in AT_POST_OFFICE}
+_ASKED = {state: Move(state, (X.RECORD_EXTENSION_REQUEST,)) for state in AT_POST_OFFICE}
 _BEING_RECALLED: dict[Event, Move | Reason | None] = {
     E.ACCEPTED: None,  # a late acceptance: the recall answers for it
     E.ACCEPTED_WRONG: None,
     E.ACCEPTED_WRONG_LAST: None,
-    E.REJECTED: Move(S.REJECTED, _GONE_BACK),
-    E.REJECTED_DAMAGED: Move(S.REJECTED, _GONE_BACK),
+    E.REJECTED: Move(S.REJECTED, _REJECTED_BACK),
+    E.REJECTED_DAMAGED: Move(S.REJECTED, _REJECTED_BACK),
     E.RECALLED: Move(S.RECALLED, _GONE_BACK),
     # once it has paid people the post office keeps the package (it will pay and settle it):
     # live again, an officer is needed for the version waiting for it
@@ -141,6 +150,7 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
         E.REJECTED_DAMAGED: Move(S.SENT, (X.SEND,)),
         E.RESULTS: _STAY[S.SENT],
         E.REPORT: Reason.NOT_ACKNOWLEDGED,
+        E.EXTENSION_ASKED: Reason.NOT_ACKNOWLEDGED,  # no settlement to extend yet
         E.NO_ANSWER: Move(S.SENT, (X.SEND,)),
         E.NO_ANSWER_LAST: Move(S.ALERT, (X.ALERT,)),
         E.NEW_VERSION: _ASK_BACK,
@@ -153,6 +163,7 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
         E.REJECTED_DAMAGED: Move(S.SENT, (X.SEND,)),
         E.RESULTS: _STAY[S.ALERT],
         E.REPORT: Reason.NOT_ACKNOWLEDGED,
+        E.EXTENSION_ASKED: Reason.NOT_ACKNOWLEDGED,
         E.NEW_VERSION: _ASK_BACK,
         E.RETRY: Move(S.SENT, (X.RESTART, X.SEND)),
     },
@@ -164,12 +175,14 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
         E.REJECTED_DAMAGED: Move(S.REJECTED, _GONE),
         E.RESULTS: _STAY[S.ACKNOWLEDGED],
         E.REPORT: _REPORT[S.ACKNOWLEDGED],
+        E.EXTENSION_ASKED: _ASKED[S.ACKNOWLEDGED],
         E.NEW_VERSION: _ASK_BACK,
     },
     S.RECALL_REQUESTED: {
         **_BEING_RECALLED,
         E.RESULTS: _STAY[S.RECALL_REQUESTED],  # paid before the recall arrived: genuine
         E.REPORT: _REPORT[S.RECALL_REQUESTED],
+        E.EXTENSION_ASKED: _ASKED[S.RECALL_REQUESTED],  # it may have paid: its settlement stands
         E.NO_ANSWER: Move(S.RECALL_REQUESTED, (X.ASK_RECALL,)),
         E.NO_ANSWER_LAST: Move(S.RECALL_UNANSWERED, (X.ALERT,)),
     },
@@ -177,6 +190,7 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
         **_BEING_RECALLED,
         E.RESULTS: _STAY[S.RECALL_UNANSWERED],
         E.REPORT: _REPORT[S.RECALL_UNANSWERED],
+        E.EXTENSION_ASKED: _ASKED[S.RECALL_UNANSWERED],
         E.RETRY: _ASK_BACK,
     },
     S.WAITING_RECALL: {
@@ -291,6 +305,19 @@ def sort_results(recorded: Mapping[UUID, Outcome], incoming: Mapping[UUID, Outco
         elif before != outcome:
             disagreeing.append(line)
     return Sorted(new, disagreeing, unknown)
+
+
+def check_extension_request(
+    settlement_closed: bool, days: int, granted: int, max_days: int
+) -> Reason | None:
+    """The post office asks for more days (seed 002 §E): only for a settlement not yet
+    closed, and only within the rule (with the days granted before, fewer than 20). The
+    request is recorded for the officer, who decides the days (extend): never granted here."""
+    if settlement_closed:
+        return Reason.SETTLEMENT_CLOSED
+    if granted + days > max_days:
+        return Reason.EXTENSION_TOO_LONG
+    return None
 
 
 def check_report(package: Package, counts: int, amounts: int) -> Reason | None:

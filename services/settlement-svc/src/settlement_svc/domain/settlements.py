@@ -52,12 +52,27 @@ class LineTotal:
 
 
 @dataclass(frozen=True)
+class ExtensionAsked:
+    """The post office asked for ``days`` more to settle; answered by an officer's extension
+    (who, how many days granted, when) or still open."""
+
+    days: int
+    reason: str
+    asked_at: datetime
+    answered_by: str | None = None
+    granted_days: int | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class SettlementSummary:
-    """A settlement with its extensions and its package's lines totalled by status."""
+    """A settlement with its extensions, the post office's requests for more days, and its
+    package's lines totalled by status (a status set by hand counts where no result is)."""
 
     settlement: Settlement
     extended_days: int
     lines: dict[str, LineTotal]
+    extension_requests: tuple[ExtensionAsked, ...] = ()
 
     @property
     def effective_deadline(self) -> date:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import asyncpg
 from btxh_common.events import (
@@ -20,25 +21,40 @@ from btxh_common.events import (
 )
 from btxh_common.inbox import EventContext
 from btxh_common.postoffice import (
+    ExtensionRequest,
     PackageAccepted,
     PackageRejected,
     PaymentResults,
     RecallRejected,
     SettlementReport,
 )
+from prometheus_client import Counter
 
-from settlement_svc.adapters import outbox, results
+from settlement_svc.adapters import extension_requests, outbox, results
 from settlement_svc.adapters import packages as db
 from settlement_svc.adapters import settlements as settlements_db
 from settlement_svc.domain import lifecycle
 from settlement_svc.domain import packages as rules
 from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
 from settlement_svc.domain.packages import Package, Policy
-from settlement_svc.domain.settlements import receives_report
+from settlement_svc.domain.settlements import MAX_EXTENSION_DAYS, SettlementState, receives_report
 from settlement_svc.handlers import authenticity
 from settlement_svc.handlers.packages import apply, refuse
 
-Message = PackageAccepted | PackageRejected | RecallRejected | PaymentResults | SettlementReport
+Message = (
+    PackageAccepted
+    | PackageRejected
+    | RecallRejected
+    | PaymentResults
+    | SettlementReport
+    | ExtensionRequest
+)
+REJECTED = Counter(
+    "btxh_packages_rejected_total", "Packages the post office rejected (not recalled)", ["reason"]
+)
+EXTENSIONS_ASKED = Counter(
+    "btxh_postoffice_extension_requests_total", "The post office's requests for more days"
+)
 EventOf = Callable[[Package], Awaitable[Event]]
 
 
@@ -59,14 +75,15 @@ async def _step(
     reason: Reason | None = None
     if package is None or package.district_code != context.district_code:
         reason, package = Reason.UNKNOWN_PACKAGE, None
-    elif package.version != message.version:
+    elif getattr(message, "version", package.version) != package.version:
         reason = Reason.VERSION_MISMATCH
     else:
         move = lifecycle.step(package.state, await event_of(package))
         if isinstance(move, Move) or move is None:
             return (package, move) if move else None
         reason = move
-    detail = f"version {message.version}" + (f", state {package.state}" if package else "")
+    version = getattr(message, "version", None)  # an extension request names no version
+    detail = f"version {version}" + (f", state {package.state}" if package else "")
     if reason in authenticity.NOT_LIVE:  # the post office does not hold it
         await authenticity.keep(conn, message, context, reason, detail)
         return None
@@ -112,8 +129,9 @@ async def on_rejected(
     if found is None:
         return
     package, move = found
-    if rejected.reason != "recalled" and move.to is not package.state:
-        await db.note_error(conn, package.id, f"{rejected.reason}: {rejected.detail or ''}")
+    if Effect.NOTE_REJECTION in move.effects:
+        await db.note_rejection(conn, package.id, rejected.reason, rejected.detail)
+        REJECTED.labels(rejected.reason).inc()
     await apply(conn, package, move, policy, rejected.reason)
     if Effect.EMIT_REJECTED in move.effects:
         event = PaymentListRejected(
@@ -160,6 +178,7 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
             await refuse(conn, context.district_code, package.id, part.event_type, reason, detail)
     new = set(sorted_.new)
     changed = await results.record(conn, package.id, [r for r in part.results if r.line_id in new])
+    changed = await _raise_against_hand(conn, package, part, changed)
     if changed:
         received = PaymentResultsReceived(
             package_id=package.id,
@@ -172,6 +191,28 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
         await outbox.emit(
             conn, received, district=package.district_code, correlation=package.list_id
         )
+
+
+async def _raise_against_hand(
+    conn: asyncpg.Connection, package: Package, part: PaymentResults, changed: list[Any]
+) -> list[Any]:
+    """A result that disagrees with a status a supervisor set by hand is recorded and raised
+    for an officer, not passed on to payment-svc over the supervisor's word."""
+    by_hand = await results.manual_of(conn, package.id, [c["line_id"] for c in changed])
+    against = [c for c in changed if by_hand.get(c["line_id"], c["status"]) != c["status"]]
+    if against:
+        detail = "; ".join(
+            f"{c['line_id']}: {by_hand[c['line_id']]} (by hand) → {c['status']}" for c in against
+        )
+        await refuse(
+            conn,
+            package.district_code,
+            package.id,
+            part.event_type,
+            Reason.RESULT_DISAGREES_MANUAL,
+            detail,
+        )
+    return [c for c in changed if c not in against]
 
 
 async def on_settlement_report(
@@ -215,8 +256,38 @@ async def on_settlement_report(
     await outbox.emit(conn, received, district=settlement.district_code, correlation=settlement.id)
 
 
+async def on_extension_request(
+    conn: asyncpg.Connection, asked: ExtensionRequest, context: EventContext
+) -> None:
+    """The post office asks for more days to settle (seed 002 §E): recorded and shown to the
+    officer with the settlement, who decides the days (the extend action answers it); a
+    request for a settlement closed, or beyond the 1–19-day rule, is refused with its
+    reason."""
+    found = await _step(conn, asked, context, _always(Event.EXTENSION_ASKED))
+    if found is None:
+        return
+    package, _ = found
+    settlement = await settlements_db.lock_of_package(conn, package.id)
+    granted = await settlements_db.extended_days(conn, settlement.id) if settlement else 0
+    closed = settlement is None or settlement.state is SettlementState.CLOSED
+    reason = lifecycle.check_extension_request(closed, asked.days, granted, MAX_EXTENSION_DAYS)
+    if reason is not None:
+        detail = f"{asked.days} days asked, {granted} granted: {asked.reason}"
+        await refuse(conn, context.district_code, package.id, asked.event_type, reason, detail)
+        return
+    assert settlement is not None
+    new = await extension_requests.insert(
+        conn, settlement.id, package.id, package.district_code, asked.days, asked.reason
+    )
+    if new:
+        EXTENSIONS_ASKED.inc()
+
+
 async def on_status_updated(
     conn: asyncpg.Connection, update: PaymentStatusUpdated, _: EventContext
 ) -> None:
-    """A non-integrated district records statuses by hand in payment-svc: keep them."""
+    """Statuses recorded by hand in payment-svc: a package kept by hand takes them as its
+    outcome; one the post office has keeps them beside the post office's word, so closing
+    does not mark those people unpaid (issue 15 item 4)."""
     await results.record_by_hand(conn, update.list_id, update.lines)
+    await results.record_manual(conn, update.list_id, update.lines)

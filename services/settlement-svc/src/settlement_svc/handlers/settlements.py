@@ -14,7 +14,7 @@ from btxh_common.events import (
 )
 from btxh_common.logs import get_logger
 
-from settlement_svc.adapters import outbox, results
+from settlement_svc.adapters import extension_requests, outbox, results
 from settlement_svc.adapters import packages as packages_db
 from settlement_svc.adapters import settlements as db
 from settlement_svc.domain import settlements as rules
@@ -69,6 +69,7 @@ async def extend(
     already = await db.extended_days(conn, settlement_id)
     rules.check_extension(settlement.state, days, already)
     await db.add_extension(conn, settlement_id, days, who, reason)
+    await extension_requests.answer_open(conn, settlement_id, who, days)
     new_deadline = rules.effective_deadline(settlement.deadline, already + days)
     if not rules.is_overdue(new_deadline, today()):
         await db.clear_overdue(conn, settlement_id)
@@ -126,6 +127,7 @@ async def summary(conn: asyncpg.Connection, settlement_id: UUID) -> SettlementSu
         settlement=settlement,
         extended_days=await db.extended_days(conn, settlement_id),
         lines=await results.totals(conn, settlement.package_id),
+        extension_requests=tuple(await extension_requests.of_settlement(conn, settlement_id)),
     )
 
 

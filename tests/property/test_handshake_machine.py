@@ -1,0 +1,631 @@
+"""The handshake as a machine under a post office that loses, repeats and reorders its mail
+(issue 15): Hypothesis draws a program of steps against the real settlement-svc over the real
+broker. The test is the post office (``btxh_common.testing.postoffice_player``: it reads
+``postoffice.outbound`` and decides what to say on ``postoffice.inbound``) and payment-svc
+(a new list version is a ``PaymentListSubmitted`` on the bus), and an officer (HTTP).
+
+The post office is honest and realistic: it accepts or rejects what it receives, pays people
+of packages it holds (one outcome per person, in several parts), gives a package back on a
+recall only if it has paid nobody in it (never afterwards), settles once everyone has a word,
+asks for more days. Its mail goes through a queue the program delivers out of order, twice, or
+never. Time passes when the program says so (overdue answers are asked again). As faults it
+may also change its word about a person.
+
+Invariants (DOMAIN.md "The payment unit", "The post office is a partner…"):
+- at most one live package per list at the post office: a version reaches it only when every
+  earlier version it received is rejected or given back (checked on every arrival);
+- a package the post office paid anyone in is never recalled;
+- results are final per person per package: the first word delivered stands, a later word
+  that differs is raised (a refusal ``result_disagrees``), never dropped;
+- every line's final status is the post office's word for that person; a line the officer
+  closed before any word is ``unpaid``, and a word that differs arriving later is raised;
+- every extension request delivered is recorded or refused with a reason; no message ends in
+  the dead letters.
+
+Short profile (``make test``): a few programs from a fixed seed. Long profile (``make soak``,
+``HYPOTHESIS_PROFILE=soak``): many programs from a new seed, printed
+(``HANDSHAKE_SEED=<n>`` replays).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from aiokafka import AIOKafkaProducer
+from btxh_common.chunks import split
+from btxh_common.envelope import Envelope, EventPayload
+from btxh_common.events import PaymentListSubmitted, PaymentListSubmittedChunk
+from btxh_common.outbox import make_producer
+from btxh_common.postoffice import (
+    ExtensionRequest,
+    PackageRejected,
+    PaymentResults,
+    PersonResult,
+    SettlementReport,
+)
+from btxh_common.testing.postoffice_player import Held, PostOfficePlayer, inbound_message
+from btxh_common.topics import PAYMENT_EVENTS, POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
+from btxh_tools.harness import Stack, start_stack
+from hypothesis import HealthCheck, Phase, given, note, seed, settings
+from hypothesis import strategies as st
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "short")
+SEED = int(
+    os.environ.get("HANDSHAKE_SEED") or (random.randrange(10**9) if PROFILE == "soak" else 15)
+)
+print(f"handshake machine: profile {PROFILE}, seed {SEED} (HANDSHAKE_SEED={SEED} replays)")
+EXAMPLES = int(os.environ.get("HANDSHAKE_EXAMPLES") or {"short": 5, "soak": 60}[PROFILE])
+STEPS = {"short": 30, "soak": 60}[PROFILE]
+
+pytestmark = pytest.mark.timeout(900 if PROFILE == "short" else 6 * 3600)
+PERIOD = "2026-11"
+PEOPLE = 4
+SETTLEMENT = "settlement-svc"
+ACCEPTABLE = {200, 404, 409, 422}  # an officer's action is done, or refused with a code
+TIMERS = {
+    "RESEND_BASE_SECONDS": "3600",  # time passes only when the program says so
+    "RESEND_MAX_SECONDS": "3600",
+    "RESEND_MAX_ATTEMPTS": "2",
+    "SCAN_SECONDS": "0.2",
+}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def svc(pg_server: str, kafka_bootstrap: str, module_tmp: Path) -> AsyncIterator[Stack]:
+    async with start_stack(
+        pg_server, kafka_bootstrap, module_tmp, [SETTLEMENT], env={SETTLEMENT: TIMERS}
+    ) as run:
+        yield run
+
+
+@pytest_asyncio.fixture(scope="module")
+async def wire(svc: Stack) -> AsyncIterator[tuple[PostOfficePlayer, AIOKafkaProducer]]:
+    player = PostOfficePlayer(
+        svc.bootstrap,
+        outbound=svc.topic(POSTOFFICE_OUTBOUND),
+        inbound=svc.topic(POSTOFFICE_INBOUND),
+        group=f"machine-{uuid4().hex[:6]}",
+    )
+    producer = make_producer(svc.bootstrap)
+    await player.start()
+    await producer.start()
+    yield player, producer
+    await producer.stop()
+    await player.stop()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def db(svc: Stack) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(svc.dsns[SETTLEMENT], min_size=1, max_size=3)
+    yield pool
+    await pool.close()
+
+
+async def until(what: str, check: Callable[[], Awaitable[Any]], timeout: float = 60) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if value := await check():
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+# ------------------------------------------------------------------ the post office's mind
+
+Word = tuple[str, date | None]  # a person's status and paid_on
+
+
+@dataclass
+class Pkg:
+    """A package as the post office knows it."""
+
+    held: Held
+    answer: EventPayload | None = None  # its acceptance or rejection, said again on a resend
+    state: str = "received"  # received → accepted | rejected; accepted → given_back
+    outcome: dict[UUID, Word] = field(default_factory=dict)  # decided once per person
+    told: set[UUID] = field(default_factory=set)  # people whose word is in the mail
+    settled: bool = False
+
+
+@dataclass
+class World:
+    """One program: its district, the post office, the mail, and what the test expects."""
+
+    district: str
+    rng: random.Random
+    versions: int = 0
+    pkgs: dict[UUID, Pkg] = field(default_factory=dict)
+    mail: list[Envelope] = field(default_factory=list)
+    delivered: list[Envelope] = field(default_factory=list)
+    first_word: dict[tuple[UUID, UUID], Word] = field(default_factory=dict)
+    closed_unpaid: set[tuple[UUID, UUID]] = field(default_factory=set)
+    raised: set[tuple[UUID, UUID]] = field(default_factory=set)  # expected result_disagrees
+    asked: set[tuple[UUID, int, str]] = field(default_factory=set)
+
+    def post(self, payload: EventPayload) -> None:
+        self.mail.append(inbound_message(payload, self.district))
+
+    def held_by_list(self) -> dict[tuple[str, str], list[Pkg]]:
+        lists: dict[tuple[str, str], list[Pkg]] = {}
+        for p in self.pkgs.values():
+            assert p.held.manifest is not None
+            lists.setdefault((p.held.manifest.period, p.held.manifest.kind), []).append(p)
+        return lists
+
+
+def rows_of(people: list[str], version: int) -> list[dict[str, Any]]:
+    """A list version's lines: the same people, new line ids, the amount changing by
+    version (a changed list)."""
+    return [
+        {
+            "line_id": str(uuid4()),
+            "beneficiary_id": person,
+            "national_id": f"001{i:09d}",
+            "full_name": f"Người nhận {i}",
+            "commune_code": "00001",
+            "payment_channel": "cash",
+            "bank_account": None,
+            "amount": 500_000 + 10_000 * version,
+            "allowance": 500_000,
+            "arrears": 10_000 * version,
+            "carried_over": 0,
+            "recovery": 0,
+            "kind": "monthly",
+        }
+        for i, person in enumerate(people)
+    ]
+
+
+# ------------------------------------------------------------------ waiting for quiet
+
+
+async def quiet(db: asyncpg.Pool, player: PostOfficePlayer, world: World) -> None:
+    """settlement-svc has published everything, and the post office has read it all; every
+    package that arrived is checked against the one-live-package rule."""
+    await until(
+        "the outbox published",
+        lambda: _zero(db, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"),
+    )
+    before = len(player.log)
+    while await player.read(timeout_ms=250):
+        pass
+    for out in player.log[before:]:
+        if out.kind == "manifest":
+            await arrived(player, world, out.package_id, out.version)
+        elif out.kind == "recall":
+            recalled(world, out.package_id)
+
+
+async def _zero(db: asyncpg.Pool, sql: str, *args: Any) -> bool:
+    return bool(await db.fetchval(sql, *args) == 0)
+
+
+async def arrived(player: PostOfficePlayer, world: World, package_id: UUID, version: int) -> None:
+    held = player.held[(package_id, version)]
+    if held.district != world.district:
+        return
+    known = world.pkgs.get(package_id)
+    if known is not None:  # sent again: the same answer again, if it gave one
+        if known.answer is not None:
+            world.post(known.answer)
+        return
+    assert held.rows() is not None, "a manifest before its chunks"
+    assert held.manifest is not None
+    same_list = world.held_by_list().get((held.manifest.period, held.manifest.kind), [])
+    live = [p.held.version for p in same_list if p.state in ("received", "accepted")]
+    assert not live, f"v{version} reached the post office while v{live} of its list is there"
+    world.pkgs[package_id] = Pkg(held=held)
+
+
+def recalled(world: World, package_id: UUID) -> None:
+    """A recall: given back only if nobody in it has been paid; its earlier answer again if
+    it is no longer held; refused (silence) once anyone is paid."""
+    pkg = world.pkgs.get(package_id)
+    if pkg is None:
+        return
+    if pkg.state in ("rejected", "given_back"):
+        assert pkg.answer is not None
+        world.post(pkg.answer)
+    elif not pkg.outcome:
+        pkg.state = "given_back"
+        pkg.answer = PackageRejected(
+            package_id=package_id, version=pkg.held.version, reason="recalled"
+        )
+        world.post(pkg.answer)
+
+
+# ------------------------------------------------------------------ the steps
+
+
+async def deliver(db: asyncpg.Pool, player: PostOfficePlayer, world: World, e: Envelope) -> None:
+    """One letter reaches settlement-svc; the test waits until it is handled, and notes what
+    the rules expect from it."""
+    await player.send(e)
+    world.delivered.append(e)
+    await until(
+        f"{e.event_type} handled (kept in the inbox or the dead letters: never dropped)",
+        lambda: db.fetchval(
+            "SELECT 1 FROM inbox WHERE event_id = $1 UNION SELECT 1 FROM dead_letter"
+            " WHERE event_id = $1",
+            e.event_id,
+        ),
+    )
+    dead = await db.fetchval("SELECT error FROM dead_letter WHERE event_id = $1", e.event_id)
+    assert dead is None, f"{e.event_type} ended in the dead letters: {dead}"
+    if e.event_type == "PaymentResults":
+        part = e.open(PaymentResults)
+        for r in part.results:
+            key, word = (part.package_id, r.line_id), (r.status, r.paid_on)
+            if key in world.closed_unpaid:
+                if word != ("unpaid", None):
+                    world.raised.add(key)
+            elif key not in world.first_word:
+                world.first_word[key] = word
+            elif world.first_word[key] != word:
+                world.raised.add(key)
+    elif e.event_type == "ExtensionRequest":
+        asked = e.open(ExtensionRequest)
+        world.asked.add((asked.package_id, asked.days, asked.reason))
+    await quiet(db, player, world)
+
+
+async def regenerate(
+    svc: Stack, db: asyncpg.Pool, producer: AIOKafkaProducer, world: World, people: list[str]
+) -> None:
+    """payment-svc submits a new version of the district's list."""
+    world.versions += 1
+    list_id, rows = uuid4(), rows_of(people, world.versions)
+    chunks, manifest = split(rows, uuid4(), amount_field="amount")
+    payloads: list[EventPayload] = [PaymentListSubmittedChunk(chunk=c) for c in chunks]
+    payloads.append(
+        PaymentListSubmitted(
+            list_id=list_id,
+            period=PERIOD,
+            kind="monthly",
+            version=world.versions,
+            submitted_by="officer",
+            manifest=manifest,
+        )
+    )
+    for payload in payloads:
+        e = Envelope.wrap(payload, producer="payment-svc", district_code=world.district)
+        await producer.send_and_wait(
+            svc.topic(PAYMENT_EVENTS), e.to_bytes(), key=e.key(), headers=e.headers()
+        )
+    await until(
+        "the version registered",
+        lambda: db.fetchval("SELECT 1 FROM package WHERE list_id = $1", list_id),
+    )
+
+
+def answer_package(world: World, pkg: Pkg, accept: bool, reason: str) -> None:
+    if pkg.state != "received":
+        return
+    if accept:
+        pkg.state, pkg.answer = "accepted", pkg.held.acceptance()
+    else:
+        pkg.state = "rejected"
+        pkg.answer = PackageRejected(
+            package_id=pkg.held.package_id,
+            version=pkg.held.version,
+            reason=reason,
+            detail="mô phỏng",
+        )
+    world.post(pkg.answer)
+
+
+def pay(world: World, pkg: Pkg, how_many: int) -> None:
+    """Results for some people not yet told, in one part (of ``parts`` the post office will
+    send for this package)."""
+    if pkg.state != "accepted":
+        return
+    rows = pkg.held.rows()
+    assert rows is not None
+    waiting = [UUID(r["line_id"]) for r in rows if UUID(r["line_id"]) not in pkg.told]
+    chosen = waiting[:how_many]
+    if not chosen:
+        return
+    for line in chosen:
+        status = world.rng.choice(["paid", "paid", "unpaid", "returned"])
+        pkg.outcome[line] = (status, date(2026, 11, 10) if status == "paid" else None)
+        pkg.told.add(line)
+    results = [
+        PersonResult(line_id=x, status=pkg.outcome[x][0], paid_on=pkg.outcome[x][1]) for x in chosen
+    ]
+    part = len({*pkg.told}) // max(how_many, 1)
+    world.post(
+        PaymentResults(
+            package_id=pkg.held.package_id,
+            version=pkg.held.version,
+            part=part,
+            parts=len(rows),
+            results=results,
+        )
+    )
+
+
+def change_word(world: World, pkg: Pkg) -> None:
+    """A fault: the post office says something else about a person it already reported."""
+    if not pkg.outcome:
+        return
+    line = sorted(pkg.outcome)[0]
+    status = "unpaid" if pkg.outcome[line][0] == "paid" else "paid"
+    world.post(
+        PaymentResults(
+            package_id=pkg.held.package_id,
+            version=pkg.held.version,
+            part=0,
+            parts=1,
+            results=[
+                PersonResult(
+                    line_id=line,
+                    status=status,
+                    paid_on=date(2026, 11, 11) if status == "paid" else None,
+                )
+            ],
+        )
+    )
+
+
+def settle(world: World, pkg: Pkg) -> None:
+    rows = pkg.held.rows()
+    assert rows is not None
+    if pkg.state != "accepted" or len(pkg.outcome) < len(rows) or pkg.settled:
+        return
+    pkg.settled = True
+    amounts = {UUID(r["line_id"]): r["amount"] for r in rows}
+    paid = [line for line, w in pkg.outcome.items() if w[0] == "paid"]
+    world.post(
+        SettlementReport(
+            package_id=pkg.held.package_id,
+            version=pkg.held.version,
+            period=PERIOD,
+            paid_count=len(paid),
+            paid_amount=sum(amounts[x] for x in paid),
+            unpaid_count=len(rows) - len(paid),
+            unpaid_amount=sum(amounts.values()) - sum(amounts[x] for x in paid),
+        )
+    )
+
+
+async def time_passes(db: asyncpg.Pool, world: World) -> None:
+    """Every answer the district waits for is overdue: settlement-svc asks again (or gives
+    up and alerts an officer)."""
+    await db.execute(
+        "UPDATE package SET next_attempt_at = now() - interval '1 second'"
+        " WHERE district_code = $1 AND state IN ('sent', 'recall_requested')",
+        world.district,
+    )
+    await until(
+        "overdue answers asked again",
+        lambda: _zero(
+            db,
+            "SELECT count(*) FROM package WHERE district_code = $1"
+            " AND state IN ('sent', 'recall_requested') AND next_attempt_at <= now()",
+            world.district,
+        ),
+    )
+
+
+async def officer(
+    svc: Stack, db: asyncpg.Pool, world: World, action: str, pick: int, days: int
+) -> None:
+    """retry a package, extend or close a settlement (after its cut-off)."""
+    async with httpx.AsyncClient(
+        base_url=svc.urls[SETTLEMENT], headers=svc.token(world.district), timeout=30
+    ) as h:
+        if action == "retry":
+            ids = [
+                r["id"]
+                for r in await db.fetch(
+                    "SELECT id FROM package WHERE district_code = $1 ORDER BY version",
+                    world.district,
+                )
+            ]
+            if ids:
+                answer = await h.post(f"/v1/packages/{ids[pick % len(ids)]}/retry")
+                assert answer.status_code in ACCEPTABLE, answer.text
+            return
+        found = await db.fetch(
+            "SELECT id, package_id FROM settlement WHERE district_code = $1 ORDER BY deadline, id",
+            world.district,
+        )
+        if not found:
+            return
+        chosen = found[pick % len(found)]
+        if action == "extend":
+            answer = await h.post(
+                f"/v1/settlements/{chosen['id']}/extensions", json={"days": days, "reason": "thử"}
+            )
+            assert answer.status_code in ACCEPTABLE, answer.text
+            return
+        await db.execute(
+            "UPDATE settlement SET deadline = $2 WHERE id = $1",
+            chosen["id"],
+            date.today() - timedelta(days=20),
+        )
+        answer = await h.post(f"/v1/settlements/{chosen['id']}/close", json={"rest_unpaid": True})
+        assert answer.status_code in ACCEPTABLE, answer.text
+        if answer.status_code == 200:
+            package = chosen["package_id"]
+            lines = await db.fetch(
+                "SELECT line_id FROM package_line WHERE package_id = $1", package
+            )
+            for r in lines:
+                if (package, r["line_id"]) not in world.first_word:
+                    world.closed_unpaid.add((package, r["line_id"]))
+
+
+# ------------------------------------------------------------------ the final word
+
+
+async def check_the_end(svc: Stack, db: asyncpg.Pool, world: World) -> None:
+    lines = await db.fetch(
+        "SELECT l.package_id, l.line_id, l.status, l.paid_on, p.state FROM package_line l"
+        " JOIN package p ON p.id = l.package_id WHERE p.district_code = $1",
+        world.district,
+    )
+    for r in lines:
+        key = (r["package_id"], r["line_id"])
+        if key in world.first_word:
+            assert (r["status"], r["paid_on"]) == world.first_word[key], f"{key}: not its word"
+        elif key in world.closed_unpaid:
+            assert (r["status"], r["paid_on"]) == ("unpaid", None), f"{key}: closed unpaid"
+        else:
+            assert r["status"] == "pending", f"{key}: {r['status']} with no word"
+        if r["state"] == "recalled":
+            assert r["status"] != "paid", "a package with people paid was recalled"
+    for pkg in world.pkgs.values():
+        if pkg.state == "given_back":
+            assert not pkg.outcome, "the post office gave back a package it paid"
+    async with httpx.AsyncClient(
+        base_url=svc.urls[SETTLEMENT], headers=svc.token(world.district)
+    ) as h:
+        refusals = (await h.get(f"/v1/districts/{world.district}/refusals")).json()["refusals"]
+    disagreeing = {
+        (UUID(r["package_id"]), line)
+        for r in refusals
+        if r["reason"] == "result_disagrees"
+        for (_, line) in world.raised
+        if str(line) in (r["detail"] or "")
+    }
+    assert world.raised <= disagreeing, "a different later word was dropped, not raised"
+    recorded = set()
+    async with httpx.AsyncClient(
+        base_url=svc.urls[SETTLEMENT], headers=svc.token(world.district)
+    ) as h:
+        settlements = (await h.get(f"/v1/districts/{world.district}/settlements")).json()
+        for one in settlements["settlements"]:
+            for r in one.get("extension_requests", []):
+                recorded.add((UUID(one["package_id"]), r["days"], r["reason"]))
+    refused = {UUID(r["package_id"]) for r in refusals if r["message_type"] == "ExtensionRequest"}
+    for package, days, reason in world.asked:
+        assert (package, days, reason) in recorded or package in refused, "a request lost"
+    states = await db.fetch(
+        "SELECT state, count(*) AS n FROM package WHERE district_code = $1 GROUP BY 1 ORDER BY 1",
+        world.district,
+    )
+    print(
+        f"district {world.district}: {world.versions} versions,"
+        f" {len(world.delivered)} letters delivered, {len(world.first_word)} words,"
+        f" {len(world.closed_unpaid)} closed unpaid, {len(world.raised)} raised,"
+        f" {len(refusals)} refusals, packages {dict((r['state'], r['n']) for r in states)}"
+    )
+
+
+# ------------------------------------------------------------------ the program
+
+STEP = st.sampled_from(
+    [
+        "deliver", "deliver", "deliver", "deliver", "deliver", "duplicate", "drop",
+        "answer", "answer", "pay", "pay", "pay", "settle", "ask_more_days", "change_word",
+        "regenerate", "time_passes", "retry", "extend", "close",
+    ]
+)  # fmt: skip
+DISTRICTS = iter(range(100, 1000))
+MAIL_STEPS = ("deliver", "duplicate", "drop")
+OFFICE_STEPS = ("answer", "pay", "settle", "ask_more_days", "change_word")
+
+
+def applies(step: str, world: World, pkg: Pkg | None) -> bool:
+    if step in MAIL_STEPS:
+        return bool(world.mail)
+    if step in OFFICE_STEPS:
+        return pkg is not None
+    return step != "regenerate" or world.versions < 5
+
+
+@seed(SEED)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=False,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    print_blob=True,
+)
+@given(data=st.data())
+async def test_the_handshake_keeps_its_rules_whatever_the_mail_does(
+    data: st.DataObject,
+    svc: Stack,
+    wire: tuple[PostOfficePlayer, AIOKafkaProducer],
+    db: asyncpg.Pool,
+) -> None:
+    player, producer = wire
+    world = World(
+        district=f"{next(DISTRICTS):03d}", rng=random.Random(data.draw(st.integers(0, 2**32)))
+    )
+    people = [str(uuid4()) for _ in range(PEOPLE)]
+    note(f"district {world.district}")
+    await regenerate(svc, db, producer, world, people)
+    await quiet(db, player, world)
+    done = 0
+    for _ in range(4 * STEPS):  # STEPS steps that apply (a step that cannot is drawn again)
+        if done == STEPS:
+            break
+        step = data.draw(STEP)
+        wanted = "received" if step == "answer" else "accepted"
+        pkgs = [p for p in world.pkgs.values() if p.state == wanted]  # where the step applies
+        pkg = data.draw(st.sampled_from(pkgs)) if pkgs else None
+        if not applies(step, world, pkg):
+            continue
+        done += 1
+        note(f"{step} {pkg.held.version if pkg else '-'} mail={len(world.mail)}")
+        if step in ("deliver", "duplicate", "drop"):
+            if not world.mail:
+                continue
+            i = data.draw(st.integers(0, len(world.mail) - 1))
+            letter = world.mail[i] if step == "duplicate" else world.mail.pop(i)
+            if step != "drop":
+                await deliver(db, player, world, letter)
+        elif step == "regenerate" and world.versions < 5:
+            await regenerate(svc, db, producer, world, people)
+            await quiet(db, player, world)
+        elif step == "time_passes":
+            await time_passes(db, world)
+            await quiet(db, player, world)
+        elif step in ("retry", "extend", "close"):
+            await officer(
+                svc, db, world, step, data.draw(st.integers(0, 9)), data.draw(st.integers(1, 25))
+            )
+            await quiet(db, player, world)
+        elif pkg is None:
+            continue
+        elif step == "answer":
+            answer_package(
+                world,
+                pkg,
+                data.draw(st.booleans()),
+                data.draw(st.sampled_from(["invalid", "late", "other"])),
+            )
+        elif step == "pay":
+            pay(world, pkg, data.draw(st.integers(1, PEOPLE)))
+        elif step == "settle":
+            settle(world, pkg)
+        elif step == "ask_more_days":
+            world.post(
+                ExtensionRequest(
+                    package_id=pkg.held.package_id,
+                    days=data.draw(st.integers(1, 25)),
+                    reason="chưa chi xong",
+                )
+            )
+        elif step == "change_word":
+            change_word(world, pkg)
+    while world.mail:  # the rest of the mail arrives, in some order
+        await deliver(
+            db, player, world, world.mail.pop(data.draw(st.integers(0, len(world.mail) - 1)))
+        )
+    await check_the_end(svc, db, world)
