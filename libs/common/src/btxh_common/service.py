@@ -87,14 +87,16 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         )
         if spec.on_start is not None:
             await spec.on_start(state)
-        await _retry_until(
-            "kafka",
-            deadline,
-            lambda: ensure_topics(
-                settings.kafka_bootstrap_servers, ALL_TOPICS, settings.kafka_partitions
-            ),
-        )
-        broker = make_broker(settings.kafka_bootstrap_servers, spec.name)
+        auth = settings.kafka_auth()
+        if settings.kafka_ensure_topics:
+            await _retry_until(
+                "kafka",
+                deadline,
+                lambda: ensure_topics(
+                    settings.kafka_bootstrap_servers, ALL_TOPICS, settings.kafka_partitions, auth
+                ),
+            )
+        broker = make_broker(settings.kafka_bootstrap_servers, spec.name, auth)
         if spec.subscriptions is not None:
             spec.subscriptions(broker, state)
         state.broker = broker
@@ -105,6 +107,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
             retention=Retention(settings.outbox_keep_days, settings.inbox_keep_days),
+            auth=auth,
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         tasks += [make(state) for make in spec.extra_tasks]

@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from btxh_common.broker import NO_AUTH, KafkaAuth
 from btxh_common.chunks import Manifest, TransferError, assemble, digest, total
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.logs import get_logger
@@ -34,7 +35,7 @@ from btxh_common.postoffice import (
     RecallRequest,
     SettlementReport,
 )
-from btxh_common.topics import POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
+from btxh_common.topics import POSTOFFICE_GROUP, POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
 
 log = get_logger("postoffice-sim")
 PRODUCER = "postoffice-sim"
@@ -73,9 +74,11 @@ class PostOffice:
         *,
         outbound: str = POSTOFFICE_OUTBOUND,
         inbound: str = POSTOFFICE_INBOUND,
-        group: str = "postoffice-sim",
+        group: str = POSTOFFICE_GROUP,
+        auth: KafkaAuth = NO_AUTH,
     ) -> None:
         self.bootstrap = bootstrap
+        self.auth = auth
         self.behaviour = behaviour or Behaviour()
         self.outbound, self.inbound, self.group = outbound, inbound, group
         self.packages: dict[tuple[UUID, int], Package] = {}
@@ -98,8 +101,11 @@ class PostOffice:
             group_id=self.group,
             auto_offset_reset="earliest",
             enable_auto_commit=True,
+            **self.auth.client_kwargs(),
         )
-        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", **self.auth.client_kwargs()
+        )
         await consumer.start()
         await self._producer.start()
         log.info("postoffice.listening", topic=self.outbound)

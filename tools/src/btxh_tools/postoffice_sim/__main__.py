@@ -7,6 +7,7 @@ import asyncio
 import os
 
 from btxh_common.logs import configure_logging
+from btxh_common.settings import ServiceSettings
 
 from btxh_tools.postoffice_sim import Behaviour, PostOffice
 
@@ -34,7 +35,11 @@ def main() -> None:
         duplicate=args.duplicate,
         refuse_recall=args.refuse_recall,
     )
-    asyncio.run(PostOffice(args.bootstrap, behaviour).run())
+    # The bus credentials as a service reads them (KAFKA_SASL_USERNAME, …): in deploy/ the
+    # post office's own KafkaUser, which may only read postoffice.outbound and write
+    # postoffice.inbound.
+    auth = ServiceSettings().kafka_auth()
+    asyncio.run(PostOffice(args.bootstrap, behaviour, auth=auth).run())
 
 
 if __name__ == "__main__":
