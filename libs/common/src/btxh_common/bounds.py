@@ -31,3 +31,25 @@ BankName = Annotated[str, Field(max_length=NAME)]
 Code = Annotated[str, Field(min_length=1, max_length=CODE)]
 DecisionNo = Annotated[str, Field(min_length=1, max_length=DECISION_NO)]
 Reason = Annotated[str, Field(min_length=1, max_length=REASON)]
+
+# Codes, amounts and identities on the bus and at the APIs.
+DISTRICT_PATTERN = r"^\d{3}$"  # a district's code (the unit list has 3 digits)
+COMMUNE_PATTERN = r"^\d{5}$"  # a commune's (ward's) code: 5 digits
+MAX_AMOUNT = 10**12  # VND: any one person's amount (an allowance, arrears, a recovery)
+MAX_TOTAL = 10**15  # VND: the sum over a list or a settlement
+MAX_COEFFICIENT = 100  # tenths: 10.0 × the standard level, far above any category's
+OFFICER = 128  # an officer's id (the token's ``sub``)
+SOURCE = 100  # where a change came from ("manual", "import:<batch id>", …)
+TRACE = 128  # correlation and trace ids
+MAX_TIMELINE = 1200  # policy periods of one person (a century of months)
+
+DistrictCode = Annotated[str, Field(pattern=DISTRICT_PATTERN)]
+CommuneCode = Annotated[str, Field(pattern=COMMUNE_PATTERN)]
+Amount = Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
+Total = Annotated[int, Field(ge=0, le=MAX_TOTAL)]
+Coefficient = Annotated[int, Field(ge=0, le=MAX_COEFFICIENT, description="tenths: 15 = 1.5")]
+Officer = Annotated[str, Field(max_length=OFFICER)]
+Note = Annotated[str, Field(max_length=REASON)]
+Source = Annotated[str, Field(max_length=SOURCE)]
+FieldKey = Annotated[str, Field(max_length=FIELD_KEY)]
+OptionalCode = Annotated[str, Field(max_length=CODE)]

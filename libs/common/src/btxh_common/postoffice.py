@@ -20,6 +20,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from btxh_common.bounds import MAX_TOTAL, REASON
 from btxh_common.chunks import Manifest, TransferChunk
 from btxh_common.envelope import EventPayload
 from btxh_common.events import MONTH_PATTERN, Month
@@ -54,7 +55,7 @@ class RecallRequest(EventPayload):
     event_type: ClassVar[str] = "RecallRequest"
     package_id: UUID
     version: int = Field(ge=1)
-    reason: str
+    reason: str = Field(max_length=REASON)
 
 
 class PackageAccepted(EventPayload):
@@ -64,7 +65,7 @@ class PackageAccepted(EventPayload):
     package_id: UUID
     version: int = Field(ge=1)
     row_count: int = Field(ge=0)
-    total_amount: int = Field(ge=0)
+    total_amount: int = Field(ge=0, le=MAX_TOTAL)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -75,7 +76,7 @@ class PackageRejected(EventPayload):
     package_id: UUID
     version: int = Field(ge=1)
     reason: Literal["invalid", "checksum_mismatch", "recalled", "late", "duplicate", "other"]
-    detail: str | None = None
+    detail: str | None = Field(default=None, max_length=REASON)
 
 
 class PersonResult(EventPayload):
@@ -106,9 +107,9 @@ class SettlementReport(EventPayload):
     version: int = Field(ge=1)
     period: Month = Field(pattern=MONTH_PATTERN)
     paid_count: int = Field(ge=0)
-    paid_amount: int = Field(ge=0)
+    paid_amount: int = Field(ge=0, le=MAX_TOTAL)
     unpaid_count: int = Field(ge=0)
-    unpaid_amount: int = Field(ge=0)
+    unpaid_amount: int = Field(ge=0, le=MAX_TOTAL)
 
 
 class ExtensionRequest(EventPayload):
@@ -117,7 +118,7 @@ class ExtensionRequest(EventPayload):
     event_type: ClassVar[str] = "ExtensionRequest"
     package_id: UUID
     days: int = Field(ge=1, le=60)
-    reason: str
+    reason: str = Field(max_length=REASON)
 
 
 OUTBOUND: tuple[type[EventPayload], ...] = (PackageChunk, PackageManifest, RecallRequest)
