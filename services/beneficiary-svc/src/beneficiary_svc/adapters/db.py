@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
 from typing import Any
@@ -184,20 +185,25 @@ async def search(
     return [Beneficiary.from_record(r) for r in rows], int(total)
 
 
-async def duplicates(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    """Holders of a national ID that more than one beneficiary holds, where one of them is in
-    ``district``; ordered by national ID."""
+async def duplicates(
+    conn: asyncpg.Connection, district: str, units: Sequence[str]
+) -> list[asyncpg.Record]:
+    """Holders of a national ID that more than one beneficiary in ``units`` (the caller's)
+    holds, where one of them is in ``district``; ordered by national ID. A holder outside
+    ``units`` is neither returned nor counted: the caller learns nothing of it."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT b.national_id, b.id, b.full_name, b.commune_code, b.district_code, b.status
-           FROM beneficiary b
-           WHERE b.status <> 'removed' AND b.national_id IN (
-               SELECT national_id FROM beneficiary
+        """WITH seen AS (
+               SELECT national_id, id, full_name, commune_code, district_code, status
+               FROM beneficiary
                WHERE status <> 'removed' AND national_id IS NOT NULL
-               GROUP BY national_id HAVING count(*) > 1)
-             AND b.national_id IN (
-               SELECT national_id FROM beneficiary WHERE district_code = $1)
-           ORDER BY b.national_id, b.full_name""",
+                 AND district_code = ANY($2::text[])),
+           shared AS (
+               SELECT national_id FROM seen GROUP BY national_id
+               HAVING count(*) > 1 AND bool_or(district_code = $1))
+           SELECT s.* FROM seen s JOIN shared USING (national_id)
+           ORDER BY s.national_id, s.full_name""",
         district,
+        list(units),
     )
     return rows
 

@@ -79,7 +79,8 @@ async def duplicates(
     caller: Caller, conn: Conn, district: str | None = None
 ) -> Items[DuplicateGroup]:
     code = district_of(caller, district)
-    return listing(DuplicateGroup, duplicate_groups(await db.duplicates(conn, code), code))
+    units = sorted(caller.units)
+    return listing(DuplicateGroup, duplicate_groups(await db.duplicates(conn, code, units), units))
 
 
 @router.get("/beneficiaries/missing-info")

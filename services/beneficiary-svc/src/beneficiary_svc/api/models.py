@@ -173,15 +173,14 @@ class Items(BaseModel, Generic[T]):
 
 
 class DuplicateHolder(BaseModel):
-    """One holder of a shared ID; another district's holder says only ``other_district``."""
+    """One holder of a shared ID, in the caller's units (no other holder is ever mentioned)."""
 
     national_id: str | None = None
-    id: UUID | None
-    full_name: str | None
-    commune_code: str | None
-    district_code: str | None
-    status: str | None
-    other_district: bool | None = None
+    id: UUID
+    full_name: str
+    commune_code: str
+    district_code: str
+    status: str
 
 
 class DuplicateGroup(BaseModel):

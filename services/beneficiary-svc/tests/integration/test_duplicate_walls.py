@@ -1,0 +1,80 @@
+"""A district cannot learn through ``/duplicates`` whether an ID is registered in another
+district (issue 16, item 10a): registering the ID and reading the duplicates tells it
+nothing of the other holder, not even that one exists. The province officer whose units hold
+both districts sees the ID shared across them in full. Two district tokens, one process."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from btxh_common.auth import Role
+from btxh_tools.harness import Stack, start_stack
+
+NAME = "beneficiary-svc"
+SHARED = "001150424242"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def svc(pg_server: str, kafka_bootstrap: str, module_tmp: Path) -> AsyncIterator[Stack]:
+    async with start_stack(pg_server, kafka_bootstrap, module_tmp, [NAME]) as run:
+        yield run
+
+
+def person(full_name: str, commune: str) -> dict[str, Any]:
+    return {
+        "full_name": full_name,
+        "national_id": SHARED,
+        "birth_date": "1942-03-02",
+        "gender": "male",
+        "commune_code": commune,
+        "category": "NCT_80",
+        "allowance_start_month": "2025-01",
+        "decision_no": "15/QĐ-UBND",
+    }
+
+
+async def register(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    answer = await http.post("/v1/beneficiaries", json=body)
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def groups(http: httpx.AsyncClient, district: str) -> tuple[list[dict[str, Any]], str]:
+    answer = await http.get("/v1/beneficiaries/duplicates", params={"district": district})
+    assert answer.status_code == 200, answer.text
+    return [g for g in answer.json()["items"] if g["national_id"] == SHARED], answer.text
+
+
+async def test_an_id_held_in_another_district_is_not_revealed(svc: Stack) -> None:
+    url = svc.urls[NAME]
+    async with (
+        httpx.AsyncClient(base_url=url, headers=svc.token("001")) as d1,
+        httpx.AsyncClient(base_url=url, headers=svc.token("002")) as d2,
+        httpx.AsyncClient(
+            base_url=url, headers=svc.token("001", "002", role=Role.PROVINCE_OFFICER)
+        ) as province,
+    ):
+        communes = (await d2.get("/v1/districts/002/communes")).json()["items"]
+        theirs = await register(d2, person("Phạm Thị Zung", communes[0]["code"]))
+        # District 001 plants the same ID and looks for it.
+        planted = await register(d1, person("Lê Văn Dò", "00001"))
+        for officer, district in ((d1, "001"), (d2, "002")):
+            found, text = await groups(officer, district)
+            assert found == []
+        found, text = await groups(d1, "001")
+        assert theirs["id"] not in text
+        assert "Zung" not in text
+
+        # A second holder in 001: the district sees its own two, and still nothing of 002's.
+        second = await register(d1, person("Lê Văn Hai", "00006"))
+        [group], text = await groups(d1, "001")
+        assert {h["id"] for h in group["holders"]} == {planted["id"], second["id"]}
+        assert theirs["id"] not in text
+        assert "Zung" not in text
+
+        # The province officer of both districts sees all three.
+        [group], _ = await groups(province, "001")
+        assert {h["id"] for h in group["holders"]} == {planted["id"], second["id"], theirs["id"]}
+        assert {h["district_code"] for h in group["holders"]} == {"001", "002"}
