@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -237,8 +238,10 @@ async def retry(
     return await db.get(conn, package_id)
 
 
-async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    return await db.of_district(conn, district)
+async def of_district(
+    conn: asyncpg.Connection, district: str, limit: int, before: list[Any] | None = None
+) -> list[asyncpg.Record]:
+    return await db.of_district(conn, district, limit, before)
 
 
 async def subject(conn: asyncpg.Connection, package_id: UUID) -> tuple[str, UUID]:
@@ -246,5 +249,7 @@ async def subject(conn: asyncpg.Connection, package_id: UUID) -> tuple[str, UUID
     return package.district_code, package.id
 
 
-async def refusals_of(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    return await refusals.of_district(conn, district)
+async def refusals_of(
+    conn: asyncpg.Connection, district: str, limit: int, before: int | None = None
+) -> list[asyncpg.Record]:
+    return await refusals.of_district(conn, district, limit, before)
