@@ -78,3 +78,44 @@ async def test_an_id_held_in_another_district_is_not_revealed(svc: Stack) -> Non
         [group], _ = await groups(province, "001")
         assert {h["id"] for h in group["holders"]} == {planted["id"], second["id"], theirs["id"]}
         assert {h["district_code"] for h in group["holders"]} == {"001", "002"}
+
+
+async def test_duplicates_come_a_page_at_a_time_each_id_once(svc: Stack) -> None:
+    ids = [f"0011601000{n:02d}" for n in range(5)]
+    async with httpx.AsyncClient(base_url=svc.urls[NAME], headers=svc.token("001")) as d1:
+        for n, national_id in enumerate(ids):
+            for who in ("Một", "Hai"):
+                body = {**person(f"Trần Văn {who} {n}", "00001"), "national_id": national_id}
+                await register(d1, body)
+        seen: list[str] = []
+        cursor: str | None = None
+        pages = 0
+        while True:
+            params = {"district": "001", "limit": 2, **({"cursor": cursor} if cursor else {})}
+            answer = await d1.get("/v1/beneficiaries/duplicates", params=params)
+            assert answer.status_code == 200, answer.text
+            page = answer.json()
+            assert len(page["items"]) <= 2
+            assert all(len(g["holders"]) >= 2 for g in page["items"])
+            seen += [g["national_id"] for g in page["items"]]
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert set(ids) <= set(seen)
+        assert seen == sorted(seen)
+        assert len(seen) == len(set(seen))
+        assert pages == -(-len(seen) // 2)
+
+        too_many = await d1.get(
+            "/v1/beneficiaries/duplicates", params={"district": "001", "limit": 201}
+        )
+        assert too_many.status_code == 422
+        widest = await d1.get(
+            "/v1/beneficiaries/duplicates", params={"district": "001", "limit": 200}
+        )
+        assert len(widest.json()["items"]) <= 200
+        forged = await d1.get(
+            "/v1/beneficiaries/duplicates", params={"district": "001", "cursor": "not-a-cursor"}
+        )
+        assert (forged.status_code, forged.json()["code"]) == (422, "bad_cursor")

@@ -9,12 +9,13 @@ import asyncio
 import json
 import tempfile
 from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
-from btxh_common import bounds
+from btxh_common import bounds, paging
 from btxh_common.auth import Principal
 from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
 from btxh_common.problems import NotFound
@@ -107,6 +108,7 @@ class BatchView(BaseModel):
 
 class BatchList(BaseModel):
     batches: list[BatchView]
+    next_cursor: str | None = Field(default=None, description="the next page; none: the last")
 
 
 class Finding(BaseModel):
@@ -216,7 +218,7 @@ async def upload(
             yield (f.filename or "tep.xlsx")[:200], content
 
     ids = await handlers.accept_upload(conn, district, kind, caller.officer_id, one_at_a_time())
-    return BatchList(batches=[await view(conn, batch) for batch in ids])
+    return BatchList(batches=[BatchView.of(b) for b in await batches.views_of(conn, ids)])
 
 
 @router.get("/imports", tags=["imports"])
@@ -224,12 +226,17 @@ async def list_batches(
     caller: Caller,
     conn: Conn,
     district: District,
-    status: str | None = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
     upload_id: UUID | None = None,
+    limit: paging.Limit = paging.MAX_PAGE,
+    cursor: paging.CursorParam = None,
 ) -> BatchList:
+    """The district's batches, newest first, a page at a time."""
     caller.require_unit(district)
-    found = await batches.views(conn, district, status, upload_id)
-    return BatchList(batches=[BatchView.of(b) for b in found])
+    before = paging.parse(cursor, datetime.fromisoformat, UUID)
+    found = await batches.views(conn, district, status, upload_id, limit + 1, before)
+    shown, more = paging.page(found, limit, lambda b: (b["created_at"].isoformat(), b["id"]))
+    return BatchList(batches=[BatchView.of(b) for b in shown], next_cursor=more)
 
 
 @router.get("/imports/{batch_id}", tags=["imports"])

@@ -186,11 +186,16 @@ async def search(
 
 
 async def duplicates(
-    conn: asyncpg.Connection, district: str, units: Sequence[str]
+    conn: asyncpg.Connection,
+    district: str,
+    units: Sequence[str],
+    limit: int,
+    after: str | None = None,
 ) -> list[asyncpg.Record]:
     """Holders of a national ID that more than one beneficiary in ``units`` (the caller's)
-    holds, where one of them is in ``district``; ordered by national ID. A holder outside
-    ``units`` is neither returned nor counted: the caller learns nothing of it."""
+    holds, where one of them is in ``district``; ordered by national ID, ``limit`` IDs after
+    ``after``. A holder outside ``units`` is neither returned nor counted: the caller learns
+    nothing of it."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """WITH seen AS (
                SELECT national_id, id, full_name, commune_code, district_code, status
@@ -198,12 +203,17 @@ async def duplicates(
                WHERE status <> 'removed' AND national_id IS NOT NULL
                  AND district_code = ANY($2::text[])),
            shared AS (
-               SELECT national_id FROM seen GROUP BY national_id
-               HAVING count(*) > 1 AND bool_or(district_code = $1))
+               SELECT national_id FROM seen
+               WHERE $3::text IS NULL OR national_id > $3
+               GROUP BY national_id
+               HAVING count(*) > 1 AND bool_or(district_code = $1)
+               ORDER BY national_id LIMIT $4)
            SELECT s.* FROM seen s JOIN shared USING (national_id)
-           ORDER BY s.national_id, s.full_name""",
+           ORDER BY s.national_id, s.full_name, s.id""",
         district,
         list(units),
+        after,
+        limit,
     )
     return rows
 

@@ -4,7 +4,7 @@ beneficiary and its history."""
 from typing import Annotated
 from uuid import UUID
 
-from btxh_common import bounds
+from btxh_common import bounds, paging
 from btxh_common.deps import Caller, Conn, Tx, allowed
 from btxh_common.roles import Action
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +13,7 @@ from beneficiary_svc.adapters import db
 from beneficiary_svc.api.access import district_of, register_level, visible
 from beneficiary_svc.api.models import (
     BeneficiaryDetail,
+    CursorItems,
     DuplicateGroup,
     HistoryEntry,
     Items,
@@ -76,11 +77,23 @@ async def add(
 
 @router.get("/beneficiaries/duplicates", response_model_exclude_unset=True)
 async def duplicates(
-    caller: Caller, conn: Conn, district: str | None = None
-) -> Items[DuplicateGroup]:
+    caller: Caller,
+    conn: Conn,
+    district: str | None = None,
+    limit: paging.Limit = paging.DEFAULT_PAGE,
+    cursor: paging.CursorParam = None,
+) -> CursorItems[DuplicateGroup]:
+    """IDs held by more than one beneficiary the caller may see, by ID, a page at a time
+    (``total``: the IDs on this page; ``next_cursor``: the next page)."""
     code = district_of(caller, district)
     units = sorted(caller.units)
-    return listing(DuplicateGroup, duplicate_groups(await db.duplicates(conn, code, units), units))
+    after = paging.parse(cursor, str)
+    holders = await db.duplicates(conn, code, units, limit + 1, after[0] if after else None)
+    shown, more = paging.page(
+        duplicate_groups(holders, units), limit, lambda g: (g["national_id"],)
+    )
+    found = listing(DuplicateGroup, shown)
+    return CursorItems(items=found.items, total=found.total, next_cursor=more)
 
 
 @router.get("/beneficiaries/missing-info")

@@ -172,6 +172,12 @@ class Items(BaseModel, Generic[T]):
     total: int
 
 
+class CursorItems(Items[T], Generic[T]):
+    """A page of a list paged by cursor: ``next_cursor`` reads the next, none: the last."""
+
+    next_cursor: str | None = None
+
+
 class DuplicateHolder(BaseModel):
     """One holder of a shared ID, in the caller's units (no other holder is ever mentioned)."""
 
