@@ -8,9 +8,13 @@ character) under ``outbox.MAX_EVENT_BYTES``, so no input can make an event the b
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from btxh_common.clock import today
 
 NAME = 200  # a person's full name, a funeral recipient, a bank's name
 ADDRESS = 300
@@ -53,3 +57,21 @@ Note = Annotated[str, Field(max_length=REASON)]
 Source = Annotated[str, Field(max_length=SOURCE)]
 FieldKey = Annotated[str, Field(max_length=FIELD_KEY)]
 OptionalCode = Annotated[str, Field(max_length=CODE)]
+
+# Dates of record an officer types: a birth, a death, a decision, a payment. None lies before
+# 1900 or after today (Asia/Ho_Chi_Minh): a year 20025 or 0001 is a typing error, not a date.
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+def _past(value: date) -> date:
+    if not EARLIEST_DATE <= value <= today():
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "Ngày phải từ 01/01/1900 đến hôm nay",
+        )
+    return value
+
+
+PastDate = Annotated[date, AfterValidator(_past)]
+# A number typed into an import row's cell: wide enough for any amount, never beyond bigint.
+CellInt = Annotated[int, Field(ge=-MAX_TOTAL, le=MAX_TOTAL)]

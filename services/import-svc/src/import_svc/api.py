@@ -20,7 +20,17 @@ from btxh_common.auth import Principal
 from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
 from btxh_common.problems import NotFound
 from btxh_common.roles import Action
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Form,
+    Query,
+    Request,
+    UploadFile,
+)
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,7 +54,7 @@ class RowEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
     values: dict[
         Annotated[str, Field(max_length=bounds.FIELD_KEY)],
-        Annotated[str, Field(max_length=bounds.TEXT)] | int | None,
+        Annotated[str, Field(max_length=bounds.TEXT)] | bounds.CellInt | None,
     ] = Field(description="column key → new cell value; see the template's columns", max_length=32)
 
 
@@ -265,7 +275,13 @@ async def rows(
     tags=["review"],
     dependencies=[allowed(Action.IMPORT_WRITE)],
 )
-async def edit(batch_id: UUID, row_no: int, body: RowEdit, caller: Caller, conn: Tx) -> RowView:
+async def edit(
+    batch_id: UUID,
+    row_no: Annotated[int, PathParam(ge=1, le=10_000_000)],
+    body: RowEdit,
+    caller: Caller,
+    conn: Tx,
+) -> RowView:
     await owned(conn, caller, batch_id)
     saved = await handlers.edit_row(conn, batch_id, row_no, body.values)
     return RowView.model_validate(saved)

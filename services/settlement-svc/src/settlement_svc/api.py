@@ -5,10 +5,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from btxh_common import paging
+from btxh_common import bounds, paging
 from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
 from btxh_common.roles import Action
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field, PlainSerializer, field_validator
 
 from settlement_svc.config import Settings
@@ -136,10 +136,11 @@ class SettlementList(BaseModel):
 
 
 router = APIRouter(prefix="/v1", tags=["payment-unit"])
+District = Annotated[str, Path(pattern=bounds.DISTRICT_PATTERN)]
 
 
 @router.get("/districts/{district}/payment-unit-settings")
-async def read_settings(district: str, caller: Caller, conn: Conn) -> PaymentUnitSettings:
+async def read_settings(district: District, caller: Caller, conn: Conn) -> PaymentUnitSettings:
     caller.require_unit(district)
     return await payment_unit.read(conn, district)
 
@@ -148,7 +149,7 @@ async def read_settings(district: str, caller: Caller, conn: Conn) -> PaymentUni
     "/districts/{district}/payment-unit-settings", dependencies=[allowed(Action.SUPERVISOR_ONLY)]
 )
 async def write_settings(
-    district: str, body: SettingsBody, caller: Caller, conn: Conn
+    district: District, body: SettingsBody, caller: Caller, conn: Conn
 ) -> PaymentUnitSettings:
     caller.require_unit(district)
     value = PaymentUnitSettings(district_code=district, **body.model_dump())
@@ -158,7 +159,7 @@ async def write_settings(
 
 @router.get("/districts/{district}/packages", tags=["handshake"])
 async def packages(
-    district: str,
+    district: District,
     caller: Caller,
     conn: Conn,
     limit: paging.Limit = paging.DEFAULT_PAGE,
@@ -174,7 +175,7 @@ async def packages(
 
 @router.get("/districts/{district}/refusals", tags=["handshake"])
 async def refusals(
-    district: str,
+    district: District,
     caller: Caller,
     conn: Conn,
     limit: paging.Limit = paging.DEFAULT_PAGE,
@@ -208,7 +209,7 @@ async def retry(
 
 @router.get("/districts/{district}/settlements", tags=["settlements"])
 async def settlements(
-    district: str,
+    district: District,
     caller: Caller,
     conn: Conn,
     limit: paging.Limit = paging.DEFAULT_PAGE,

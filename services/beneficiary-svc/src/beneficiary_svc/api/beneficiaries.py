@@ -10,7 +10,7 @@ from btxh_common.roles import Action
 from fastapi import APIRouter, Depends, Query
 
 from beneficiary_svc.adapters import db
-from beneficiary_svc.api.access import district_of, register_level, visible
+from beneficiary_svc.api.access import DistrictQuery, district_of, register_level, visible
 from beneficiary_svc.api.models import (
     BeneficiaryDetail,
     CursorItems,
@@ -79,7 +79,7 @@ async def add(
 async def duplicates(
     caller: Caller,
     conn: Conn,
-    district: str | None = None,
+    district: DistrictQuery = None,
     limit: paging.Limit = paging.DEFAULT_PAGE,
     cursor: paging.CursorParam = None,
 ) -> CursorItems[DuplicateGroup]:
@@ -100,7 +100,7 @@ async def duplicates(
 async def missing(
     caller: Caller,
     conn: Conn,
-    district: str | None = None,
+    district: DistrictQuery = None,
     page: PageNo = 1,
     size: PageSize = 50,
 ) -> Items[MissingInfo]:
