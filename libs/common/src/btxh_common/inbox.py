@@ -103,6 +103,15 @@ def describe(exc: ValidationError, what: str) -> str:
     return f"contract broken ({what}): {problems}"[:2000]
 
 
+def require_district(context: EventContext, district: str, field: str) -> None:
+    """The event's key (its district) routes and walls it: a payload naming another district
+    is a forgery or a bug, never applied."""
+    if district != context.district_code:
+        raise ContractBroken(
+            f"contract broken ({context.event_type}): {field} is not the district of the event"
+        )
+
+
 async def claim(conn: asyncpg.Connection, consumer: str, envelope: Envelope) -> bool:
     """Record the event as seen by ``consumer``; False if it was seen before."""
     status = await conn.execute(

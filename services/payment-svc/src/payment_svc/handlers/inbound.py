@@ -14,7 +14,7 @@ from btxh_common.events import (
     PaymentResultsReceived,
     SettlementClosed,
 )
-from btxh_common.inbox import ContractBroken, EventContext
+from btxh_common.inbox import EventContext, require_district
 
 from payment_svc.adapters import lines, lists, recipients
 from payment_svc.domain.states import ListAction, payment_unit_move
@@ -25,12 +25,7 @@ async def on_beneficiary(
     event: BeneficiaryRegistered | BeneficiaryChanged,
     context: EventContext,
 ) -> None:
-    if event.beneficiary.district_code != context.district_code:
-        # The key routes and walls the event: a snapshot of another district is a forgery.
-        raise ContractBroken(
-            f"contract broken ({context.event_type}): beneficiary.district_code is not the "
-            "district of the event"
-        )
+    require_district(context, event.beneficiary.district_code, "beneficiary.district_code")
     await recipients.save(conn, event.beneficiary)
 
 
