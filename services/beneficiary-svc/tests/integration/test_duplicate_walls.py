@@ -1,7 +1,8 @@
 """A district cannot learn through ``/duplicates`` whether an ID is registered in another
 district (issue 16, item 10a): registering the ID and reading the duplicates tells it
 nothing of the other holder, not even that one exists. The province officer whose units hold
-both districts sees the ID shared across them in full. Two district tokens, one process."""
+both districts sees the ID shared across them in full. Two district tokens, one process.
+And the duplicates and a beneficiary's history come a page at a time (item 10b)."""
 
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -119,3 +120,30 @@ async def test_duplicates_come_a_page_at_a_time_each_id_once(svc: Stack) -> None
             "/v1/beneficiaries/duplicates", params={"district": "001", "cursor": "not-a-cursor"}
         )
         assert (forged.status_code, forged.json()["code"]) == (422, "bad_cursor")
+
+
+async def test_a_beneficiarys_history_comes_a_page_at_a_time(svc: Stack) -> None:
+    async with httpx.AsyncClient(base_url=svc.urls[NAME], headers=svc.token("001")) as d1:
+        body = {**person("Ngô Thị Lịch", "00001"), "national_id": "001170000777"}
+        b = await register(d1, body)
+        url = f"/v1/beneficiaries/{b['id']}"
+        for n in range(4):
+            answer = await d1.patch(url, json={"phone": f"091000000{n}"})
+            assert answer.status_code == 200, answer.text
+        entries: list[int] = []
+        sizes: list[int] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await d1.get(url + "/history", params=params)).json()
+            sizes.append(len(page["items"]))
+            entries += [e["id"] for e in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sizes == [2, 2, 1]
+        assert entries == sorted(entries)
+        assert len(set(entries)) == 5
+        whole = (await d1.get(url + "/history")).json()["items"]
+        assert [e["id"] for e in whole] == entries
+        assert (await d1.get(url + "/history", params={"limit": 201})).status_code == 422

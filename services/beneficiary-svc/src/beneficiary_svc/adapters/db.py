@@ -100,12 +100,19 @@ async def add_history(
     )
 
 
-async def history(conn: asyncpg.Connection, beneficiary_id: UUID) -> list[dict[str, Any]]:
+async def history(
+    conn: asyncpg.Connection, beneficiary_id: UUID, limit: int, after: int | None = None
+) -> list[dict[str, Any]]:
+    """The beneficiary's history, oldest first: ``limit`` entries after the entry ``after``."""
     rows = await conn.fetch(
         """SELECT id, at, officer, action, reason, source, changed, effective_month,
                   before::text AS before, after::text AS after
-           FROM beneficiary_history WHERE beneficiary_id = $1 ORDER BY id""",
+           FROM beneficiary_history
+           WHERE beneficiary_id = $1 AND ($3::bigint IS NULL OR id > $3)
+           ORDER BY id LIMIT $2""",
         beneficiary_id,
+        limit,
+        after,
     )
     return [
         {

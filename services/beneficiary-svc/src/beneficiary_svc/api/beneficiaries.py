@@ -115,6 +115,17 @@ async def read(beneficiary_id: UUID, caller: Caller, conn: Conn) -> BeneficiaryD
 
 
 @router.get("/beneficiaries/{beneficiary_id}/history")
-async def history(beneficiary_id: UUID, caller: Caller, conn: Conn) -> Items[HistoryEntry]:
+async def history(
+    beneficiary_id: UUID,
+    caller: Caller,
+    conn: Conn,
+    limit: paging.Limit = paging.MAX_PAGE,
+    cursor: paging.CursorParam = None,
+) -> CursorItems[HistoryEntry]:
+    """What happened to the beneficiary, oldest first, a page at a time."""
     visible(caller, await db.get(conn, beneficiary_id))
-    return listing(HistoryEntry, await db.history(conn, beneficiary_id))
+    after = paging.parse(cursor, int)
+    rows = await db.history(conn, beneficiary_id, limit + 1, after[0] if after else None)
+    shown, more = paging.page(rows, limit, lambda r: (r["id"],))
+    found = listing(HistoryEntry, shown)
+    return CursorItems(items=found.items, total=found.total, next_cursor=more)
