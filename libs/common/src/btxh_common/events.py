@@ -173,6 +173,26 @@ class PaymentListSubmitted(EventPayload):
     manifest: Manifest
 
 
+class PaymentListRow(EventPayload):
+    """One row of a submitted list's chunks (what the payment unit receives): settlement-svc
+    checks every row against it before it keeps the package."""
+
+    line_id: UUID
+    amount: Amount
+    beneficiary_id: UUID | None = None
+    national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
+    full_name: str | None = Field(default=None, max_length=NAME)
+    commune_code: CommuneCode | None = None
+    payment_channel: Literal["cash", "bank", "ewallet"] | None = None
+    bank_account: BankAccount | None = None
+    allowance: Amount = 0
+    arrears: Amount = 0
+    carried_over: Amount = 0
+    recovery: Amount = 0
+    funeral: Amount = 0
+    kind: ListKind | None = None
+
+
 class PaymentListSubmittedChunk(EventPayload):
     event_type = "PaymentListSubmitted.chunk"
     chunk: TransferChunk

@@ -13,7 +13,7 @@ import pytest
 from annotated_types import Ge, Le, MaxLen
 from btxh_common import postoffice
 from btxh_common.envelope import Envelope, EventPayload
-from btxh_common.events import CONTRACTS, BeneficiaryChanged
+from btxh_common.events import CONTRACTS, BeneficiaryChanged, PaymentListRow
 from btxh_common.inbox import describe
 from pydantic import BaseModel, ValidationError
 
@@ -130,3 +130,43 @@ def test_an_ill_formed_beneficiary_changed_is_refused_naming_the_field_not_the_v
     for value in ("AAAA", "9999", "001234567890", "fifteen"):
         assert value not in reason
     assert len(reason) < 500
+
+
+def payment_row(**change: Any) -> dict[str, Any]:
+    # The row payment-svc sends (adapters/lines.to_send), written out by hand.
+    row = {
+        "line_id": "0190d1c2-3b4a-7c5d-8e6f-000000000009",
+        "beneficiary_id": "0190d1c2-3b4a-7c5d-8e6f-000000000001",
+        "national_id": "001234567890",
+        "full_name": "Nguyễn Văn An",
+        "commune_code": "00001",
+        "payment_channel": "bank",
+        "bank_account": "0011004455667",
+        "amount": 860_000,
+        "allowance": 500_000,
+        "arrears": 360_000,
+        "carried_over": 0,
+        "recovery": 0,
+        "kind": "monthly",
+    }
+    return {**row, **change}
+
+
+def test_a_list_row_as_payment_svc_sends_it_fits_the_row_contract() -> None:
+    assert PaymentListRow.model_validate(payment_row()).amount == 860_000
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"amount": -1},
+        {"full_name": "A" * 201},
+        {"bank_account": "1" * 35},
+        {"commune_code": "1"},
+        {"line_id": "not-a-uuid"},
+        {"note": "an unknown field"},
+    ],
+)
+def test_a_list_row_out_of_its_contract_is_refused(change: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        PaymentListRow.model_validate(payment_row(**change))

@@ -17,9 +17,11 @@ import asyncpg
 from btxh_common.chunks import digest, total
 from btxh_common.chunkstore import RejectedTransfer, Transfer
 from btxh_common.errors import DomainError, NotFoundError, NotPermitted
-from btxh_common.events import PaymentListSent, PaymentListSubmitted
+from btxh_common.events import PaymentListRow, PaymentListSent, PaymentListSubmitted
+from btxh_common.inbox import ContractBroken, describe
 from btxh_common.logs import get_logger
 from prometheus_client import Counter
+from pydantic import ValidationError
 
 from settlement_svc.adapters import outbox, payment_unit, refusals
 from settlement_svc.adapters import packages as db
@@ -117,12 +119,22 @@ async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: P
         await apply(conn, waiting, move, policy, "first")
 
 
+def _check_rows(rows: list[dict[str, Any]], event_type: str) -> None:
+    """Every row fits ``PaymentListRow`` (bounded, no unknown field), or none is kept."""
+    for i, row in enumerate(rows):
+        try:
+            PaymentListRow.model_validate(row)
+        except ValidationError as exc:
+            raise ContractBroken(describe(exc, f"{event_type} row {i}")) from None
+
+
 async def register(
     conn: asyncpg.Connection, transfer: Transfer[PaymentListSubmitted], policy: Policy
 ) -> None:
     """A list version submitted by payment-svc, received whole, becomes a package; the
     version it replaces is superseded or asked back."""
     submitted, district, rows = transfer.event, transfer.context.district_code, transfer.rows
+    _check_rows(rows, transfer.context.event_type)
     settings = await payment_unit.settings_or_default(conn, district)
     previous = await db.lock_latest_replaceable(conn, district, submitted.period, submitted.kind)
     waited = await db.replaces(conn, previous.id) if previous else None
