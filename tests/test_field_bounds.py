@@ -10,6 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer
+from btxh_common.auth import Role
 from btxh_common.envelope import Envelope
 from btxh_common.topics import BENEFICIARY_EVENTS
 from btxh_tools.harness import Stack, start_stack
@@ -119,3 +120,38 @@ async def test_an_address_of_100k_characters_is_refused_at_registration(
 ) -> None:
     answer = await http.post("/v1/beneficiaries", json={**PERSON, "address": "Thôn " * 20_000})
     assert_refused_without_echo(answer, "address")
+
+
+def assert_refused(answer: httpx.Response, field: str, code: str) -> None:
+    assert answer.status_code == 422, answer.text[:300]
+    (error,) = answer.json()["errors"]
+    assert (error["field"], error["code"]) == (field, code), error
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("birth_date", "2999-01-01"),  # after today
+        ("birth_date", "1899-12-31"),  # before 1900
+        ("decision_date", "3025-06-01"),
+    ],
+)
+async def test_a_date_of_record_outside_1900_to_today_is_refused(
+    http: httpx.AsyncClient, field: str, value: str
+) -> None:
+    answer = await http.post("/v1/beneficiaries", json={**PERSON, field: value})
+    assert_refused(answer, field, "date_out_of_range")
+
+
+async def test_district_codes_and_ids_out_of_shape_are_refused(
+    svc: Stack, http: httpx.AsyncClient
+) -> None:
+    assert (await http.get("/v1/districts/0011/data-locks")).status_code == 422
+    assert (await http.get("/v1/districts/001/data-locks")).status_code == 200
+    duplicates = await http.get("/v1/beneficiaries/duplicates", params={"district": "01' OR 1"})
+    assert duplicates.status_code == 422
+    supervisor = svc.token("001", role=Role.DISTRICT_SUPERVISOR)
+    unlock = await http.post(
+        f"/v1/districts/001/data-locks/{2**70}/unlock", json={"note": "x"}, headers=supervisor
+    )
+    assert_refused(unlock, "path.lock_id", "less_than_equal")

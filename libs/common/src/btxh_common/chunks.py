@@ -15,6 +15,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from btxh_common.bounds import MAX_TOTAL
+
 MAX_CHUNK_ROWS = 1000
 
 Row = dict[str, Any]
@@ -32,8 +34,8 @@ class Manifest(BaseModel):
     transfer_id: UUID
     chunk_count: int = Field(ge=0)
     row_count: int = Field(ge=0)
-    total_amount: int = Field(ge=0)
-    amount_field: str | None = None
+    total_amount: int = Field(ge=0, le=MAX_TOTAL)
+    amount_field: str | None = Field(default=None, max_length=64)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 

@@ -43,14 +43,14 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_id: UUID = Field(default_factory=new_event_id)
-    event_type: str
-    schema_version: int = Field(ge=1)
+    event_type: str = Field(min_length=1, max_length=100)
+    schema_version: int = Field(ge=1, le=1000)
     occurred_at: AwareDatetime = Field(default_factory=utcnow)
-    producer: str
+    producer: str = Field(min_length=1, max_length=64)
     district_code: str = Field(min_length=2, max_length=5, pattern=r"^\d+$")
-    correlation_id: str | None = None
+    correlation_id: str | None = Field(default=None, max_length=128)
     causation_id: UUID | None = None
-    trace_id: str | None = None
+    trace_id: str | None = Field(default=None, max_length=128)
     payload: dict[str, Any]
 
     @field_validator("occurred_at")

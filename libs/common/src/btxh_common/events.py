@@ -12,6 +12,21 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
+from btxh_common.bounds import (
+    MAX_TIMELINE,
+    NAME,
+    Amount,
+    BankAccount,
+    Coefficient,
+    CommuneCode,
+    DistrictCode,
+    FieldKey,
+    Note,
+    Officer,
+    OptionalCode,
+    Source,
+    Total,
+)
 from btxh_common.chunks import Manifest, TransferChunk
 from btxh_common.envelope import EventPayload
 
@@ -29,36 +44,37 @@ class PolicyPeriod(EventPayload):
 
     from_month: Month = Field(pattern=MONTH_PATTERN)
     status: PolicyStatus
-    category: str | None = None
-    coefficient: int | None = Field(default=None, ge=0, description="tenths: 15 = 1.5")
+    category: OptionalCode | None = None
+    coefficient: Coefficient | None = None
 
 
 class BeneficiarySnapshot(EventPayload):
     """Everything another service may need to know about a beneficiary, as it is now, and
     (from schema version 2) ``timeline``: the decisions in force month by month, oldest first.
-    A version-1 snapshot has no timeline; ``periods`` reads one from its status fields."""
+    A version-1 snapshot has no timeline; ``periods`` reads one from its status fields.
+    Every field is bounded (``bounds``): a consumer parks an event that breaks them."""
 
     id: UUID
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
-    full_name: str
+    full_name: str = Field(min_length=1, max_length=NAME)
     birth_date: date | None = None
     gender: Literal["male", "female", "other"] | None = None
-    district_code: str
-    commune_code: str
-    category: str | None = None
-    coefficient: int | None = Field(default=None, ge=0, description="tenths: 15 = 1.5")
+    district_code: DistrictCode
+    commune_code: CommuneCode
+    category: OptionalCode | None = None
+    coefficient: Coefficient | None = None
     status: PolicyStatus
     allowance_start_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     status_effective_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     death_date: date | None = None
-    funeral_recipient: str | None = None
-    arrears_amount: int = Field(default=0, ge=0)
+    funeral_recipient: str | None = Field(default=None, max_length=NAME)
+    arrears_amount: Amount = 0
     arrears_period: Month | None = Field(default=None, pattern=MONTH_PATTERN)
-    recovery_amount: int = Field(default=0, ge=0)
+    recovery_amount: Amount = 0
     payment_channel: Literal["cash", "bank", "ewallet"] = "cash"
-    bank_account: str | None = None
+    bank_account: BankAccount | None = None
     version: int = Field(ge=1)
-    timeline: list[PolicyPeriod] | None = None
+    timeline: list[PolicyPeriod] | None = Field(default=None, max_length=MAX_TIMELINE)
 
     def periods(self) -> list[PolicyPeriod]:
         """The timeline; for a version-1 snapshot, the one its fields meant then: in force
@@ -83,21 +99,21 @@ class BeneficiaryRegistered(EventPayload):
     event_type = "BeneficiaryRegistered"
     schema_version = 2
     beneficiary: BeneficiarySnapshot
-    source: str
+    source: Source
 
 
 class BeneficiaryChanged(EventPayload):
     event_type = "BeneficiaryChanged"
     schema_version = 2
     beneficiary: BeneficiarySnapshot
-    changed: list[str]
-    source: str
+    changed: list[FieldKey] = Field(max_length=64)
+    source: Source
 
 
 class RejectedRow(EventPayload):
-    row_no: int
-    code: str
-    message_vi: str
+    row_no: int = Field(ge=0)
+    code: OptionalCode
+    message_vi: Note
 
 
 class ImportApplied(EventPayload):
@@ -115,7 +131,7 @@ class ImportValidated(EventPayload):
     event_type = "ImportValidated"
     batch_id: UUID
     kind: ImportKind
-    commune_code: str
+    commune_code: CommuneCode
     total: int = Field(ge=0)
     valid: int = Field(ge=0)
     invalid: int = Field(ge=0)
@@ -127,8 +143,8 @@ class ImportConfirmed(EventPayload):
     event_type = "ImportConfirmed"
     batch_id: UUID
     kind: ImportKind
-    commune_code: str
-    confirmed_by: str
+    commune_code: CommuneCode
+    confirmed_by: Officer
     manifest: Manifest
 
 
@@ -144,7 +160,7 @@ class PaymentListGenerated(EventPayload):
     kind: ListKind
     version: int = Field(ge=1)
     line_count: int = Field(ge=0)
-    total_amount: int = Field(ge=0)
+    total_amount: Total
 
 
 class PaymentListSubmitted(EventPayload):
@@ -153,8 +169,28 @@ class PaymentListSubmitted(EventPayload):
     period: Month = Field(pattern=MONTH_PATTERN)
     kind: ListKind
     version: int = Field(ge=1)
-    submitted_by: str
+    submitted_by: Officer
     manifest: Manifest
+
+
+class PaymentListRow(EventPayload):
+    """One row of a submitted list's chunks (what the payment unit receives): settlement-svc
+    checks every row against it before it keeps the package."""
+
+    line_id: UUID
+    amount: Amount
+    beneficiary_id: UUID | None = None
+    national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
+    full_name: str | None = Field(default=None, max_length=NAME)
+    commune_code: CommuneCode | None = None
+    payment_channel: Literal["cash", "bank", "ewallet"] | None = None
+    bank_account: BankAccount | None = None
+    allowance: Amount = 0
+    arrears: Amount = 0
+    carried_over: Amount = 0
+    recovery: Amount = 0
+    funeral: Amount = 0
+    kind: ListKind | None = None
 
 
 class PaymentListSubmittedChunk(EventPayload):
@@ -180,22 +216,22 @@ class PaymentStatusUpdated(EventPayload):
     event_type = "PaymentStatusUpdated"
     list_id: UUID
     lines: list[LineStatus]
-    updated_by: str
-    reason: str | None = None
+    updated_by: Officer
+    reason: Note | None = None
 
 
 class PaymentPeriodLocked(EventPayload):
     event_type = "PaymentPeriodLocked"
     period: Month = Field(pattern=MONTH_PATTERN)
-    locked_by: str
-    note: str | None = None
+    locked_by: Officer
+    note: Note | None = None
 
 
 class PaymentPeriodUnlocked(EventPayload):
     event_type = "PaymentPeriodUnlocked"
     period: Month = Field(pattern=MONTH_PATTERN)
-    unlocked_by: str
-    note: str | None = None
+    unlocked_by: Officer
+    note: Note | None = None
 
 
 class PaymentListSent(EventPayload):
@@ -218,7 +254,7 @@ class PaymentListRejected(EventPayload):
     package_id: UUID
     list_id: UUID
     version: int = Field(ge=1)
-    reason: str
+    reason: Note
     recalled: bool = False
 
 
@@ -234,9 +270,9 @@ class SettlementReceived(EventPayload):
     settlement_id: UUID
     period: Month = Field(pattern=MONTH_PATTERN)
     paid_count: int = Field(ge=0)
-    paid_amount: int = Field(ge=0)
+    paid_amount: Total
     unpaid_count: int = Field(ge=0)
-    unpaid_amount: int = Field(ge=0)
+    unpaid_amount: Total
 
 
 class DeadlineExtended(EventPayload):
@@ -244,8 +280,8 @@ class DeadlineExtended(EventPayload):
     settlement_id: UUID
     days: int = Field(ge=1, le=19)
     new_deadline: date
-    decided_by: str
-    reason: str
+    decided_by: Officer
+    reason: Note
 
 
 class SettlementClosed(EventPayload):
@@ -253,7 +289,7 @@ class SettlementClosed(EventPayload):
     settlement_id: UUID
     period: Month = Field(pattern=MONTH_PATTERN)
     list_id: UUID
-    closed_by: str
+    closed_by: Officer
     lines: list[LineStatus]
 
 

@@ -2,7 +2,9 @@
 
 Handlers are bound to event classes: the wrapper opens the envelope into that class and hands
 the handler the typed event and its context (who sent it, for which district, in which
-trace), never the raw payload. A payload that does not fit its class is a contract break.
+trace), never the raw payload. A payload that does not fit its class (the contracts forbid
+unknown fields and bound every string, amount and code) is a contract break: the event is
+parked in ``dead_letter`` with the fields at fault (never their values) and never stored.
 
 A handler runs inside one transaction together with the inbox row for its ``event_id``; a
 redelivered event finds the row and is skipped. Offsets are acknowledged only after that
@@ -86,6 +88,30 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
+class ContractBroken(ValueError):
+    """An event that does not fit its contract (a field missing, unknown, ill-typed or out of
+    its bounds): it can never be applied, so it is parked, never stored."""
+
+
+def describe(exc: ValidationError, what: str) -> str:
+    """Which fields break the contract and how, without echoing their values (a value may be
+    a national ID, or 5 MB long)."""
+    problems = "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}"
+        for e in exc.errors(include_input=False, include_url=False)
+    )
+    return f"contract broken ({what}): {problems}"[:2000]
+
+
+def require_district(context: EventContext, district: str, field: str) -> None:
+    """The event's key (its district) routes and walls it: a payload naming another district
+    is a forgery or a bug, never applied."""
+    if district != context.district_code:
+        raise ContractBroken(
+            f"contract broken ({context.event_type}): {field} is not the district of the event"
+        )
+
+
 async def claim(conn: asyncpg.Connection, consumer: str, envelope: Envelope) -> bool:
     """Record the event as seen by ``consumer``; False if it was seen before."""
     status = await conn.execute(
@@ -107,7 +133,10 @@ async def apply_once(
 ) -> bool:
     """Open the event as ``contract`` and run ``handler`` in a transaction with the inbox
     row; False if already applied."""
-    event = envelope.open(contract)
+    try:
+        event = envelope.open(contract)
+    except ValidationError as exc:
+        raise ContractBroken(describe(exc, envelope.event_type)) from None
     async with pool.acquire() as conn, conn.transaction():
         if not await claim(conn, consumer, envelope):
             SKIPPED.labels(consumer).inc()
@@ -152,7 +181,7 @@ async def handle_message(
     try:
         envelope = Envelope.from_bytes(raw.value or b"")
     except ValidationError as exc:
-        reason = f"bad envelope: {exc}"
+        reason = describe(exc, "envelope")
         await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
         await msg.ack()
         return
@@ -166,6 +195,9 @@ async def handle_message(
             except TRANSIENT:
                 FAILED.labels(consumer, "transient").inc()
                 raise
+            except ContractBroken as exc:
+                FAILED.labels(consumer, "contract").inc()
+                await park(pool, consumer, raw, envelope, str(exc))
             except Exception as exc:  # a bug or a contract break: park it, keep the partition
                 FAILED.labels(consumer, "permanent").inc()
                 log.exception("inbox.handler_failed", event_type=envelope.event_type)

@@ -32,6 +32,7 @@ from aiokafka.errors import (
 )
 from prometheus_client import Counter, Gauge
 
+from btxh_common.broker import NO_AUTH, KafkaAuth
 from btxh_common.chunks import Manifest, Row, TransferChunk, split
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.errors import TooLarge
@@ -137,7 +138,7 @@ async def enqueue_chunked(
     return manifest
 
 
-def make_producer(bootstrap: str) -> AIOKafkaProducer:
+def make_producer(bootstrap: str, auth: KafkaAuth = NO_AUTH) -> AIOKafkaProducer:
     # Idempotent producers are off: the embedded broker rejects them, and the inbox makes
     # duplicates harmless anyway.
     return AIOKafkaProducer(
@@ -148,6 +149,7 @@ def make_producer(bootstrap: str) -> AIOKafkaProducer:
         max_batch_size=1024 * 1024,
         max_request_size=MAX_REQUEST_BYTES,
         request_timeout_ms=15000,
+        **auth.client_kwargs(),
     )
 
 
@@ -185,9 +187,11 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_seconds: float = 1.0,
         retention: Retention | None = None,
+        auth: KafkaAuth = NO_AUTH,
     ) -> None:
         self.dsn = dsn
         self.bootstrap = bootstrap
+        self.auth = auth
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
         self.retention = retention
@@ -214,7 +218,7 @@ class OutboxRelay:
 
     async def _lead(self) -> None:
         conn = await asyncpg.connect(self.dsn)
-        producer = make_producer(self.bootstrap)
+        producer = make_producer(self.bootstrap, self.auth)
         try:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_KEY):
                 if await self._sleep(self.poll_seconds):

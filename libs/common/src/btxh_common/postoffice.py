@@ -25,6 +25,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from btxh_common.bounds import MAX_TOTAL, REASON
 from btxh_common.chunks import Manifest, TransferChunk
 from btxh_common.envelope import EventPayload
 from btxh_common.events import MONTH_PATTERN, Month
@@ -60,7 +61,7 @@ class RecallRequest(EventPayload):
     event_type: ClassVar[str] = "RecallRequest"
     package_id: UUID
     version: int = Field(ge=1)
-    reason: str
+    reason: str = Field(max_length=REASON)
 
 
 class Signed(EventPayload):
@@ -84,7 +85,7 @@ class PackageAccepted(Signed):
     package_id: UUID
     version: int = Field(ge=1)
     row_count: int = Field(ge=0)
-    total_amount: int = Field(ge=0)
+    total_amount: int = Field(ge=0, le=MAX_TOTAL)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
@@ -95,7 +96,7 @@ class PackageRejected(Signed):
     package_id: UUID
     version: int = Field(ge=1)
     reason: Literal["invalid", "checksum_mismatch", "recalled", "late", "duplicate", "other"]
-    detail: str | None = None
+    detail: str | None = Field(default=None, max_length=REASON)
 
 
 class RecallRejected(Signed):
@@ -106,8 +107,8 @@ class RecallRejected(Signed):
     package_id: UUID
     version: int = Field(ge=1)
     reason: Literal["already_paid", "other"]
-    paid_count: int = Field(ge=0)
-    detail: str | None = None
+    paid_count: int = Field(ge=0, le=10**7)  # people of one package: a district has far fewer
+    detail: str | None = Field(default=None, max_length=REASON)
 
 
 class PersonResult(EventPayload):
@@ -138,9 +139,9 @@ class SettlementReport(Signed):
     version: int = Field(ge=1)
     period: Month = Field(pattern=MONTH_PATTERN)
     paid_count: int = Field(ge=0)
-    paid_amount: int = Field(ge=0)
+    paid_amount: int = Field(ge=0, le=MAX_TOTAL)
     unpaid_count: int = Field(ge=0)
-    unpaid_amount: int = Field(ge=0)
+    unpaid_amount: int = Field(ge=0, le=MAX_TOTAL)
 
 
 class ExtensionRequest(Signed):
@@ -149,7 +150,7 @@ class ExtensionRequest(Signed):
     event_type: ClassVar[str] = "ExtensionRequest"
     package_id: UUID
     days: int = Field(ge=1, le=60)
-    reason: str
+    reason: str = Field(max_length=REASON)
 
 
 OUTBOUND: tuple[type[EventPayload], ...] = (PackageChunk, PackageManifest, RecallRequest)

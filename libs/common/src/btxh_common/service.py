@@ -21,7 +21,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 
 from btxh_common.auth import KeyConfigError, TokenVerifier, load_verifier
-from btxh_common.broker import ensure_topics, make_broker
+from btxh_common.broker import KafkaAuth, ensure_topics, make_broker
 from btxh_common.db import create_pool
 from btxh_common.envelope import current_trace, new_event_id
 from btxh_common.health import health_router, mount_metrics
@@ -82,6 +82,18 @@ async def _retry_until(what: str, deadline: float, step: Callable[[], object]) -
             delay = min(delay * 2, 5.0)
 
 
+async def _topics(settings: ServiceSettings, deadline: float, auth: KafkaAuth) -> None:
+    """Create missing topics (local stack, tests); in deploy/ Strimzi owns them."""
+    if settings.kafka_ensure_topics:
+        await _retry_until(
+            "kafka",
+            deadline,
+            lambda: ensure_topics(
+                settings.kafka_bootstrap_servers, ALL_TOPICS, settings.kafka_partitions, auth
+            ),
+        )
+
+
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     state = ServiceState(settings)
 
@@ -98,14 +110,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         )
         if spec.on_start is not None:
             await spec.on_start(state)
-        await _retry_until(
-            "kafka",
-            deadline,
-            lambda: ensure_topics(
-                settings.kafka_bootstrap_servers, ALL_TOPICS, settings.kafka_partitions
-            ),
-        )
-        broker = make_broker(settings.kafka_bootstrap_servers, spec.name)
+        auth = settings.kafka_auth()
+        await _topics(settings, deadline, auth)
+        broker = make_broker(settings.kafka_bootstrap_servers, spec.name, auth)
         if spec.subscriptions is not None:
             spec.subscriptions(broker, state)
         state.broker = broker
@@ -116,6 +123,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
             retention=Retention(settings.outbox_keep_days, settings.inbox_keep_days),
+            auth=auth,
         )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
         tasks += [make(state) for make in spec.extra_tasks]

@@ -1,7 +1,9 @@
 """Settings base: one pydantic-settings class per service, read from the environment."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from btxh_common.broker import KafkaAuth
 
 
 class ServiceSettings(BaseSettings):
@@ -13,6 +15,14 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/btxh"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_partitions: int = Field(default=6, ge=1)
+    # The bus credentials (deploy/: the Secret of the service's Strimzi KafkaUser and the
+    # cluster CA); unset on the local stack, which speaks PLAINTEXT without authentication.
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    # Create missing topics at start (local stack, tests). In deploy/ Strimzi owns the topics
+    # and a service's ACLs do not allow creating any.
+    kafka_ensure_topics: bool = True
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     # "local" on the laptop stack only: there, with no key given, a service verifies with the
@@ -38,3 +48,11 @@ class ServiceSettings(BaseSettings):
     outbox_keep_days: int = Field(default=7, ge=1)
     inbox_keep_days: int = Field(default=100, ge=1)
     startup_timeout_seconds: float = 120.0
+
+    def kafka_auth(self) -> KafkaAuth:
+        password = self.kafka_sasl_password
+        return KafkaAuth(
+            self.kafka_sasl_username or None,
+            password.get_secret_value() if password else None,
+            self.kafka_ssl_cafile or None,
+        )

@@ -16,6 +16,9 @@ SETTLEMENT_EVENTS: Final = f"{PREFIX}btxh.settlement-svc.events"
 POSTOFFICE_OUTBOUND: Final = f"{PREFIX}postoffice.outbound"
 POSTOFFICE_INBOUND: Final = f"{PREFIX}postoffice.inbound"
 
+# The post office's consumer group on ``POSTOFFICE_OUTBOUND`` (its KafkaUser may use no other).
+POSTOFFICE_GROUP: Final = "postoffice"
+
 SERVICE_TOPIC: Final = {
     "import-svc": IMPORT_EVENTS,
     "beneficiary-svc": BENEFICIARY_EVENTS,

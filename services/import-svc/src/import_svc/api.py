@@ -9,17 +9,19 @@ import asyncio
 import json
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
-from btxh_common import bounds
+from btxh_common import bounds, paging
 from btxh_common.auth import Principal
 from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
 from btxh_common.problems import NotFound
 from btxh_common.roles import Action
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -45,7 +47,7 @@ class RowEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
     values: dict[
         Annotated[str, Field(max_length=bounds.FIELD_KEY)],
-        Annotated[str, Field(max_length=bounds.TEXT)] | int | None,
+        Annotated[str, Field(max_length=bounds.TEXT)] | bounds.CellInt | None,
     ] = Field(description="column key → new cell value; see the template's columns", max_length=32)
 
 
@@ -140,6 +142,7 @@ class BatchView(BaseModel):
 
 class BatchList(BaseModel):
     batches: list[BatchView]
+    next_cursor: str | None = Field(default=None, description="the next page; none: the last")
 
 
 class Finding(BaseModel):
@@ -260,7 +263,8 @@ async def upload(
             ids = await handlers.accept_upload(
                 conn, form.district, form.kind, caller.officer_id, received.files
             )
-            return BatchList(batches=[await view(conn, batch) for batch in ids])
+            views = await batches.views_of(conn, ids)
+            return BatchList(batches=[BatchView.of(b) for b in views])
 
 
 @router.get("/imports", tags=["imports"])
@@ -268,12 +272,17 @@ async def list_batches(
     caller: Caller,
     conn: Conn,
     district: District,
-    status: str | None = None,
+    status: Annotated[str | None, Query(max_length=32)] = None,
     upload_id: UUID | None = None,
+    limit: paging.Limit = paging.MAX_PAGE,
+    cursor: paging.CursorParam = None,
 ) -> BatchList:
+    """The district's batches, newest first, a page at a time."""
     caller.require_unit(district)
-    found = await batches.views(conn, district, status, upload_id)
-    return BatchList(batches=[BatchView.of(b) for b in found])
+    before = paging.parse(cursor, datetime.fromisoformat, UUID)
+    found = await batches.views(conn, district, status, upload_id, limit + 1, before)
+    shown, more = paging.page(found, limit, lambda b: (b["created_at"].isoformat(), b["id"]))
+    return BatchList(batches=[BatchView.of(b) for b in shown], next_cursor=more)
 
 
 @router.get("/imports/{batch_id}", tags=["imports"])
@@ -302,7 +311,13 @@ async def rows(
     tags=["review"],
     dependencies=[allowed(Action.IMPORT_WRITE)],
 )
-async def edit(batch_id: UUID, row_no: int, body: RowEdit, caller: Caller, conn: Tx) -> RowView:
+async def edit(
+    batch_id: UUID,
+    row_no: Annotated[int, PathParam(ge=1, le=10_000_000)],
+    body: RowEdit,
+    caller: Caller,
+    conn: Tx,
+) -> RowView:
     await owned(conn, caller, batch_id)
     saved = await handlers.edit_row(conn, batch_id, row_no, body.values)
     return RowView.model_validate(saved)

@@ -26,7 +26,7 @@ from btxh_common.events import (
     ImportConfirmedChunk,
     ImportValidated,
 )
-from btxh_common.inbox import EventContext
+from btxh_common.inbox import EventContext, require_district
 from btxh_common.logs import get_logger
 from btxh_common.outbox import enqueue, enqueue_chunked
 from btxh_common.topics import IMPORT_EVENTS
@@ -275,9 +275,10 @@ async def confirm(conn: asyncpg.Connection, batch: UUID, officer: str, skip_inva
 async def on_beneficiary(
     conn: asyncpg.Connection,
     event: BeneficiaryRegistered | BeneficiaryChanged,
-    _: EventContext,
+    context: EventContext,
 ) -> None:
-    """The read model follows the register."""
+    """The read model follows the register (of the event's district only)."""
+    require_district(context, event.beneficiary.district_code, "beneficiary.district_code")
     await identities.save(conn, event.beneficiary)
 
 

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from btxh_common import bounds, paging
 from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
 from btxh_common.roles import Action
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field, PlainSerializer, field_validator
 
 from settlement_svc.config import Settings
@@ -82,6 +83,7 @@ class PackageView(BaseModel):
 
 class PackageList(BaseModel):
     packages: list[PackageView]
+    next_cursor: str | None = Field(default=None, description="the next page; none: the last")
 
 
 class RefusalView(BaseModel):
@@ -94,6 +96,7 @@ class RefusalView(BaseModel):
 
 class RefusalList(BaseModel):
     refusals: list[RefusalView]
+    next_cursor: str | None = Field(default=None, description="the next page; none: the last")
 
 
 class QuarantinedView(BaseModel):
@@ -168,13 +171,15 @@ class SettlementView(BaseModel):
 
 class SettlementList(BaseModel):
     settlements: list[SettlementView]
+    next_cursor: str | None = Field(default=None, description="the next page; none: the last")
 
 
 router = APIRouter(prefix="/v1", tags=["payment-unit"])
+District = Annotated[str, Path(pattern=bounds.DISTRICT_PATTERN)]
 
 
 @router.get("/districts/{district}/payment-unit-settings")
-async def read_settings(district: str, caller: Caller, conn: Conn) -> PaymentUnitSettings:
+async def read_settings(district: District, caller: Caller, conn: Conn) -> PaymentUnitSettings:
     caller.require_unit(district)
     return await payment_unit.read(conn, district)
 
@@ -183,7 +188,7 @@ async def read_settings(district: str, caller: Caller, conn: Conn) -> PaymentUni
     "/districts/{district}/payment-unit-settings", dependencies=[allowed(Action.SUPERVISOR_ONLY)]
 )
 async def write_settings(
-    district: str, body: SettingsBody, caller: Caller, conn: Conn
+    district: District, body: SettingsBody, caller: Caller, conn: Conn
 ) -> PaymentUnitSettings:
     caller.require_unit(district)
     value = PaymentUnitSettings(district_code=district, **body.model_dump())
@@ -192,23 +197,42 @@ async def write_settings(
 
 
 @router.get("/districts/{district}/packages", tags=["handshake"])
-async def packages(district: str, caller: Caller, conn: Conn) -> PackageList:
+async def packages(
+    district: District,
+    caller: Caller,
+    conn: Conn,
+    limit: paging.Limit = paging.DEFAULT_PAGE,
+    cursor: paging.CursorParam = None,
+) -> PackageList:
+    """The district's packages, newest first, a page at a time."""
     caller.require_unit(district)
-    rows = await package_handlers.of_district(conn, district)
-    return PackageList(packages=[PackageView(**dict(r)) for r in rows])
+    before = paging.parse(cursor, datetime.fromisoformat, UUID)
+    rows = await package_handlers.of_district(conn, district, limit + 1, before)
+    shown, more = paging.page(rows, limit, lambda r: (r["created_at"].isoformat(), r["id"]))
+    return PackageList(packages=[PackageView(**dict(r)) for r in shown], next_cursor=more)
 
 
 @router.get("/districts/{district}/refusals", tags=["handshake"])
-async def refusals(district: str, caller: Caller, conn: Conn) -> RefusalList:
+async def refusals(
+    district: District,
+    caller: Caller,
+    conn: Conn,
+    limit: paging.Limit = paging.DEFAULT_PAGE,
+    cursor: paging.CursorParam = None,
+) -> RefusalList:
     """What the post office said about the district's packages that was not applied, and
-    why, newest first."""
+    why, newest first, a page at a time."""
     caller.require_unit(district)
-    rows = await package_handlers.refusals_of(conn, district)
-    return RefusalList(refusals=[RefusalView(**dict(r)) for r in rows])
+    before = paging.parse(cursor, int)
+    rows = await package_handlers.refusals_of(
+        conn, district, limit + 1, before[0] if before else None
+    )
+    shown, more = paging.page(rows, limit, lambda r: (r["id"],))
+    return RefusalList(refusals=[RefusalView(**dict(r)) for r in shown], next_cursor=more)
 
 
 @router.get("/districts/{district}/quarantine", tags=["handshake"])
-async def quarantine(district: str, caller: Caller, conn: Conn) -> QuarantineList:
+async def quarantine(district: District, caller: Caller, conn: Conn) -> QuarantineList:
     """Messages on the post-office topic for the district that were never applied: not
     believed (signature) or not for a package the post office holds; newest first."""
     caller.require_unit(district)
@@ -236,10 +260,19 @@ async def retry(
 
 
 @router.get("/districts/{district}/settlements", tags=["settlements"])
-async def settlements(district: str, caller: Caller, conn: Conn) -> SettlementList:
+async def settlements(
+    district: District,
+    caller: Caller,
+    conn: Conn,
+    limit: paging.Limit = paging.DEFAULT_PAGE,
+    cursor: paging.CursorParam = None,
+) -> SettlementList:
+    """The district's settlements, latest period first, a page at a time (one query)."""
     caller.require_unit(district)
-    found = await settlement_handlers.of_district(conn, district)
-    return SettlementList(settlements=[SettlementView.of(s) for s in found])
+    before = paging.parse(cursor, str, UUID)
+    found = await settlement_handlers.of_district(conn, district, limit + 1, before)
+    shown, more = paging.page(found, limit, lambda s: (s.settlement.period, s.settlement.id))
+    return SettlementList(settlements=[SettlementView.of(s) for s in shown], next_cursor=more)
 
 
 @router.get("/settlements/{settlement_id}", tags=["settlements"])

@@ -25,6 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from btxh_common.broker import NO_AUTH, KafkaAuth
 from btxh_common.chunks import Manifest, TransferError, assemble, digest, total
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.logs import get_logger
@@ -42,7 +43,7 @@ from btxh_common.postoffice import (
     ResultStatus,
     SettlementReport,
 )
-from btxh_common.topics import POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
+from btxh_common.topics import POSTOFFICE_GROUP, POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
 
 from btxh_tools.postoffice_sim.faults import Faults
 from btxh_tools.postoffice_sim.wire import Wire
@@ -89,12 +90,14 @@ class PostOffice:
         *,
         outbound: str = POSTOFFICE_OUTBOUND,
         inbound: str = POSTOFFICE_INBOUND,
-        group: str = "postoffice-sim",
+        group: str = POSTOFFICE_GROUP,
         signer: Signer | None = DEV_SIGNER,
         faults: Faults | None = None,
         producer: Any = None,
+        auth: KafkaAuth = NO_AUTH,
     ) -> None:
         self.bootstrap = bootstrap
+        self.auth = auth
         self.behaviour = behaviour or Behaviour()
         self.outbound, self.inbound, self.group = outbound, inbound, group
         # signer None: unsigned (a partner that forgot to sign)
@@ -124,8 +127,11 @@ class PostOffice:
             group_id=self.group,
             auto_offset_reset="earliest",
             enable_auto_commit=True,
+            **self.auth.client_kwargs(),
         )
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", **self.auth.client_kwargs()
+        )
         self.wire.producer = producer
         await consumer.start()
         await producer.start()

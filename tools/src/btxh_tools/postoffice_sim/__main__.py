@@ -14,6 +14,7 @@ import os
 
 from btxh_common.logs import configure_logging
 from btxh_common.po_sign import DEV_SIGNER, Signer
+from btxh_common.settings import ServiceSettings
 
 from btxh_tools.postoffice_sim import Behaviour, PostOffice
 from btxh_tools.postoffice_sim.faults import Faults
@@ -84,7 +85,11 @@ def build(argv: list[str] | None = None) -> PostOffice:
         **{fault: getattr(args, f"fault_{fault}") for fault in FAULTS},
     )
     signer = None if args.unsigned else Signer(args.key_id, args.private_key)
-    return PostOffice(args.bootstrap, behaviour, signer=signer, faults=faults)
+    # The bus credentials as a service reads them (KAFKA_SASL_USERNAME, …): in deploy/ the
+    # post office's own KafkaUser, which may only read postoffice.outbound and write
+    # postoffice.inbound.
+    auth = ServiceSettings().kafka_auth()
+    return PostOffice(args.bootstrap, behaviour, signer=signer, faults=faults, auth=auth)
 
 
 def main() -> None:

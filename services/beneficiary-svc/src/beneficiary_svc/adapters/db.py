@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date
 from typing import Any
@@ -99,12 +100,19 @@ async def add_history(
     )
 
 
-async def history(conn: asyncpg.Connection, beneficiary_id: UUID) -> list[dict[str, Any]]:
+async def history(
+    conn: asyncpg.Connection, beneficiary_id: UUID, limit: int, after: int | None = None
+) -> list[dict[str, Any]]:
+    """The beneficiary's history, oldest first: ``limit`` entries after the entry ``after``."""
     rows = await conn.fetch(
         """SELECT id, at, officer, action, reason, source, changed, effective_month,
                   before::text AS before, after::text AS after
-           FROM beneficiary_history WHERE beneficiary_id = $1 ORDER BY id""",
+           FROM beneficiary_history
+           WHERE beneficiary_id = $1 AND ($3::bigint IS NULL OR id > $3)
+           ORDER BY id LIMIT $2""",
         beneficiary_id,
+        limit,
+        after,
     )
     return [
         {
@@ -184,20 +192,35 @@ async def search(
     return [Beneficiary.from_record(r) for r in rows], int(total)
 
 
-async def duplicates(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    """Holders of a national ID that more than one beneficiary holds, where one of them is in
-    ``district``; ordered by national ID."""
+async def duplicates(
+    conn: asyncpg.Connection,
+    district: str,
+    units: Sequence[str],
+    limit: int,
+    after: str | None = None,
+) -> list[asyncpg.Record]:
+    """Holders of a national ID that more than one beneficiary in ``units`` (the caller's)
+    holds, where one of them is in ``district``; ordered by national ID, ``limit`` IDs after
+    ``after``. A holder outside ``units`` is neither returned nor counted: the caller learns
+    nothing of it."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT b.national_id, b.id, b.full_name, b.commune_code, b.district_code, b.status
-           FROM beneficiary b
-           WHERE b.status <> 'removed' AND b.national_id IN (
-               SELECT national_id FROM beneficiary
+        """WITH seen AS (
+               SELECT national_id, id, full_name, commune_code, district_code, status
+               FROM beneficiary
                WHERE status <> 'removed' AND national_id IS NOT NULL
-               GROUP BY national_id HAVING count(*) > 1)
-             AND b.national_id IN (
-               SELECT national_id FROM beneficiary WHERE district_code = $1)
-           ORDER BY b.national_id, b.full_name""",
+                 AND district_code = ANY($2::text[])),
+           shared AS (
+               SELECT national_id FROM seen
+               WHERE $3::text IS NULL OR national_id > $3
+               GROUP BY national_id
+               HAVING count(*) > 1 AND bool_or(district_code = $1)
+               ORDER BY national_id LIMIT $4)
+           SELECT s.* FROM seen s JOIN shared USING (national_id)
+           ORDER BY s.national_id, s.full_name, s.id""",
         district,
+        list(units),
+        after,
+        limit,
     )
     return rows
 

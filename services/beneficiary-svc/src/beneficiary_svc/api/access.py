@@ -1,12 +1,20 @@
 """Who may see what: a caller sees the units in their token; anything else answers 404."""
 
+from typing import Annotated
+
+from btxh_common import bounds
 from btxh_common.auth import Principal
 from btxh_common.deps import service_state
 from btxh_common.problems import NotFound
-from fastapi import Request
+from fastapi import Path, Query, Request
 
 from beneficiary_svc.app_settings import Settings
 from beneficiary_svc.domain.register import Beneficiary
+
+# A district's code where a route takes one: 3 digits, nothing else reaches the queries.
+DistrictPath = Annotated[str, Path(pattern=bounds.DISTRICT_PATTERN)]
+DistrictQuery = Annotated[str | None, Query(pattern=bounds.DISTRICT_PATTERN)]
+LockId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def district_of(caller: Principal, district: str | None) -> str:

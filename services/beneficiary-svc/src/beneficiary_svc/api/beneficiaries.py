@@ -4,15 +4,16 @@ beneficiary and its history."""
 from typing import Annotated
 from uuid import UUID
 
-from btxh_common import bounds
+from btxh_common import bounds, paging
 from btxh_common.deps import Caller, Conn, Tx, allowed
 from btxh_common.roles import Action
 from fastapi import APIRouter, Depends, Query
 
 from beneficiary_svc.adapters import db
-from beneficiary_svc.api.access import district_of, register_level, visible
+from beneficiary_svc.api.access import DistrictQuery, district_of, register_level, visible
 from beneficiary_svc.api.models import (
     BeneficiaryDetail,
+    CursorItems,
     DuplicateGroup,
     HistoryEntry,
     Items,
@@ -76,17 +77,30 @@ async def add(
 
 @router.get("/beneficiaries/duplicates", response_model_exclude_unset=True)
 async def duplicates(
-    caller: Caller, conn: Conn, district: str | None = None
-) -> Items[DuplicateGroup]:
+    caller: Caller,
+    conn: Conn,
+    district: DistrictQuery = None,
+    limit: paging.Limit = paging.DEFAULT_PAGE,
+    cursor: paging.CursorParam = None,
+) -> CursorItems[DuplicateGroup]:
+    """IDs held by more than one beneficiary the caller may see, by ID, a page at a time
+    (``total``: the IDs on this page; ``next_cursor``: the next page)."""
     code = district_of(caller, district)
-    return listing(DuplicateGroup, duplicate_groups(await db.duplicates(conn, code), code))
+    units = sorted(caller.units)
+    after = paging.parse(cursor, str)
+    holders = await db.duplicates(conn, code, units, limit + 1, after[0] if after else None)
+    shown, more = paging.page(
+        duplicate_groups(holders, units), limit, lambda g: (g["national_id"],)
+    )
+    found = listing(DuplicateGroup, shown)
+    return CursorItems(items=found.items, total=found.total, next_cursor=more)
 
 
 @router.get("/beneficiaries/missing-info")
 async def missing(
     caller: Caller,
     conn: Conn,
-    district: str | None = None,
+    district: DistrictQuery = None,
     page: PageNo = 1,
     size: PageSize = 50,
 ) -> Items[MissingInfo]:
@@ -101,6 +115,17 @@ async def read(beneficiary_id: UUID, caller: Caller, conn: Conn) -> BeneficiaryD
 
 
 @router.get("/beneficiaries/{beneficiary_id}/history")
-async def history(beneficiary_id: UUID, caller: Caller, conn: Conn) -> Items[HistoryEntry]:
+async def history(
+    beneficiary_id: UUID,
+    caller: Caller,
+    conn: Conn,
+    limit: paging.Limit = paging.MAX_PAGE,
+    cursor: paging.CursorParam = None,
+) -> CursorItems[HistoryEntry]:
+    """What happened to the beneficiary, oldest first, a page at a time."""
     visible(caller, await db.get(conn, beneficiary_id))
-    return listing(HistoryEntry, await db.history(conn, beneficiary_id))
+    after = paging.parse(cursor, int)
+    rows = await db.history(conn, beneficiary_id, limit + 1, after[0] if after else None)
+    shown, more = paging.page(rows, limit, lambda r: (r["id"],))
+    found = listing(HistoryEntry, shown)
+    return CursorItems(items=found.items, total=found.total, next_cursor=more)

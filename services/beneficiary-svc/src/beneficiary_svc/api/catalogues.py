@@ -4,13 +4,14 @@ from btxh_common.deps import Caller, Conn
 from fastapi import APIRouter
 
 from beneficiary_svc.adapters import db, units
+from beneficiary_svc.api.access import DistrictPath
 from beneficiary_svc.api.models import Category, Commune, Items, StandardLevel, listing
 
 router = APIRouter(prefix="/v1", tags=["catalogues"])
 
 
 @router.get("/districts/{district}/communes")
-async def communes(district: str, caller: Caller, conn: Conn) -> Items[Commune]:
+async def communes(district: DistrictPath, caller: Caller, conn: Conn) -> Items[Commune]:
     caller.require_unit(district)
     return listing(Commune, await units.communes(conn, district))
 

@@ -63,7 +63,7 @@ class NewBeneficiary(BaseModel):
     model_config = STRICT
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
     full_name: bounds.Name
-    birth_date: date | None = None
+    birth_date: bounds.PastDate | None = None
     gender: Gender | None = None
     ethnicity: bounds.Code | None = None
     commune_code: str = Field(pattern=r"^\d{5}$")
@@ -72,7 +72,7 @@ class NewBeneficiary(BaseModel):
     category: bounds.Code
     allowance_start_month: Month
     decision_no: bounds.DecisionNo
-    decision_date: date | None = None
+    decision_date: bounds.PastDate | None = None
     payment_channel: Channel = "cash"
     bank_account: bounds.BankAccount | None = None
     bank_name: bounds.BankName | None = None
@@ -81,7 +81,7 @@ class NewBeneficiary(BaseModel):
 class InfoUpdate(BaseModel):
     model_config = STRICT
     full_name: bounds.Name | None = None
-    birth_date: date | None = None
+    birth_date: bounds.PastDate | None = None
     gender: Gender | None = None
     ethnicity: bounds.Code | None = None
     address: bounds.Address | None = None
@@ -112,7 +112,7 @@ class PolicyChange(BaseModel):
     category: bounds.Code
     effective_month: Month
     decision_no: bounds.DecisionNo
-    decision_date: date | None = None
+    decision_date: bounds.PastDate | None = None
 
 
 class Suspension(BaseModel):
@@ -130,7 +130,7 @@ class Resumption(BaseModel):
 
 class Death(BaseModel):
     model_config = STRICT
-    death_date: date
+    death_date: date  # the rules bound it (after birth, not in the future): invalid_value
     decision_no: bounds.DecisionNo
     funeral_recipient: bounds.Name | None = None
 
@@ -172,16 +172,21 @@ class Items(BaseModel, Generic[T]):
     total: int
 
 
+class CursorItems(Items[T], Generic[T]):
+    """A page of a list paged by cursor: ``next_cursor`` reads the next, none: the last."""
+
+    next_cursor: str | None = None
+
+
 class DuplicateHolder(BaseModel):
-    """One holder of a shared ID; another district's holder says only ``other_district``."""
+    """One holder of a shared ID, in the caller's units (no other holder is ever mentioned)."""
 
     national_id: str | None = None
-    id: UUID | None
-    full_name: str | None
-    commune_code: str | None
-    district_code: str | None
-    status: str | None
-    other_district: bool | None = None
+    id: UUID
+    full_name: str
+    commune_code: str
+    district_code: str
+    status: str
 
 
 class DuplicateGroup(BaseModel):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -167,18 +168,39 @@ async def view(conn: asyncpg.Connection, batch: UUID) -> asyncpg.Record | None:
 
 
 async def views(
-    conn: asyncpg.Connection, district: str, status: str | None, upload: UUID | None
+    conn: asyncpg.Connection,
+    district: str,
+    status: str | None,
+    upload: UUID | None,
+    limit: int,
+    before: list[Any] | None = None,
 ) -> list[asyncpg.Record]:
-    """The district's batches, newest first (at most 500), with their progress."""
+    """The district's batches, newest first, with their progress: ``limit`` of them, before
+    the key (created_at, id) of the previous page's last."""
+    after_at, after_id = before if before else (None, None)
     return list(
         await conn.fetch(
             VIEW
             + """ WHERE b.district_code = $1 AND ($2::text IS NULL OR b.status = $2)
                     AND ($3::uuid IS NULL OR b.upload_id = $3)
-                  ORDER BY b.created_at DESC, b.file_name, b.commune_code LIMIT 500""",
+                    AND ($5::timestamptz IS NULL OR (b.created_at, b.id) < ($5, $6::uuid))
+                  ORDER BY b.created_at DESC, b.id DESC LIMIT $4""",
             district,
             status,
             upload,
+            limit,
+            after_at,
+            after_id,
+        )
+    )
+
+
+async def views_of(conn: asyncpg.Connection, ids: list[UUID]) -> list[asyncpg.Record]:
+    """These batches with their progress, in the order given, in one query."""
+    return list(
+        await conn.fetch(
+            VIEW + " WHERE b.id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], b.id)",
+            ids,
         )
     )
 

@@ -63,20 +63,22 @@ def dvct02_xlsx(report: dict[str, Any]) -> bytes:
     headers = ["STT", "Mã xã", "Họ và tên", "Số CCCD/CMND", "Hình thức", "Số tiền", "Trạng thái"]
     sheet.append(headers)
     for i, line in enumerate(report["lines"], start=1):
-        sheet.append(
-            [
-                i,
-                line["commune_code"],
-                line["full_name"],
-                line["national_id"],
-                line["payment_channel"],
-                line["total"],
-                line["status"],
-            ]
-        )
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # names and IDs are text: never formulas
+        values = [
+            i,
+            line["commune_code"],
+            line["full_name"],
+            line["national_id"],
+            line["payment_channel"],
+            line["total"],
+            line["status"],
+        ]
+        sheet.append(values)
+        # The row just appended, cell by cell: ``sheet[sheet.max_row]`` would scan every cell
+        # of the sheet for each line (quadratic: minutes for a large district).
+        row = i + 2
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, str):
+                sheet.cell(row, column).data_type = "s"  # names and IDs are text: no formulas
     sheet.append(["", "", "Tổng cộng", "", "", report["total"], ""])
     _format(sheet, len(headers), money_columns={6})
     return _save(book)

@@ -122,35 +122,38 @@ async def reject(
     )
 
 
-async def of_period(conn: asyncpg.Connection, district: str, month: date) -> list[UUID]:
+async def of_period(conn: asyncpg.Connection, district: str, month: date) -> list[asyncpg.Record]:
     """Every list of the period, every version, by kind and newest first."""
-    rows = await conn.fetch(
-        """SELECT id FROM payment_list WHERE district_code = $1 AND month = $2
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT * FROM payment_list WHERE district_code = $1 AND month = $2
            ORDER BY kind, version DESC""",
         district,
         month,
     )
-    return [r["id"] for r in rows]
+    return rows
 
 
-async def by_commune(conn: asyncpg.Connection, list_id: UUID) -> list[asyncpg.Record]:
+async def by_commune(conn: asyncpg.Connection, list_ids: list[UUID]) -> list[asyncpg.Record]:
+    """Lines and money per list and commune, for all ``list_ids`` in one query."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT commune_code, count(*) AS lines, sum(total)::bigint AS total,
+        """SELECT list_id, commune_code, count(*) AS lines, sum(total)::bigint AS total,
                   sum(allowance)::bigint AS allowance, sum(arrears)::bigint AS arrears,
                   sum(carried_over)::bigint AS carried_over, sum(recovery)::bigint AS recovery,
                   sum(funeral)::bigint AS funeral
-           FROM payment_line WHERE list_id = $1 AND status <> 'split'
-           GROUP BY commune_code ORDER BY commune_code""",
-        list_id,
+           FROM payment_line WHERE list_id = ANY($1::uuid[]) AND status <> 'split'
+           GROUP BY list_id, commune_code ORDER BY list_id, commune_code""",
+        list_ids,
     )
     return rows
 
 
-async def by_channel(conn: asyncpg.Connection, list_id: UUID) -> list[asyncpg.Record]:
+async def by_channel(conn: asyncpg.Connection, list_ids: list[UUID]) -> list[asyncpg.Record]:
+    """Lines and money per list and payment channel, for all ``list_ids`` in one query."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT payment_channel, count(*) AS lines, sum(total)::bigint AS total
+        """SELECT list_id, payment_channel, count(*) AS lines, sum(total)::bigint AS total
            FROM payment_line
-           WHERE list_id = $1 AND status <> 'split' GROUP BY 1 ORDER BY 1""",
-        list_id,
+           WHERE list_id = ANY($1::uuid[]) AND status <> 'split'
+           GROUP BY 1, 2 ORDER BY 1, 2""",
+        list_ids,
     )
     return rows

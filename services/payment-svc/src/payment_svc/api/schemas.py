@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from btxh_common import bounds
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,14 +43,14 @@ class StatusException(Body):
     line_id: UUID | None = None
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
     status: ManualStatus
-    paid_on: date | None = None
+    paid_on: bounds.PastDate | None = None
 
 
 class Statuses(Body):
     """Everyone gets ``everyone`` (if given), then the exceptions theirs (by line or ID)."""
 
     everyone: ManualStatus | None = None
-    paid_on: date | None = None
+    paid_on: bounds.PastDate | None = None
     exceptions: list[StatusException] = Field(default_factory=list, max_length=100_000)
     reason: str = Field(min_length=1, max_length=500)
 

@@ -15,7 +15,7 @@ from btxh_common.events import (
     PaymentResultsReceived,
     SettlementClosed,
 )
-from btxh_common.inbox import EventContext
+from btxh_common.inbox import EventContext, require_district
 
 from payment_svc.adapters import lines, lists, recipients
 from payment_svc.domain.states import ListAction, payment_unit_move
@@ -26,6 +26,7 @@ async def on_beneficiary(
     event: BeneficiaryRegistered | BeneficiaryChanged,
     context: EventContext,
 ) -> None:
+    require_district(context, event.beneficiary.district_code, "beneficiary.district_code")
     await recipients.save(conn, event.beneficiary)
 
 

@@ -106,14 +106,23 @@ async def district_of(conn: asyncpg.Connection, package_id: UUID) -> str | None:
     return district
 
 
-async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    """The district's latest 200 packages, newest first."""
+async def of_district(
+    conn: asyncpg.Connection, district: str, limit: int, before: list[Any] | None = None
+) -> list[asyncpg.Record]:
+    """The district's packages newest first: ``limit`` of them, before the key ``before``
+    (created_at, id) of the previous page's last."""
+    after_at, after_id = before if before else (None, None)
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT id, version, list_id, period, kind, line_count, total_amount, state,
                   attempts, last_error, replaces, sent_at, acknowledged_at, rejected_reason,
-                  rejected_detail, rejected_at
-           FROM package WHERE district_code = $1 ORDER BY created_at DESC LIMIT 200""",
+                  rejected_detail, rejected_at, created_at
+           FROM package WHERE district_code = $1
+             AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
+           ORDER BY created_at DESC, id DESC LIMIT $2""",
         district,
+        limit,
+        after_at,
+        after_id,
     )
     return rows
 

@@ -26,11 +26,16 @@ async def insert(
     )
 
 
-async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    """The district's latest 200 refusals, newest first."""
+async def of_district(
+    conn: asyncpg.Connection, district: str, limit: int, before: int | None = None
+) -> list[asyncpg.Record]:
+    """The district's refusals newest first: ``limit`` of them, older than ``before`` (an id)."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT package_id, message_type, reason, detail, at FROM refusal
-           WHERE district_code = $1 ORDER BY at DESC, id DESC LIMIT 200""",
+        """SELECT id, package_id, message_type, reason, detail, at FROM refusal
+           WHERE district_code = $1 AND ($3::bigint IS NULL OR id < $3)
+           ORDER BY id DESC LIMIT $2""",
         district,
+        limit,
+        before,
     )
     return rows

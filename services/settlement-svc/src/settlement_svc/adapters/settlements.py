@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from settlement_svc.domain.packages import Package
-from settlement_svc.domain.settlements import Settlement, SettlementState
+from settlement_svc.domain.settlements import (
+    LineTotal,
+    Settlement,
+    SettlementState,
+    SettlementSummary,
+)
 
 OPEN, RECEIVED, CLOSED = SettlementState.OPEN, SettlementState.RECEIVED, SettlementState.CLOSED
 
@@ -68,11 +74,37 @@ async def lock_of_package(conn: asyncpg.Connection, package_id: UUID) -> Settlem
     return _settlement(row)
 
 
-async def ids_of_district(conn: asyncpg.Connection, district: str) -> list[UUID]:
-    rows = await conn.fetch(
-        "SELECT id FROM settlement WHERE district_code = $1 ORDER BY period DESC", district
-    )
-    return [r["id"] for r in rows]
+_SUMMARIES = """
+SELECT s.*, coalesce(e.days, 0)::int AS extended_days, coalesce(t.totals, '[]') AS totals
+FROM settlement s
+LEFT JOIN LATERAL (SELECT sum(days) AS days FROM extension WHERE settlement_id = s.id) e
+       ON true
+LEFT JOIN LATERAL (
+    SELECT json_agg(json_build_object('status', status, 'count', n, 'amount', amount)
+                    ORDER BY status) AS totals
+    FROM (SELECT status, count(*) AS n, sum(amount)::bigint AS amount FROM package_line
+          WHERE package_id = s.package_id GROUP BY status) lines) t ON true
+WHERE s.district_code = $1 AND ($3::text IS NULL OR (s.period, s.id) < ($3, $4::uuid))
+ORDER BY s.period DESC, s.id DESC LIMIT $2
+"""
+
+
+async def summaries_of_district(
+    conn: asyncpg.Connection, district: str, limit: int, before: list[Any] | None = None
+) -> list[SettlementSummary]:
+    """The district's settlements, latest period first, each with its extensions and its
+    lines totalled by status, in one query: ``limit`` of them, before the key ``before``
+    (period, id) of the previous page's last."""
+    after_period, after_id = before if before else (None, None)
+    rows = await conn.fetch(_SUMMARIES, district, limit, after_period, after_id)
+    summaries = []
+    for r in rows:
+        settlement = _settlement(r)
+        assert settlement is not None
+        totals = json.loads(r["totals"])
+        lines = {t["status"]: LineTotal(count=t["count"], amount=t["amount"]) for t in totals}
+        summaries.append(SettlementSummary(settlement, r["extended_days"], lines))
+    return summaries
 
 
 async def extended_days(conn: asyncpg.Connection, settlement_id: UUID) -> int:

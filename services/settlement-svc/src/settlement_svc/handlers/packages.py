@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
 from btxh_common.chunks import digest, total
 from btxh_common.chunkstore import RejectedTransfer, Transfer
 from btxh_common.errors import DomainError, NotFoundError, NotPermitted
-from btxh_common.events import PaymentListSent, PaymentListSubmitted
+from btxh_common.events import PaymentListRow, PaymentListSent, PaymentListSubmitted
+from btxh_common.inbox import ContractBroken, describe
 from btxh_common.logs import get_logger
 from prometheus_client import Counter
+from pydantic import ValidationError
 
 from settlement_svc.adapters import outbox, payment_unit, refusals
 from settlement_svc.adapters import packages as db
@@ -116,12 +119,22 @@ async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: P
         await apply(conn, waiting, move, policy, "first")
 
 
+def _check_rows(rows: list[dict[str, Any]], event_type: str) -> None:
+    """Every row fits ``PaymentListRow`` (bounded, no unknown field), or none is kept."""
+    for i, row in enumerate(rows):
+        try:
+            PaymentListRow.model_validate(row)
+        except ValidationError as exc:
+            raise ContractBroken(describe(exc, f"{event_type} row {i}")) from None
+
+
 async def register(
     conn: asyncpg.Connection, transfer: Transfer[PaymentListSubmitted], policy: Policy
 ) -> None:
     """A list version submitted by payment-svc, received whole, becomes a package; the
     version it replaces is superseded or asked back."""
     submitted, district, rows = transfer.event, transfer.context.district_code, transfer.rows
+    _check_rows(rows, transfer.context.event_type)
     settings = await payment_unit.settings_or_default(conn, district)
     previous = await db.lock_latest_replaceable(conn, district, submitted.period, submitted.kind)
     waited = await db.replaces(conn, previous.id) if previous else None
@@ -237,8 +250,10 @@ async def retry(
     return await db.get(conn, package_id)
 
 
-async def of_district(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    return await db.of_district(conn, district)
+async def of_district(
+    conn: asyncpg.Connection, district: str, limit: int, before: list[Any] | None = None
+) -> list[asyncpg.Record]:
+    return await db.of_district(conn, district, limit, before)
 
 
 async def subject(conn: asyncpg.Connection, package_id: UUID) -> tuple[str, UUID]:
@@ -246,5 +261,7 @@ async def subject(conn: asyncpg.Connection, package_id: UUID) -> tuple[str, UUID
     return package.district_code, package.id
 
 
-async def refusals_of(conn: asyncpg.Connection, district: str) -> list[asyncpg.Record]:
-    return await refusals.of_district(conn, district)
+async def refusals_of(
+    conn: asyncpg.Connection, district: str, limit: int, before: int | None = None
+) -> list[asyncpg.Record]:
+    return await refusals.of_district(conn, district, limit, before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -131,5 +132,7 @@ async def summary(conn: asyncpg.Connection, settlement_id: UUID) -> SettlementSu
     )
 
 
-async def of_district(conn: asyncpg.Connection, district: str) -> list[SettlementSummary]:
-    return [await summary(conn, s) for s in await db.ids_of_district(conn, district)]
+async def of_district(
+    conn: asyncpg.Connection, district: str, limit: int, before: list[Any] | None = None
+) -> list[SettlementSummary]:
+    return await db.summaries_of_district(conn, district, limit, before)
