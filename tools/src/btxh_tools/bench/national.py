@@ -88,7 +88,8 @@ async def national_month(ctx: BenchContext, count: int) -> None:
                 group="bench-national-sim",
             )
             dbs = {name: await asyncpg.connect(stack.dsns[name]) for name in SERVICES}
-            watch = Watch.of({name: p.pid for name, p in stack.processes.items()})
+            pids = {name: p.pid for name, p in stack.processes.items()}
+            watch = Watch.of(pids, stack.topic_prefix.rstrip("."))
             try:
                 async with running(sim):
                     phases = await _month(stack, dbs, watch, districts, month)

@@ -102,21 +102,29 @@ class Watched:
 
 @dataclass
 class Watch:
-    """Peak RSS (sampled) and CPU seconds of each process of the stack over the measured part."""
+    """Peak RSS (sampled) and CPU seconds of each process of the stack over the measured part,
+    PostgreSQL's backends serving the stack's databases summed as one, and how busy the whole
+    machine was (it is shared: what others run shows there)."""
 
     watched: list[Watched] = field(default_factory=list)
+    database_prefix: str = ""
+    backends: dict[int, Watched] = field(default_factory=dict)
+    machine_start: Any = None
+    machine_end: Any = None
 
     @classmethod
-    def of(cls, pids: dict[str, int]) -> Watch:
+    def of(cls, pids: dict[str, int], database_prefix: str) -> Watch:
         me = psutil.Process()
         found = {name: psutil.Process(pid) for name, pid in pids.items()}
         found["bench (driver + post-office sim)"] = me
         for child in me.children():  # the embedded broker is the bench's child
             if "python" not in child.name():
                 found[f"broker ({child.name()})"] = child
-        watch = cls([Watched(name, p) for name, p in found.items()])
+        watch = cls([Watched(name, p) for name, p in found.items()], database_prefix)
         for w in watch.watched:
             w.cpu_start = w.cpu()
+        watch.machine_start = psutil.cpu_times()
+        watch.sample()
         return watch
 
     def sample(self) -> None:
@@ -125,18 +133,37 @@ class Watch:
                 w.peak_rss = max(w.peak_rss, w.process.memory_info().rss)
             except psutil.Error:
                 continue
+        for p in psutil.process_iter(["name", "cmdline"]):
+            if p.pid in self.backends or p.info["name"] != "postgres":
+                continue
+            if self.database_prefix in " ".join(p.info["cmdline"] or []):
+                backend = Watched(f"postgres {p.pid}", p)
+                backend.cpu_start = backend.cpu_end = backend.cpu()
+                self.backends[p.pid] = backend
+        for b in self.backends.values():
+            b.cpu_end = b.cpu()
 
     def stop(self) -> None:
         self.sample()
         for w in self.watched:
             w.cpu_end = w.cpu()
+        self.machine_end = psutil.cpu_times()
 
     def lines(self) -> list[str]:
-        return [
+        found = [
             f"  {w.name:40} peak RSS {w.peak_rss / 2**20:8.0f} MB"
             f"   CPU {w.cpu_end - w.cpu_start:8.1f} s"
             for w in self.watched
         ]
+        pg = sum(b.cpu_end - b.cpu_start for b in self.backends.values())
+        found.append(
+            f"  {'postgres (' + str(len(self.backends)) + ' backends of the stack)':40}"
+            f" {'':22}   CPU {pg:8.1f} s"
+        )
+        start, end = self.machine_start, self.machine_end
+        busy = sum(end) - end.idle - end.iowait - (sum(start) - start.idle - start.iowait)
+        found.append(f"  {'machine (all processes, 2 cores)':40} {'':22}   CPU {busy:8.1f} s")
+        return found
 
     def service_peak_mb(self) -> float:
         services = [w.peak_rss for w in self.watched if w.name.endswith("-svc")]
