@@ -43,8 +43,12 @@ lint: install
 	$(UV) run ruff format --check .
 	$(UV) run mypy libs/common/src tools/src devtools/src services/*/src
 
+# The national month's sizes, in districts of 5,000 lines (70 = 350k, 200 = 1M, 700 = 3.5M:
+# the 3.5M alone takes well over 10 minutes, see the README). One size alone:
+# make bench BENCH_ARGS="--only national" NATIONAL_DISTRICTS=70
+NATIONAL_DISTRICTS ?= 70 200 700
 bench: install
-	$(UV) run python -m btxh_tools.bench $(BENCH_ARGS)
+	$(UV) run python -m btxh_tools.bench --districts $(NATIONAL_DISTRICTS) $(BENCH_ARGS)
 
 asyncapi: install
 	$(UV) run python -m settlement_svc.contract > services/settlement-svc/asyncapi.yaml

@@ -15,6 +15,7 @@ class BenchContext:
     bootstrap: str  # Kafka bootstrap
     rows: int  # the size the flow is measured at (100k by default)
     rounds: int  # at least 3
+    districts: tuple[int, ...] = (70, 200, 700)  # the national month's sizes, 5,000 lines each
 
 
 def peak_rss_mb() -> float:
