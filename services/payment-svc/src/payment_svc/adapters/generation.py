@@ -25,16 +25,14 @@ WITH current_lists AS (
     SELECT id, month FROM payment_list
     WHERE district_code = $1 AND status NOT IN ('superseded', 'deleted')
       AND kind = 'monthly' AND month <> $2
-), recovered AS (
-    SELECT l.beneficiary_id, sum(l.recovery)::bigint AS amount
-    FROM payment_line l JOIN current_lists c ON c.id = l.list_id
-    WHERE l.parent_id IS NULL GROUP BY 1
 ), arrears_listed AS (
     SELECT DISTINCT l.beneficiary_id, l.arrears_period
     FROM payment_line l JOIN current_lists c ON c.id = l.list_id
     WHERE l.arrears > 0 AND l.parent_id IS NULL
 ), carried AS (
     SELECT beneficiary_id, sum(total)::bigint AS amount FROM carry_source GROUP BY 1
+), due AS (
+    SELECT beneficiary_id, sum(cap)::bigint AS amount FROM recovery_due GROUP BY 1
 ), people AS (
     SELECT r.beneficiary_id, r.national_id, r.full_name, r.commune_code, r.payment_channel,
         r.bank_account, r.arrears_period,
@@ -47,12 +45,12 @@ WITH current_lists AS (
                   AND a.arrears_period = r.arrears_period)
              THEN r.arrears_amount ELSE 0 END AS arrears,
         coalesce(c.amount, 0) AS carried,
-        greatest(r.recovery_amount - coalesce(rc.amount, 0), 0) AS outstanding
+        coalesce(rd.amount, 0) AS outstanding
     FROM recipient r
     LEFT JOIN recipient_policy p ON p.beneficiary_id = r.beneficiary_id
          AND p.from_month <= $2 AND (p.to_month IS NULL OR p.to_month > $2)
     LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
-    LEFT JOIN recovered rc ON rc.beneficiary_id = r.beneficiary_id
+    LEFT JOIN due rd ON rd.beneficiary_id = r.beneficiary_id
     WHERE r.district_code = $1 AND r.status <> 'removed'
 )
 INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
@@ -64,6 +62,38 @@ SELECT gen_random_uuid(), $4, beneficiary_id, national_id, full_name, commune_co
        least(outstanding, allowance + arrears + carried),
        allowance + arrears + carried - least(outstanding, allowance + arrears + carried)
 FROM people WHERE allowance + arrears + carried > 0
+"""
+
+# Each recovery of the district still to deduct in month $2 (domain/recoveries.py): its cap
+# = min(per_period, total − what the current lists of earlier months took), and ``before``,
+# what the person's earlier-created recoveries may take first from the same line.
+_RECOVERY_DUE = """
+CREATE TEMP TABLE recovery_due ON COMMIT DROP AS
+WITH taken AS (
+    SELECT d.recovery_id, sum(d.amount)::bigint AS amount
+    FROM recovery r JOIN recovery_deduction d ON d.recovery_id = r.id
+    JOIN payment_list p ON p.id = d.list_id
+    WHERE r.district_code = $1 AND r.status IN ('open', 'closed') AND r.from_month <= $2
+      AND p.kind = 'monthly' AND p.status NOT IN ('superseded', 'deleted') AND p.month < $2
+    GROUP BY 1
+), capped AS (
+    SELECT r.id, r.beneficiary_id, r.seq,
+           least(r.per_period, r.total - coalesce(t.amount, 0)) AS cap
+    FROM recovery r LEFT JOIN taken t ON t.recovery_id = r.id
+    WHERE r.district_code = $1 AND r.status IN ('open', 'closed') AND r.from_month <= $2
+)
+SELECT id AS recovery_id, beneficiary_id, cap,
+       coalesce(sum(cap) OVER (PARTITION BY beneficiary_id ORDER BY seq
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+FROM capped WHERE cap > 0
+"""
+
+# The line's recovery is min(gross, the caps' sum): the recoveries fill it in their order.
+_DEDUCTIONS = """
+INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
+SELECT d.recovery_id, l.id, l.list_id, least(d.cap, l.recovery - d.before)
+FROM recovery_due d JOIN payment_line l ON l.beneficiary_id = d.beneficiary_id
+WHERE l.list_id = $1 AND l.parent_id IS NULL AND l.recovery > d.before
 """
 
 _FUNERAL = """
@@ -88,14 +118,17 @@ async def fill_monthly(
     conn: asyncpg.Connection, list_id: UUID, district: str, month: date, level: int, carry: date
 ) -> None:
     """The monthly lines; unpaid lines of ``carry`` (or pulled into ``month`` by hand) are
-    carried into them and point at the line that carries them."""
+    carried into them and point at the line that carries them; the recoveries due take
+    their share of each line's gross (``recovery_deduction``)."""
     # Joining a district's timeline (1M periods at national scale) spills the hash to disk at
     # the default 4 MB, and the join's cost estimate makes PostgreSQL JIT-compile the query
     # for about a second, more than it saves (measured with ``monthly_list_1000k``).
     await conn.execute("SET LOCAL work_mem = '128MB'")
     await conn.execute("SET LOCAL jit = off")
     await conn.execute(_CARRY_SOURCES, district, month, carry)
+    await conn.execute(_RECOVERY_DUE, district, month)
     await conn.execute(_MONTHLY, district, month, level, list_id)
+    await conn.execute(_DEDUCTIONS, list_id)
     await conn.execute(
         """UPDATE payment_line s SET carried_into = n.id
            FROM carry_source c, payment_line n

@@ -188,6 +188,7 @@ class Dvct01Totals(BaseModel):
     recovered: int
     unpaid_lines: int
     unpaid: int
+    recovery: int = Field(description="deducted by recoveries (truy thu)")
 
 
 class Dvct01Commune(BaseModel):
@@ -199,6 +200,7 @@ class Dvct01Commune(BaseModel):
     recovered: int
     unpaid_lines: int
     unpaid: int
+    recovery: int = Field(description="deducted by recoveries (truy thu)")
 
 
 class Dvct01(BaseModel):
@@ -217,6 +219,7 @@ class Dvct02Line(BaseModel):
     payment_channel: str
     total: int
     status: str
+    recovery: int = Field(description="deducted by recoveries (truy thu)")
 
 
 class Dvct02(BaseModel):
@@ -225,3 +228,4 @@ class Dvct02(BaseModel):
     kind: str
     lines: list[Dvct02Line]
     total: int
+    recovery: int = Field(description="deducted by recoveries (truy thu)")
