@@ -96,6 +96,9 @@ FROM recovery_due d JOIN payment_line l ON l.beneficiary_id = d.beneficiary_id
 WHERE l.list_id = $1 AND l.parent_id IS NULL AND l.recovery > d.before
 """
 
+# The funeral list of month $2 pays, once per person ever, whoever the district's register
+# decided dead in $2: a death in $2 whose death decision (the timeline's ``deceased`` period,
+# from the month after the death: the allowance stops after it) is in the register.
 _FUNERAL = """
 INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
     payment_channel, bank_account, category, coefficient, funeral, total, note)
@@ -106,8 +109,11 @@ FROM recipient r
 CROSS JOIN LATERAL (SELECT amount FROM standard_level
                     WHERE effective_from <= date_trunc('month', r.death_date)
                     ORDER BY effective_from DESC LIMIT 1) lv
-WHERE r.district_code = $1 AND r.status = 'deceased' AND r.death_date IS NOT NULL
-  AND r.death_date < ($2::date + interval '1 month')
+WHERE r.district_code = $1 AND r.status <> 'removed'
+  AND r.death_date >= $2 AND r.death_date < ($2::date + interval '1 month')
+  AND EXISTS (SELECT 1 FROM recipient_policy d
+              WHERE d.beneficiary_id = r.beneficiary_id AND d.status = 'deceased'
+                AND d.from_month = ($2::date + interval '1 month')::date)
   AND NOT EXISTS (SELECT 1 FROM payment_line l JOIN payment_list p ON p.id = l.list_id
                   WHERE l.beneficiary_id = r.beneficiary_id AND p.kind = 'funeral'
                     AND p.status NOT IN ('superseded', 'deleted') AND p.month <> $2)
@@ -138,5 +144,6 @@ async def fill_monthly(
 
 
 async def fill_funeral(conn: asyncpg.Connection, list_id: UUID, district: str, month: date) -> None:
-    """A funeral line for each death up to ``month`` not on another current funeral list."""
+    """A funeral line for each death the register decided in ``month``, if the person is on
+    no other current funeral list."""
     await conn.execute(_FUNERAL, district, month, list_id)
