@@ -1,6 +1,7 @@
 """The lists' lines computed set-based (seed "Quản lý chi trả" §1–9): one INSERT … SELECT per
 list, the rules of ``domain/amounts.py`` for every person at once. A month's allowance comes
-from the period of the person's timeline in force in that month (``recipient_policy``)."""
+from the period of the person's timeline in force in that month (``recipient_policy``); a
+single parent's (DON_THAN) is per child (``domain.amounts.monthly_allowance``)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ WITH current_lists AS (
         coalesce(p.category, r.category) AS category,
         coalesce(p.coefficient, r.coefficient) AS coefficient,
         CASE WHEN p.status = 'active' AND p.coefficient IS NOT NULL
-             THEN $3::bigint * p.coefficient / 10 ELSE 0 END AS allowance,
+             THEN $3::bigint * p.coefficient
+                  * CASE WHEN p.category = 'DON_THAN' THEN coalesce(p.children, 1) ELSE 1 END
+                  / 10
+             ELSE 0 END AS allowance,
         CASE WHEN r.arrears_amount > 0 AND r.arrears_period <= $2 AND NOT EXISTS (
                 SELECT 1 FROM arrears_listed a WHERE a.beneficiary_id = r.beneficiary_id
                   AND a.arrears_period = r.arrears_period)
