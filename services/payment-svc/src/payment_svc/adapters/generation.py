@@ -56,21 +56,30 @@ WITH current_lists AS (
     LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
     LEFT JOIN due rd ON rd.beneficiary_id = r.beneficiary_id
     WHERE r.district_code = $1 AND r.status <> 'removed'
+), lines AS (
+    INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
+        commune_code, payment_channel, bank_account, category, coefficient, allowance, arrears,
+        arrears_period, carried_over, recovery, total)
+    SELECT gen_random_uuid(), $4, beneficiary_id, national_id, full_name, commune_code,
+           payment_channel, bank_account, category, coefficient, allowance, arrears,
+           CASE WHEN arrears > 0 THEN arrears_period END, carried,
+           least(outstanding, allowance + arrears + carried),
+           allowance + arrears + carried - least(outstanding, allowance + arrears + carried)
+    FROM people WHERE allowance + arrears + carried > 0
+    RETURNING id, beneficiary_id, recovery
 )
-INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
-    payment_channel, bank_account, category, coefficient, allowance, arrears, arrears_period,
-    carried_over, recovery, total)
-SELECT gen_random_uuid(), $4, beneficiary_id, national_id, full_name, commune_code,
-       payment_channel, bank_account, category, coefficient, allowance, arrears,
-       CASE WHEN arrears > 0 THEN arrears_period END, carried,
-       least(outstanding, allowance + arrears + carried),
-       allowance + arrears + carried - least(outstanding, allowance + arrears + carried)
-FROM people WHERE allowance + arrears + carried > 0
+-- each recovery's share of the line's recovery: the recoveries fill it in their order
+INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
+SELECT d.recovery_id, l.id, $4, least(d.cap, l.recovery - d.before)
+FROM lines l JOIN recovery_due d ON d.beneficiary_id = l.beneficiary_id
+WHERE l.recovery > d.before
 """
 
 # Each recovery of the district still to deduct in month $2 (domain/recoveries.py): its cap
 # = min(per_period, total − what the current lists of earlier months took), and ``before``,
-# what the person's earlier-created recoveries may take first from the same line.
+# what the person's earlier-created recoveries may take first from the same line. A line's
+# recovery is then min(gross, the sum of its person's caps), and each recovery's deduction
+# (``recovery_deduction``) is written by the same statement that writes the lines.
 _RECOVERY_DUE = """
 CREATE TEMP TABLE recovery_due ON COMMIT DROP AS
 WITH taken AS (
@@ -90,14 +99,6 @@ SELECT id AS recovery_id, beneficiary_id, cap,
        coalesce(sum(cap) OVER (PARTITION BY beneficiary_id ORDER BY seq
                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
 FROM capped WHERE cap > 0
-"""
-
-# The line's recovery is min(gross, the caps' sum): the recoveries fill it in their order.
-_DEDUCTIONS = """
-INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
-SELECT d.recovery_id, l.id, l.list_id, least(d.cap, l.recovery - d.before)
-FROM recovery_due d JOIN payment_line l ON l.beneficiary_id = d.beneficiary_id
-WHERE l.list_id = $1 AND l.parent_id IS NULL AND l.recovery > d.before
 """
 
 # The funeral list of month $2 pays, once per person ever, whoever the district's register
@@ -137,8 +138,8 @@ async def fill_monthly(
     await conn.execute("SET LOCAL jit = off")
     await conn.execute(_CARRY_SOURCES, district, month, carry)
     await conn.execute(_RECOVERY_DUE, district, month)
+    await conn.execute("ANALYZE recovery_due")  # a temp table has no statistics until then
     await conn.execute(_MONTHLY, district, month, level, list_id)
-    await conn.execute(_DEDUCTIONS, list_id)
     await conn.execute(
         """UPDATE payment_line s SET carried_into = n.id
            FROM carry_source c, payment_line n
