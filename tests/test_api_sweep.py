@@ -158,12 +158,14 @@ def test_fuzzing_finds_no_server_error(world: Stack, name: str, tmp_path: Path) 
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # DOMAIN "Who may do what", last row: unlock data or a period, payment-unit settings and mode,
-# remove a beneficiary — the district officer may not; written by hand, not read from the code.
+# remove a beneficiary, cancel a recovery — the district officer may not; written by hand, not
+# read from the code.
 SUPERVISOR_ONLY = {
     ("beneficiary-svc", "DELETE", "/v1/beneficiaries/{beneficiary_id}"),
     ("beneficiary-svc", "POST", "/v1/districts/{district}/data-locks/{lock_id}/unlock"),
     ("payment-svc", "POST", "/v1/districts/{district}/periods/{month}/unlock"),
     ("payment-svc", "PUT", "/v1/districts/{district}/payment-mode"),
+    ("payment-svc", "POST", "/v1/districts/{district}/recoveries/{recovery_id}/cancel"),
     ("settlement-svc", "PUT", "/v1/districts/{district}/payment-unit-settings"),
 }
 

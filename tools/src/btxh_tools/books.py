@@ -15,7 +15,8 @@ async def register_owes(
     register: asyncpg.Connection, district: str, month: date, level: int
 ) -> dict[str, int]:
     """Money owed per beneficiary id for ``month`` at standard level ``level``: the allowance
-    if in force that month, plus arrears due by then, minus recovery (at most the gross)."""
+    if in force that month (× the children for a single parent), plus arrears due by then,
+    minus recovery (at most the gross)."""
     rows = await register.fetch("SELECT * FROM beneficiary WHERE district_code = $1", district)
     owed = {}
     for r in rows:
@@ -31,7 +32,9 @@ async def register_owes(
                 or (r["status"] == "deceased" and r["death_date"] >= month)
             )
         )
-        allowance = level * r["coefficient"] // 10 if in_force else 0
+        # the single-parent allowance (DON_THAN) is per child (DOMAIN's coefficient table)
+        children = (r["children"] or 1) if r["category"] == "DON_THAN" else 1
+        allowance = level * r["coefficient"] * children // 10 if in_force else 0
         arrears = r["arrears_amount"] if r["arrears_amount"] and r["arrears_period"] <= month else 0
         gross = allowance + arrears
         if gross:

@@ -46,13 +46,21 @@ class PolicyPeriod(EventPayload):
     status: PolicyStatus
     category: OptionalCode | None = None
     coefficient: Coefficient | None = None
+    children: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="DON_THAN (single parent): the children it is paid for",
+    )
 
 
 class BeneficiarySnapshot(EventPayload):
     """Everything another service may need to know about a beneficiary, as it is now, and
     (from schema version 2) ``timeline``: the decisions in force month by month, oldest first.
     A version-1 snapshot has no timeline; ``periods`` reads one from its status fields.
-    Every field is bounded (``bounds``): a consumer parks an event that breaks them."""
+    ``children`` (optional, additive: events without it still read) is the number of children
+    a single parent (DON_THAN) is paid for; absent means one. Every field is bounded
+    (``bounds``): a consumer parks an event that breaks them."""
 
     id: UUID
     national_id: str | None = Field(default=None, pattern=r"^(\d{9}|\d{12})$")
@@ -63,6 +71,12 @@ class BeneficiarySnapshot(EventPayload):
     commune_code: CommuneCode
     category: OptionalCode | None = None
     coefficient: Coefficient | None = None
+    children: int | None = Field(
+        default=None,
+        ge=1,
+        le=50,
+        description="DON_THAN (single parent): the children it is paid for",
+    )
     status: PolicyStatus
     allowance_start_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
     status_effective_month: Month | None = Field(default=None, pattern=MONTH_PATTERN)
@@ -84,7 +98,11 @@ class BeneficiarySnapshot(EventPayload):
             return self.timeline
         if self.allowance_start_month is None:
             return []
-        policy = {"category": self.category, "coefficient": self.coefficient}
+        policy = {
+            "category": self.category,
+            "coefficient": self.coefficient,
+            "children": self.children,
+        }
         start = PolicyPeriod(from_month=self.allowance_start_month, status="active", **policy)
         since = self.status_effective_month
         if self.status == "deceased" and self.death_date is not None:

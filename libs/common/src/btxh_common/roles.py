@@ -20,6 +20,8 @@ class Action(StrEnum):
     SETTLEMENT_WRITE = "settlement_write"  # extend a settlement deadline, close, resend
     DATA_LOCK = "data_lock"  # lock data or a period
     SUPERVISOR_ONLY = "supervisor_only"  # unlock, payment-unit settings and mode, remove
+    RECOVERY_CREATE = "recovery_create"  # create a recovery (truy thu)
+    RECOVERY_CANCEL = "recovery_cancel"  # cancel a recovery: the supervisor's
 
 
 _WRITERS = frozenset({Role.DISTRICT_OFFICER, Role.DISTRICT_SUPERVISOR})
@@ -31,6 +33,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.SETTLEMENT_WRITE: _WRITERS,
     Action.DATA_LOCK: _WRITERS,
     Action.SUPERVISOR_ONLY: frozenset({Role.DISTRICT_SUPERVISOR}),
+    Action.RECOVERY_CREATE: _WRITERS,
+    Action.RECOVERY_CANCEL: frozenset({Role.DISTRICT_SUPERVISOR}),
 }
 
 

@@ -21,6 +21,8 @@ DOMAIN_TABLE = {
     "settlement_write": (True, True, False),
     "data_lock": (True, True, False),
     "supervisor_only": (False, True, False),
+    "recovery_create": (True, True, False),
+    "recovery_cancel": (False, True, False),
 }
 
 

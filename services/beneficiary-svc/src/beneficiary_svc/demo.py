@@ -159,6 +159,7 @@ def generate(
                 phone=f"09{rng.randrange(10**8):08d}" if rng.random() < 0.6 else None,
                 category=category,
                 coefficient=coefficients[category],
+                children=1 + i % 3 if category == "DON_THAN" else None,  # per child
                 allowance_start_month=start,
                 status_effective_month=start,
                 decision_no=f"{rng.randrange(1, 9999)}/QĐ-UBND",

@@ -230,7 +230,8 @@ async def test_every_manual_change_is_applied_recorded_and_published(
     assert [e.event_type for e in events].count("BeneficiaryChanged") == 10
     assert events[-1].payload["beneficiary"]["status"] == "removed"
     assert events[-1].payload["beneficiary"]["version"] == 11
-    assert [tuple(p.values()) for p in events[-1].payload["beneficiary"]["timeline"]] == [
+    timeline = events[-1].payload["beneficiary"]["timeline"]
+    assert [(p["from_month"], p["status"], p["category"], p["coefficient"]) for p in timeline] == [
         ("2025-01", "active", "NCT_80", 10),
         ("2025-06", "active", "NCT_NGHEO_80", 20),
         ("2025-07", "under_review", "NCT_NGHEO_80", 20),
@@ -381,6 +382,7 @@ async def test_search_finds_names_without_diacritics_and_filters(http: httpx.Asy
         "commune_code",
         "category",
         "coefficient",
+        "children",
         "status",
         "arrears_amount",
         "arrears_period",

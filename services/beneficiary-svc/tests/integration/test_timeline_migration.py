@@ -62,7 +62,8 @@ async def test_the_register_kept_before_the_timeline_becomes_its_first_decisions
         ("removed", JAN, "active", 20),  # a removed person is left out by the register's status
     ]
     assert decisions == 6  # four starts, one stop, one death
+    policy = {"category": "KT_DBN", "coefficient": 20, "children": None}  # children: 0006
     assert json.loads(snapshot)["timeline"] == [
-        {"from_month": "2025-01", "status": "active", "category": "KT_DBN", "coefficient": 20},
-        {"from_month": "2025-12", "status": "deceased", "category": "KT_DBN", "coefficient": 20},
+        {"from_month": "2025-01", "status": "active", **policy},
+        {"from_month": "2025-12", "status": "deceased", **policy},
     ]

@@ -107,3 +107,35 @@ def test_a_status_decision_for_a_month_before_the_last_one_is_refused() -> None:
         rules.stop(suspended, MAR, "3/QĐ", "Thôi hưởng")
     resumed, _ = rules.resume(suspended, MAY, "Đã về trong tháng")
     assert (resumed.status, resumed.status_effective_month) == ("active", MAY)
+
+
+def test_a_single_parents_children_are_in_force_from_the_decision_that_records_them() -> None:
+    """DON_THAN is per child: an adjustment of the number of children is a new period."""
+    decisions = [
+        Decision(JAN, "register", "active", "DON_THAN", 10, children=2),
+        Decision(APR, "adjust", None, "DON_THAN", 10, children=3),
+        Decision(MAY, "suspend", "suspended"),
+    ]
+    assert in_force(decisions) == [
+        Period(JAN, "active", "DON_THAN", 10, 2),
+        Period(APR, "active", "DON_THAN", 10, 3),
+        Period(MAY, "suspended", "DON_THAN", 10, 3),
+    ]
+    assert in_force(decisions)[1].contract().children == 3
+
+
+def test_children_are_required_for_a_single_parent_and_only_for_one() -> None:
+    assert rules.children_for("DON_THAN", 3) == 3
+    assert rules.children_for("NCT_80", None) is None
+    assert rules.children_for("NCT_80", 1) is None  # one is what every other category is
+    with pytest.raises(rules.ChildrenRequired):
+        rules.children_for("DON_THAN", None)
+    with pytest.raises(rules.ChildrenNotApplicable):
+        rules.children_for("NCT_80", 2)
+    b = person()
+    after, changed = rules.adjust(b, "DON_THAN", 10, APR, "5/QĐ", None, 3)
+    assert (after.category, after.children, "children" in changed) == ("DON_THAN", 3, True)
+    more, _ = rules.adjust(after, "DON_THAN", 10, MAY, "6/QĐ", None, 4)  # one more child
+    assert decision_of("adjust", MAY, more) == Decision(
+        MAY, "adjust", None, "DON_THAN", 10, "6/QĐ", 4
+    )

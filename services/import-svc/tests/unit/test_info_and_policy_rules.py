@@ -207,3 +207,16 @@ def test_a_stop_for_someone_not_in_the_district_is_not_found() -> None:
         decision_no="QD-4",
     )
     assert codes(checked) == {("national_id", "not_found")}
+
+
+def test_a_single_parents_row_says_how_many_children_and_only_hers_does() -> None:
+    """DON_THAN is paid per child: the column is required for it, 1–50; others leave it."""
+    row = {"change_type": "Điều chỉnh", "effective_month": "01/2026", "decision_no": "QD"}
+    missing = check("policy", national_id=KNOWN, category="DON_THAN", **row)
+    assert codes(missing) == {("children", "required")}
+    three = check("policy", national_id=KNOWN, category="DON_THAN", children="3", **row)
+    assert (three.status, three.values["children"]) == ("valid", 3)
+    zero = check("policy", national_id=KNOWN, category="DON_THAN", children=0, **row)
+    assert codes(zero) == {("children", "children_invalid")}
+    other = check("policy", national_id=KNOWN, category="NCT_80", children=2, **row)
+    assert codes(other) == {("children", "children_not_applicable")}

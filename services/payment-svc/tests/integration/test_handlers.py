@@ -35,7 +35,7 @@ from payment_svc.domain.amounts import (
     monthly_allowance,
     outstanding_recovery,
 )
-from payment_svc.handlers import inbound, lines, lists, periods
+from payment_svc.handlers import inbound, lines, lists, periods, recoveries
 
 D, C1 = "001", "00001"
 JUNE, JULY = date(2024, 6, 1), date(2024, 7, 1)
@@ -64,13 +64,15 @@ PEOPLE = {
     "A": person(1, 10),
     "B": person(2, 25),
     "C": person(3, 20, arrears_amount=700_000, arrears_period="2024-06"),
-    "D": person(4, 15, recovery_amount=1_000_000),
+    "D": person(4, 15),  # a recovery of 1,000,000 (RECOVERIES), as much a period as the line has
     "E": person(5, 10),
     "S": person(6, 10, status="stopped", status_effective_month="2024-07"),
     "N": person(7, 10, allowance_start_month="2024-07"),
     "G": person(8, 10, status="deceased", death_date=date(2024, 7, 15), funeral_recipient="Hải"),
     "R": person(9, 10, status="removed"),
 }
+
+RECOVERIES = {"D": 1_000_000}
 
 JUNE_LINES: dict[str, Amounts] = {
     "A": (360_000, 0, 0, 0, 360_000),
@@ -107,7 +109,8 @@ def by_the_rules(
     allowance = monthly_allowance(level, p.coefficient or 0) if paid else 0
     listed = history.get("arrears_listed", 0) > 0
     arrears = arrears_due(p.arrears_amount, parse_month_or_none(p.arrears_period), month, listed)
-    outstanding = outstanding_recovery(p.recovery_amount, history.get("recovered", 0))
+    decided = next((RECOVERIES[k] for k, q in PEOPLE.items() if q is p and k in RECOVERIES), 0)
+    outstanding = outstanding_recovery(decided, history.get("recovered", 0))
     line = line_amounts(allowance, arrears, history.get("carried", 0), outstanding)
     if line.allowance + line.arrears + line.carried_over == 0:
         return None
@@ -125,6 +128,11 @@ async def conn(fresh_db: str) -> AsyncIterator[asyncpg.Connection]:
                 await recipients.save(connection, p)
             for month in (JUNE, JULY):
                 await periods.open_period(connection, OFFICER, D, month)
+            for key, total in RECOVERIES.items():
+                decision = ("12/QĐ-UBND", date(2024, 5, 20), "Hưởng sai chế độ")
+                await recoveries.create(
+                    connection, OFFICER, D, PEOPLE[key].id, decision, (total, total), JUNE
+                )
         yield connection
     finally:
         await connection.close()

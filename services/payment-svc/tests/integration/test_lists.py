@@ -52,7 +52,7 @@ PEOPLE = {
     "A": person("Nguyễn Văn An", C1, "NCT_80", 10),
     "B": person("Trần Thị Bình", C2, "TE_MC_U4", 25),
     "C": person("Lê Văn Cường", C1, "KT_DBN", 20, arrears_amount=700_000, arrears_period=JUNE),
-    "D": person("Phạm Thị Dung", C2, "KT_N", 15, recovery_amount=1_000_000),
+    "D": person("Phạm Thị Dung", C2, "KT_N", 15),  # a recovery of 1,000,000 (made below)
     "E": person("Hoàng Văn Em", C1, "NCT_80", 10),
     "F": person("Vũ Thị Phương", C2, "NCT_80", 10),
     "G": person(
@@ -160,6 +160,16 @@ async def test_a_district_through_three_months_to_the_dong(
     for month in (JUNE, JULY, AUGUST):
         await ok(await http.post(f"/v1/districts/{D}/periods", json={"month": month}), 201)
 
+    recovery = {
+        "beneficiary_id": str(PEOPLE["D"].id),
+        "decision_no": "12/QĐ-UBND",
+        "decision_date": "2024-05-20",
+        "reason": "Hưởng sai chế độ",
+        "total": 1_000_000,
+        "per_period": 1_000_000,
+        "from_month": JUNE,
+    }
+    await ok(await http.post(f"/v1/districts/{D}/recoveries", json=recovery), 201)
     june = await generate(http, JUNE)
     assert june["level"] == 360_000
     lines = await lines_by_person(http, june["id"])

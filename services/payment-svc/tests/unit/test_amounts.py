@@ -114,3 +114,10 @@ def test_someone_owed_nothing_has_a_zero_line() -> None:
 def test_the_funeral_allowance_is_twenty_levels_of_the_month_of_death() -> None:
     assert funeral_allowance(360_000) == 7_200_000
     assert funeral_allowance(500_000) == 10_000_000
+
+
+def test_the_single_parent_allowance_is_per_child() -> None:
+    """DOMAIN's coefficient table: DON_THAN 1.0 per child; 3 children at 500,000 = 1,500,000."""
+    assert monthly_allowance(500_000, 10, "DON_THAN", 3) == 1_500_000
+    assert monthly_allowance(500_000, 10, "DON_THAN", None) == 500_000  # none recorded: one
+    assert monthly_allowance(500_000, 15, "KT_N", 3) == 750_000  # per child only for DON_THAN

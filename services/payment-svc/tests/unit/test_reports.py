@@ -47,12 +47,17 @@ def test_dvct01_of_a_period_without_lines_is_all_zeros() -> None:
         "recovered": 0,
         "unpaid_lines": 0,
         "unpaid": 0,
+        "recovery": 0,
     }
 
 
 def test_dvct02_totals_what_the_unpaid_people_are_owed() -> None:
-    lines = [{"full_name": "Em", "total": 100}, {"full_name": "Bình", "total": 1_250_000}]
+    lines = [
+        {"full_name": "Em", "total": 100, "recovery": 0},
+        {"full_name": "Bình", "total": 1_250_000, "recovery": 250_000},
+    ]
     report = dvct02("001", AUGUST, "monthly", lines)
     assert report["total"] == 1_250_100
+    assert report["recovery"] == 250_000
     assert report["lines"] == lines
     assert dvct02("001", AUGUST, "monthly", [])["total"] == 0

@@ -31,6 +31,10 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         ("GET", "/v1/lines/{line_id}/audit"),
         ("POST", "/v1/lines/{line_id}/split"),
         ("GET", f"{dm}/reports/{{name}}"),
+        ("POST", f"{d}/recoveries"),
+        ("GET", f"{d}/recoveries"),
+        ("GET", f"{d}/recoveries/{{recovery_id}}"),
+        ("POST", f"{d}/recoveries/{{recovery_id}}/cancel"),
     }
     names = {op.split("_v1_")[0] for _, _, op in operations}
     assert names == {
@@ -50,6 +54,10 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         "audit",
         "split",
         "report",
+        "create_recovery",
+        "recoveries",
+        "recovery",
+        "cancel_recovery",
     }
 
 

@@ -4,7 +4,8 @@ system reads each person's timeline (``recipient_policy``: one in 20 with an adj
 floor stays what it was, one scan of ``recipient``.
 
 The system side is payment-svc's own ``generate`` handler (eligibility, arrears once, carry-over,
-recovery rest, the version bookkeeping and the ``PaymentListGenerated`` event), each round
+the recoveries' per-period deductions with their ``recovery_deduction`` rows and statuses,
+the version bookkeeping and the ``PaymentListGenerated`` event), each round
 rolled back so every round starts from the same state.
 """
 
@@ -100,6 +101,41 @@ def timelines(people: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return rows
 
 
+RECOVERY_COLUMNS = [
+    "id",
+    "district_code",
+    "beneficiary_id",
+    "decision_no",
+    "decision_date",
+    "reason",
+    "total",
+    "per_period",
+    "from_month",
+    "created_by",
+]
+
+
+def recoveries(people: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The recoveries (truy thu) the system deducts: the people with a ``recovery_amount``
+    (one in 97), all of it in one period (what the floor deducts from the snapshot)."""
+    return [
+        (
+            uuid.uuid4(),
+            DISTRICT,
+            p[0],
+            "1/QĐ",
+            date(2025, 12, 1),
+            "bench",
+            p[11],
+            p[11],
+            date(2024, 1, 1),
+            "bench",
+        )
+        for p in people
+        if p[11]
+    ]
+
+
 async def run(ctx: BenchContext) -> None:
     import payment_svc
     from payment_svc.handlers import lists, periods
@@ -116,7 +152,11 @@ async def run(ctx: BenchContext) -> None:
         await conn.copy_records_to_table(
             "recipient_policy", records=timelines(people), columns=POLICY_COLUMNS
         )
+        await conn.copy_records_to_table(
+            "recovery", records=recoveries(people), columns=RECOVERY_COLUMNS
+        )
         await conn.execute("ANALYZE recipient")
+        await conn.execute("ANALYZE recovery")
         await conn.execute("ANALYZE recipient_policy")
         who = Principal(officer_id="bench", role=Role.DISTRICT_OFFICER, units=frozenset({DISTRICT}))
         await periods.open_period(conn, who, DISTRICT, MONTH)

@@ -14,8 +14,8 @@ async def add_decision(
 ) -> None:
     await conn.execute(
         """INSERT INTO policy_decision (beneficiary_id, district_code, effective_month, action,
-               status, category, coefficient, decision_no)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+               status, category, coefficient, decision_no, children)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         beneficiary_id,
         district,
         d.month,
@@ -24,13 +24,15 @@ async def add_decision(
         d.category,
         d.coefficient,
         d.decision_no,
+        d.children,
     )
 
 
 async def decisions(conn: asyncpg.Connection, beneficiary_id: UUID) -> list[Decision]:
     """Every decision about the person, in the order recorded."""
     rows = await conn.fetch(
-        """SELECT effective_month, action, status, category, coefficient, decision_no
+        """SELECT effective_month, action, status, category, coefficient, decision_no,
+                  children
            FROM policy_decision WHERE beneficiary_id = $1 ORDER BY id""",
         beneficiary_id,
     )
@@ -43,14 +45,14 @@ async def replace_periods(
     await conn.execute("DELETE FROM policy_period WHERE beneficiary_id = $1", beneficiary_id)
     await conn.executemany(
         """INSERT INTO policy_period (beneficiary_id, district_code, from_month, status,
-               category, coefficient) VALUES ($1, $2, $3, $4, $5, $6)""",
+               category, coefficient, children) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
         [(beneficiary_id, district, p.from_month, *p.values()) for p in periods],
     )
 
 
 async def periods(conn: asyncpg.Connection, beneficiary_id: UUID) -> list[Period]:
     rows = await conn.fetch(
-        """SELECT from_month, status, category, coefficient FROM policy_period
+        """SELECT from_month, status, category, coefficient, children FROM policy_period
            WHERE beneficiary_id = $1 ORDER BY from_month""",
         beneficiary_id,
     )
@@ -65,7 +67,17 @@ async def insert_many(
     await conn.copy_records_to_table(
         "policy_decision",
         records=[
-            (b, district, d.month, d.action, d.status, d.category, d.coefficient, d.decision_no)
+            (
+                b,
+                district,
+                d.month,
+                d.action,
+                d.status,
+                d.category,
+                d.coefficient,
+                d.decision_no,
+                d.children,
+            )
             for b, district, decisions, _ in items
             for d in decisions
         ],
@@ -78,6 +90,7 @@ async def insert_many(
             "category",
             "coefficient",
             "decision_no",
+            "children",
         ],
     )
     await conn.copy_records_to_table(
@@ -94,5 +107,6 @@ async def insert_many(
             "status",
             "category",
             "coefficient",
+            "children",
         ],
     )

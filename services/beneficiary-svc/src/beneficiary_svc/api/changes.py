@@ -56,7 +56,9 @@ async def adjust(
     beneficiary_id: UUID, body: PolicyChange, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
     month = parse_month(body.effective_month)
-    make = commands.adjust(body.category, month, body.decision_no, body.decision_date)
+    make = commands.adjust(
+        body.category, month, body.decision_no, body.decision_date, body.children
+    )
     b = await commands.change(
         conn,
         caller,
@@ -135,7 +137,9 @@ async def add_policy(
     beneficiary_id: UUID, body: PolicyChange, caller: Caller, conn: Tx
 ) -> BeneficiaryDetail:
     month = parse_month(body.effective_month)
-    make = commands.add_policy(body.category, month, body.decision_no, body.decision_date)
+    make = commands.add_policy(
+        body.category, month, body.decision_no, body.decision_date, body.children
+    )
     b = await commands.change(
         conn,
         caller,

@@ -17,6 +17,15 @@ Month = Annotated[str, Field(pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$", example
 Gender = Literal["male", "female", "other"]
 Channel = Literal["cash", "bank", "ewallet"]
 STRICT = ConfigDict(extra="forbid")
+Children = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=50,
+        description="DON_THAN (single parent, paid per child): required, the number of "
+        "children; absent (or 1) for every other category",
+    ),
+]
 Status = Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
 
 
@@ -29,6 +38,7 @@ class BeneficiaryItem(BaseModel):
     commune_code: str
     category: str | None
     coefficient: int | None = Field(description="tenths: 15 means 1.5")
+    children: int | None = Field(default=None, description="DON_THAN: children paid for")
     status: str
     arrears_amount: int
     arrears_period: str | None
@@ -70,6 +80,7 @@ class NewBeneficiary(BaseModel):
     address: bounds.Address | None = None
     phone: bounds.Phone | None = None
     category: bounds.Code
+    children: Children = None
     allowance_start_month: Month
     decision_no: bounds.DecisionNo
     decision_date: bounds.PastDate | None = None
@@ -110,6 +121,7 @@ class Decision(BaseModel):
 class PolicyChange(BaseModel):
     model_config = STRICT
     category: bounds.Code
+    children: Children = None
     effective_month: Month
     decision_no: bounds.DecisionNo
     decision_date: bounds.PastDate | None = None

@@ -53,3 +53,13 @@ class DataLocked(DomainError):
 class LockNotFound(NotFoundError):
     code = "lock_not_found"
     message_vi = "Không tìm thấy lần chốt dữ liệu"
+
+
+class ChildrenRequired(InvalidInput):
+    code = "children_required"
+    message_vi = "Đối tượng đơn thân nuôi con (DON_THAN) cần ghi số con được hưởng (từ 1)"
+
+
+class ChildrenNotApplicable(InvalidInput):
+    code = "children_not_applicable"
+    message_vi = "Chỉ đối tượng đơn thân nuôi con (DON_THAN) được hưởng theo số con"

@@ -18,6 +18,8 @@ from btxh_common.events import BeneficiarySnapshot, PolicyPeriod
 from beneficiary_svc.domain.errors import (
     BeneficiaryDeceased,
     BeneficiaryRemoved,
+    ChildrenNotApplicable,
+    ChildrenRequired,
     EffectiveMonthInvalid,
     InvalidTransition,
     NoChange,
@@ -37,6 +39,19 @@ INFO_FIELDS = (
     "bank_name",
 )
 ACTIVE_LIKE = ("active", "suspended", "under_review")
+PER_CHILD = "DON_THAN"  # the single-parent allowance is per child (DOMAIN's coefficient table)
+
+
+def children_for(category: str, children: int | None) -> int | None:
+    """The children a decision for ``category`` records: required (≥ 1) for a single parent
+    (DON_THAN); absent (or 1, kept as absent) for every other category."""
+    if category == PER_CHILD:
+        if children is None or children < 1:
+            raise ChildrenRequired(field="children", value=children)
+        return children
+    if children not in (None, 1):
+        raise ChildrenNotApplicable(field="children", value=children)
+    return None
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,7 @@ class Beneficiary:
     phone: str | None = None
     category: str | None = None
     coefficient: int | None = None
+    children: int | None = None  # DON_THAN: the children the allowance is paid for
     allowance_start_month: date | None = None
     decision_no: str | None = None
     decision_date: date | None = None
@@ -93,6 +109,7 @@ class Beneficiary:
             commune_code=self.commune_code,
             category=self.category,
             coefficient=self.coefficient,
+            children=self.children,
             status=self.status,
             allowance_start_month=month_text_or_none(self.allowance_start_month),
             status_effective_month=month_text_or_none(self.status_effective_month),
@@ -192,19 +209,22 @@ def adjust(
     month: date,
     decision_no: str,
     decision_date: date | None,
+    children: int | None = None,
 ) -> Change:
     _policy_editable(b)
     if b.status not in ACTIVE_LIKE:
         raise InvalidTransition("Chỉ điều chỉnh chế độ của đối tượng đang hưởng")
     _check_month(b, month)
-    if category == b.category and coefficient == b.coefficient:
-        raise NoChange("Nhóm đối tượng và hệ số không thay đổi")
+    children = children_for(category, children)
+    if (category, coefficient, children) == (b.category, b.coefficient, b.children):
+        raise NoChange("Nhóm đối tượng, hệ số và số con không thay đổi")
     return _diff(
         b,
         replace(
             b,
             category=category,
             coefficient=coefficient,
+            children=children,
             decision_no=decision_no,
             decision_date=decision_date,
         ),
@@ -260,6 +280,7 @@ def add_policy(
     month: date,
     decision_no: str,
     decision_date: date | None,
+    children: int | None = None,
 ) -> Change:
     _policy_editable(b)
     if b.category is not None and b.status in ACTIVE_LIKE:
@@ -270,6 +291,7 @@ def add_policy(
             b,
             category=category,
             coefficient=coefficient,
+            children=children_for(category, children),
             status="active",
             allowance_start_month=month,
             status_effective_month=month,
@@ -285,7 +307,15 @@ def delete_policy(b: Beneficiary, reason: str) -> Change:
     if b.category is None:
         raise InvalidTransition("Đối tượng không có chế độ để xóa")
     return _diff(
-        b, replace(b, category=None, coefficient=None, status="stopped", status_reason=reason)
+        b,
+        replace(
+            b,
+            category=None,
+            coefficient=None,
+            children=None,
+            status="stopped",
+            status_reason=reason,
+        ),
     )
 
 

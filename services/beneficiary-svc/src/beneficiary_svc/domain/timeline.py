@@ -1,7 +1,8 @@
 """Decisions take effect in a month (DOMAIN.md): every policy decision has an effective month,
 and what is in force in a month is the fold of the decisions effective by then.
 
-A decision sets only what it decides (a status, or a category and coefficient, or both);
+A decision sets only what it decides (a status, or a category and coefficient — with the
+number of children for a single parent, DON_THAN — or both);
 a later-effective decision overrides it from its own month, one effective in the same month
 overrides an earlier-recorded one. A death is final: nothing after it makes the person paid.
 """
@@ -33,6 +34,10 @@ class Decision:
     category: str | None = None
     coefficient: int | None = None
     decision_no: str | None = None
+    children: int | None = None  # DON_THAN: the children the allowance is paid for
+
+
+Values = tuple[str, str | None, int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,10 @@ class Period:
     status: str
     category: str | None
     coefficient: int | None
+    children: int | None = None
 
-    def values(self) -> tuple[str, str | None, int | None]:
-        return self.status, self.category, self.coefficient
+    def values(self) -> Values:
+        return self.status, self.category, self.coefficient, self.children
 
     def contract(self) -> PolicyPeriod:
         return PolicyPeriod(
@@ -51,6 +57,7 @@ class Period:
             status=self.status,
             category=self.category,
             coefficient=self.coefficient,
+            children=self.children,
         )
 
 
@@ -60,10 +67,16 @@ def decision_of(action: str, month: date | None, after: Beneficiary) -> Decision
     no = after.decision_no
     if action in STARTS and after.allowance_start_month is not None:
         return Decision(
-            after.allowance_start_month, action, "active", after.category, after.coefficient, no
+            after.allowance_start_month,
+            action,
+            "active",
+            after.category,
+            after.coefficient,
+            no,
+            after.children,
         )
     if action in ADJUSTS and month is not None:
-        return Decision(month, action, None, after.category, after.coefficient, no)
+        return Decision(month, action, None, after.category, after.coefficient, no, after.children)
     if action in STATUS_CHANGES and after.status_effective_month is not None:
         return Decision(after.status_effective_month, action, after.status, decision_no=no)
     if action == "delete_policy" and after.allowance_start_month is not None:
@@ -73,15 +86,15 @@ def decision_of(action: str, month: date | None, after: Beneficiary) -> Decision
 
 def in_force(decisions: Iterable[Decision]) -> list[Period]:
     """The periods the decisions (given in the order recorded) put in force, oldest first."""
-    state: tuple[str, str | None, int | None] = ("active", None, None)
-    by_month: dict[date, tuple[str, str | None, int | None]] = {}
+    state: Values = ("active", None, None, None)
+    by_month: dict[date, Values] = {}
     for d in sorted(decisions, key=lambda d: d.month):  # stable: recording order in a month
-        status, category, coefficient = state
+        status, category, coefficient, children = state
         if d.status is not None and status != DEAD:
             status = d.status
         if d.category is not None:
-            category, coefficient = d.category, d.coefficient
-        state = by_month[d.month] = (status, category, coefficient)
+            category, coefficient, children = d.category, d.coefficient, d.children
+        state = by_month[d.month] = (status, category, coefficient, children)
     periods: list[Period] = []
     for month, values in by_month.items():
         if not periods or periods[-1].values() != values:

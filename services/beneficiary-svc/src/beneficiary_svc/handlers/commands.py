@@ -118,6 +118,7 @@ async def register(
         phone=data.get("phone"),
         category=data["category"],
         coefficient=await coefficient_of(conn, data["category"], month),
+        children=rules.children_for(data["category"], data.get("children")),
         allowance_start_month=month,
         status_effective_month=month,
         decision_no=data["decision_no"],
@@ -191,22 +192,37 @@ async def change(
     return after
 
 
-def adjust(category: str, month: date, decision_no: str, decision_date: date | None) -> Maker:
-    """A change of category (and so of coefficient) from ``month``."""
+def adjust(
+    category: str,
+    month: date,
+    decision_no: str,
+    decision_date: date | None,
+    children: int | None = None,
+) -> Maker:
+    """A change of category (and so of coefficient), or of a single parent's children, from
+    ``month``."""
 
     async def make(conn: asyncpg.Connection, b: Beneficiary) -> Change:
         coefficient = await coefficient_of(conn, category, month)
-        return rules.adjust(b, category, coefficient, month, decision_no, decision_date)
+        return rules.adjust(b, category, coefficient, month, decision_no, decision_date, children)
 
     return make
 
 
-def add_policy(category: str, month: date, decision_no: str, decision_date: date | None) -> Maker:
+def add_policy(
+    category: str,
+    month: date,
+    decision_no: str,
+    decision_date: date | None,
+    children: int | None = None,
+) -> Maker:
     """A new policy for a beneficiary who has none in force, from ``month``."""
 
     async def make(conn: asyncpg.Connection, b: Beneficiary) -> Change:
         coefficient = await coefficient_of(conn, category, month)
-        return rules.add_policy(b, category, coefficient, month, decision_no, decision_date)
+        return rules.add_policy(
+            b, category, coefficient, month, decision_no, decision_date, children
+        )
 
     return make
 

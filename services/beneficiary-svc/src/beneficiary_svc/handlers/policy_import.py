@@ -99,7 +99,13 @@ async def _change(
         decision_date = parse_day_or_none(row.get("decision_date"))
         return (
             *rules.adjust(
-                before, row["category"], coefficient, month, row["decision_no"], decision_date
+                before,
+                row["category"],
+                coefficient,
+                month,
+                row["decision_no"],
+                decision_date,
+                row.get("children"),
             ),
             month,
         )
@@ -133,6 +139,7 @@ async def _register(
         gender=row.get("gender"),
         category=row["category"],
         coefficient=await coefficient_of(conn, row["category"], month),
+        children=rules.children_for(row["category"], row.get("children")),
         allowance_start_month=month,
         status_effective_month=month,
         decision_no=row["decision_no"],

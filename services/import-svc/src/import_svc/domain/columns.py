@@ -72,6 +72,7 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         Column("decision_no", "Số quyết định", 16),
         Column("decision_date", "Ngày quyết định (DD/MM/YYYY)", 16),
         Column("death_date", "Ngày chết (DD/MM/YYYY)", 16),
+        Column("children", "Số con được hưởng (đơn thân nuôi con)", 14, text=False),
     ),
 }
 

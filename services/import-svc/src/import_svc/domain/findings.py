@@ -42,6 +42,8 @@ MESSAGES = {
     "ignored_column_changed": "Cột này không được cập nhật qua mẫu này; giá trị sửa bị bỏ qua",
     "cccd_birth_year_mismatch": "Năm sinh trong số CCCD khác năm sinh đã lưu",
     "cccd_gender_mismatch": "Giới tính trong số CCCD khác giới tính đã lưu",
+    "children_invalid": "Số con phải là số nguyên từ 1 đến 50",
+    "children_not_applicable": "Chỉ đối tượng đơn thân nuôi con (DON_THAN) ghi số con",
 }
 
 

@@ -153,6 +153,27 @@ def check_policy(row: Checked) -> None:
     _check_day(row, "decision_date")
     _check_day(row, "death_date")
     _as_text(row, "category", "decision_no")
+    if change in ("Tăng thêm", "Điều chỉnh"):
+        _check_children(row)
+
+
+PER_CHILD = "DON_THAN"  # the single-parent allowance is per child: the decision says how many
+
+
+def _check_children(row: Checked) -> None:
+    """Required (1–50) for a single parent (DON_THAN); absent (or 1) for any other category."""
+    raw = row.values.get("children")
+    if raw is None:
+        if row.values.get("category") == PER_CHILD:
+            row.error("children", "required")
+        return
+    children = parse_amount(raw)
+    if children is None or not 1 <= children <= 50:
+        row.error("children", "children_invalid", raw)
+    elif row.values.get("category") != PER_CHILD and children != 1:
+        row.error("children", "children_not_applicable", raw)
+    else:
+        row.values["children"] = children
 
 
 def _check_day(row: Checked, key: str) -> None:

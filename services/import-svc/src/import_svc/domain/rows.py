@@ -21,6 +21,7 @@ POLICY_FIELDS = (
     "decision_date",
     "death_date",
     "commune_code",
+    "children",
 )
 
 

@@ -28,6 +28,7 @@ def dvct01_xlsx(report: dict[str, Any]) -> bytes:
         "Số tiền thu hồi",
         "Số dòng chưa trả",
         "Số tiền chưa trả",
+        "Số tiền truy thu",
     ]
     sheet.append(headers)
     keys = [
@@ -39,11 +40,12 @@ def dvct01_xlsx(report: dict[str, Any]) -> bytes:
         "recovered",
         "unpaid_lines",
         "unpaid",
+        "recovery",
     ]
     for row in report["communes"]:
         sheet.append([row[k] for k in keys])
     sheet.append(["Tổng cộng", *[report["total"][k] for k in keys[1:]]])
-    _format(sheet, len(headers), money_columns={3, 5, 6, 8})
+    _format(sheet, len(headers), money_columns={3, 5, 6, 8, 9})
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     return _save(book)
@@ -60,7 +62,16 @@ def dvct02_xlsx(report: dict[str, Any]) -> bytes:
         ]
     )
     sheet["A1"].font = Font(bold=True, size=13)
-    headers = ["STT", "Mã xã", "Họ và tên", "Số CCCD/CMND", "Hình thức", "Số tiền", "Trạng thái"]
+    headers = [
+        "STT",
+        "Mã xã",
+        "Họ và tên",
+        "Số CCCD/CMND",
+        "Hình thức",
+        "Số tiền",
+        "Trạng thái",
+        "Số tiền truy thu",
+    ]
     sheet.append(headers)
     for i, line in enumerate(report["lines"], start=1):
         values = [
@@ -71,6 +82,7 @@ def dvct02_xlsx(report: dict[str, Any]) -> bytes:
             line["payment_channel"],
             line["total"],
             line["status"],
+            line["recovery"],
         ]
         sheet.append(values)
         # The row just appended, cell by cell: ``sheet[sheet.max_row]`` would scan every cell
@@ -79,8 +91,8 @@ def dvct02_xlsx(report: dict[str, Any]) -> bytes:
         for column, value in enumerate(values, start=1):
             if isinstance(value, str):
                 sheet.cell(row, column).data_type = "s"  # names and IDs are text: no formulas
-    sheet.append(["", "", "Tổng cộng", "", "", report["total"], ""])
-    _format(sheet, len(headers), money_columns={6})
+    sheet.append(["", "", "Tổng cộng", "", "", report["total"], "", report["recovery"]])
+    _format(sheet, len(headers), money_columns={6, 8})
     return _save(book)
 
 

@@ -1,6 +1,7 @@
 """The lists' lines computed set-based (seed "Quản lý chi trả" §1–9): one INSERT … SELECT per
 list, the rules of ``domain/amounts.py`` for every person at once. A month's allowance comes
-from the period of the person's timeline in force in that month (``recipient_policy``)."""
+from the period of the person's timeline in force in that month (``recipient_policy``); a
+single parent's (DON_THAN) is per child (``domain.amounts.monthly_allowance``)."""
 
 from __future__ import annotations
 
@@ -25,47 +26,84 @@ WITH current_lists AS (
     SELECT id, month FROM payment_list
     WHERE district_code = $1 AND status NOT IN ('superseded', 'deleted')
       AND kind = 'monthly' AND month <> $2
-), recovered AS (
-    SELECT l.beneficiary_id, sum(l.recovery)::bigint AS amount
-    FROM payment_line l JOIN current_lists c ON c.id = l.list_id
-    WHERE l.parent_id IS NULL GROUP BY 1
 ), arrears_listed AS (
     SELECT DISTINCT l.beneficiary_id, l.arrears_period
     FROM payment_line l JOIN current_lists c ON c.id = l.list_id
     WHERE l.arrears > 0 AND l.parent_id IS NULL
 ), carried AS (
     SELECT beneficiary_id, sum(total)::bigint AS amount FROM carry_source GROUP BY 1
+), due AS (
+    SELECT beneficiary_id, sum(cap)::bigint AS amount FROM recovery_due GROUP BY 1
 ), people AS (
     SELECT r.beneficiary_id, r.national_id, r.full_name, r.commune_code, r.payment_channel,
         r.bank_account, r.arrears_period,
         coalesce(p.category, r.category) AS category,
         coalesce(p.coefficient, r.coefficient) AS coefficient,
         CASE WHEN p.status = 'active' AND p.coefficient IS NOT NULL
-             THEN $3::bigint * p.coefficient / 10 ELSE 0 END AS allowance,
+             THEN $3::bigint * p.coefficient
+                  * CASE WHEN p.category = 'DON_THAN' THEN coalesce(p.children, 1) ELSE 1 END
+                  / 10
+             ELSE 0 END AS allowance,
         CASE WHEN r.arrears_amount > 0 AND r.arrears_period <= $2 AND NOT EXISTS (
                 SELECT 1 FROM arrears_listed a WHERE a.beneficiary_id = r.beneficiary_id
                   AND a.arrears_period = r.arrears_period)
              THEN r.arrears_amount ELSE 0 END AS arrears,
         coalesce(c.amount, 0) AS carried,
-        greatest(r.recovery_amount - coalesce(rc.amount, 0), 0) AS outstanding
+        coalesce(rd.amount, 0) AS outstanding
     FROM recipient r
     LEFT JOIN recipient_policy p ON p.beneficiary_id = r.beneficiary_id
          AND p.from_month <= $2 AND (p.to_month IS NULL OR p.to_month > $2)
     LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
-    LEFT JOIN recovered rc ON rc.beneficiary_id = r.beneficiary_id
+    LEFT JOIN due rd ON rd.beneficiary_id = r.beneficiary_id
     WHERE r.district_code = $1 AND r.status <> 'removed'
+), lines AS (
+    INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
+        commune_code, payment_channel, bank_account, category, coefficient, allowance, arrears,
+        arrears_period, carried_over, recovery, total)
+    SELECT gen_random_uuid(), $4, beneficiary_id, national_id, full_name, commune_code,
+           payment_channel, bank_account, category, coefficient, allowance, arrears,
+           CASE WHEN arrears > 0 THEN arrears_period END, carried,
+           least(outstanding, allowance + arrears + carried),
+           allowance + arrears + carried - least(outstanding, allowance + arrears + carried)
+    FROM people WHERE allowance + arrears + carried > 0
+    RETURNING id, beneficiary_id, recovery
 )
-INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
-    payment_channel, bank_account, category, coefficient, allowance, arrears, arrears_period,
-    carried_over, recovery, total)
-SELECT gen_random_uuid(), $4, beneficiary_id, national_id, full_name, commune_code,
-       payment_channel, bank_account, category, coefficient, allowance, arrears,
-       CASE WHEN arrears > 0 THEN arrears_period END, carried,
-       least(outstanding, allowance + arrears + carried),
-       allowance + arrears + carried - least(outstanding, allowance + arrears + carried)
-FROM people WHERE allowance + arrears + carried > 0
+-- each recovery's share of the line's recovery: the recoveries fill it in their order
+INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
+SELECT d.recovery_id, l.id, $4, least(d.cap, l.recovery - d.before)
+FROM lines l JOIN recovery_due d ON d.beneficiary_id = l.beneficiary_id
+WHERE l.recovery > d.before
 """
 
+# Each recovery of the district still to deduct in month $2 (domain/recoveries.py): its cap
+# = min(per_period, total − what the current lists of earlier months took), and ``before``,
+# what the person's earlier-created recoveries may take first from the same line. A line's
+# recovery is then min(gross, the sum of its person's caps), and each recovery's deduction
+# (``recovery_deduction``) is written by the same statement that writes the lines.
+_RECOVERY_DUE = """
+CREATE TEMP TABLE recovery_due ON COMMIT DROP AS
+WITH taken AS (
+    SELECT d.recovery_id, sum(d.amount)::bigint AS amount
+    FROM recovery r JOIN recovery_deduction d ON d.recovery_id = r.id
+    JOIN payment_list p ON p.id = d.list_id
+    WHERE r.district_code = $1 AND r.status IN ('open', 'closed') AND r.from_month <= $2
+      AND p.kind = 'monthly' AND p.status NOT IN ('superseded', 'deleted') AND p.month < $2
+    GROUP BY 1
+), capped AS (
+    SELECT r.id, r.beneficiary_id, r.seq,
+           least(r.per_period, r.total - coalesce(t.amount, 0)) AS cap
+    FROM recovery r LEFT JOIN taken t ON t.recovery_id = r.id
+    WHERE r.district_code = $1 AND r.status IN ('open', 'closed') AND r.from_month <= $2
+)
+SELECT id AS recovery_id, beneficiary_id, cap,
+       coalesce(sum(cap) OVER (PARTITION BY beneficiary_id ORDER BY seq
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+FROM capped WHERE cap > 0
+"""
+
+# The funeral list of month $2 pays, once per person ever, whoever the district's register
+# decided dead in $2: a death in $2 whose death decision (the timeline's ``deceased`` period,
+# from the month after the death: the allowance stops after it) is in the register.
 _FUNERAL = """
 INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
     payment_channel, bank_account, category, coefficient, funeral, total, note)
@@ -76,8 +114,11 @@ FROM recipient r
 CROSS JOIN LATERAL (SELECT amount FROM standard_level
                     WHERE effective_from <= date_trunc('month', r.death_date)
                     ORDER BY effective_from DESC LIMIT 1) lv
-WHERE r.district_code = $1 AND r.status = 'deceased' AND r.death_date IS NOT NULL
-  AND r.death_date < ($2::date + interval '1 month')
+WHERE r.district_code = $1 AND r.status <> 'removed'
+  AND r.death_date >= $2 AND r.death_date < ($2::date + interval '1 month')
+  AND EXISTS (SELECT 1 FROM recipient_policy d
+              WHERE d.beneficiary_id = r.beneficiary_id AND d.status = 'deceased'
+                AND d.from_month = ($2::date + interval '1 month')::date)
   AND NOT EXISTS (SELECT 1 FROM payment_line l JOIN payment_list p ON p.id = l.list_id
                   WHERE l.beneficiary_id = r.beneficiary_id AND p.kind = 'funeral'
                     AND p.status NOT IN ('superseded', 'deleted') AND p.month <> $2)
@@ -88,13 +129,16 @@ async def fill_monthly(
     conn: asyncpg.Connection, list_id: UUID, district: str, month: date, level: int, carry: date
 ) -> None:
     """The monthly lines; unpaid lines of ``carry`` (or pulled into ``month`` by hand) are
-    carried into them and point at the line that carries them."""
+    carried into them and point at the line that carries them; the recoveries due take
+    their share of each line's gross (``recovery_deduction``)."""
     # Joining a district's timeline (1M periods at national scale) spills the hash to disk at
     # the default 4 MB, and the join's cost estimate makes PostgreSQL JIT-compile the query
     # for about a second, more than it saves (measured with ``monthly_list_1000k``).
     await conn.execute("SET LOCAL work_mem = '128MB'")
     await conn.execute("SET LOCAL jit = off")
     await conn.execute(_CARRY_SOURCES, district, month, carry)
+    await conn.execute(_RECOVERY_DUE, district, month)
+    await conn.execute("ANALYZE recovery_due")  # a temp table has no statistics until then
     await conn.execute(_MONTHLY, district, month, level, list_id)
     await conn.execute(
         """UPDATE payment_line s SET carried_into = n.id
@@ -105,5 +149,6 @@ async def fill_monthly(
 
 
 async def fill_funeral(conn: asyncpg.Connection, list_id: UUID, district: str, month: date) -> None:
-    """A funeral line for each death up to ``month`` not on another current funeral list."""
+    """A funeral line for each death the register decided in ``month``, if the person is on
+    no other current funeral list."""
     await conn.execute(_FUNERAL, district, month, list_id)

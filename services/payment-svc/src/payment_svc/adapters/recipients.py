@@ -31,9 +31,9 @@ RETURNING version
 
 _TIMELINE = """
 INSERT INTO recipient_policy (beneficiary_id, from_month, to_month, status, category,
-                              coefficient)
-SELECT $1, m, lead(m) OVER (ORDER BY m), s, c, k
-FROM unnest($2::date[], $3::text[], $4::text[], $5::int[]) AS t(m, s, c, k)
+                              coefficient, children)
+SELECT $1, m, lead(m) OVER (ORDER BY m), s, c, k, n
+FROM unnest($2::date[], $3::text[], $4::text[], $5::int[], $6::int[]) AS t(m, s, c, k, n)
 """
 
 
@@ -72,4 +72,5 @@ async def save(conn: asyncpg.Connection, b: BeneficiarySnapshot) -> None:
         [p.status for p in timeline],
         [p.category for p in timeline],
         [p.coefficient for p in timeline],
+        [p.children for p in timeline],
     )

@@ -192,6 +192,7 @@ class Dvct01Totals(BaseModel):
     recovered: int
     unpaid_lines: int
     unpaid: int
+    recovery: int = Field(description="deducted by recoveries (truy thu)")
 
 
 class Dvct01Commune(BaseModel):
@@ -203,6 +204,7 @@ class Dvct01Commune(BaseModel):
     recovered: int
     unpaid_lines: int
     unpaid: int
+    recovery: int = Field(description="deducted by recoveries (truy thu)")
 
 
 class Dvct01(BaseModel):
@@ -221,6 +223,7 @@ class Dvct02Line(BaseModel):
     payment_channel: str
     total: int
     status: str
+    recovery: int = Field(description="deducted by recoveries (truy thu)")
 
 
 class Dvct02(BaseModel):
@@ -229,3 +232,4 @@ class Dvct02(BaseModel):
     kind: str
     lines: list[Dvct02Line]
     total: int
+    recovery: int = Field(description="deducted by recoveries (truy thu)")

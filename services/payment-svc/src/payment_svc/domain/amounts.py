@@ -4,11 +4,12 @@ The monthly list is computed set-based in SQL (``adapters/generation.py``): thes
 the same rules for one person, the place to read them, and what that SQL is tested against.
 
 A line's total = allowance + arrears + carried_over − recovery, never below 0:
-- allowance: the level in force in the period's month × coefficient (tenths) / 10, for people
-  whose allowance is in force that month;
+- allowance: the level in force in the period's month × coefficient (tenths) / 10 (× the
+  children for a single parent, DON_THAN), for people whose allowance is in force that month;
 - arrears: the register's arrears whose payment month has come, once;
 - carried_over: unpaid money of earlier months carried (or pulled by hand) into this one;
-- recovery: what is left to recover, up to the line's gross; the rest carries on.
+- recovery: what the open recoveries take this period (``domain/recoveries.py``), up to the
+  line's gross; the rest carries on.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ from datetime import date
 FUNERAL_LEVELS = 20  # the funeral allowance is 20 × the level in force in the month of death
 
 
-def monthly_allowance(level: int, coefficient: int) -> int:
-    """Level × coefficient, the coefficient in tenths (15 means 1.5)."""
-    return level * coefficient // 10
+PER_CHILD = "DON_THAN"  # the single-parent allowance is per child (DOMAIN's coefficient table)
+
+
+def monthly_allowance(
+    level: int, coefficient: int, category: str | None = None, children: int | None = None
+) -> int:
+    """Level × coefficient, the coefficient in tenths (15 means 1.5); × the children for a
+    single parent (DON_THAN; none recorded counts as one)."""
+    times = (children or 1) if category == PER_CHILD else 1
+    return level * coefficient * times // 10
 
 
 def allowance_in_force(

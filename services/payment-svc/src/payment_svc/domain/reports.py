@@ -1,5 +1,7 @@
 """DVCT_01 and DVCT_02 (seed §10, seed 002 §D) shaped from the list's figures: DVCT_01's
-total = paid + recovered + DVCT_02's total, to the đồng."""
+total = paid + recovered + DVCT_02's total, to the đồng. ``recovery`` is what recoveries (truy
+thu) deducted from the lines (their totals are already net of it); ``recovered`` is the money
+of lines whose status is ``recovered``."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ NOTHING = {
     "recovered": 0,
     "unpaid_lines": 0,
     "unpaid": 0,
+    "recovery": 0,
 }
 
 
@@ -36,11 +39,13 @@ def dvct01(district: str, month: date, kind: str, rollup: list[Row]) -> Row:
 
 
 def dvct02(district: str, month: date, kind: str, lines: list[Row]) -> Row:
-    """The people not paid and not recovered, and what they are owed."""
+    """The people not paid and not recovered, what they are owed and what recoveries (truy
+    thu) deducted from their lines."""
     return {
         "district": district,
         "period": month_text(month),
         "kind": kind,
         "lines": lines,
         "total": sum(line["total"] for line in lines),
+        "recovery": sum(line["recovery"] for line in lines),
     }

@@ -22,6 +22,7 @@ from btxh_common.topics import PAYMENT_EVENTS
 from payment_svc.adapters import generation, lines, lists, periods
 from payment_svc.domain import states
 from payment_svc.domain.periods import carries_from, require_pull_from_the_past
+from payment_svc.handlers import recoveries
 from payment_svc.handlers.load import PRODUCER, publish, visible_list, writable_period
 
 log = get_logger(__name__)
@@ -44,6 +45,7 @@ async def generate(
         await generation.fill_monthly(
             conn, list_id, district, month, p["level"], carries_from(month)
         )
+        await recoveries.settle(conn, caller, await lists.find(conn, list_id))
     else:
         await generation.fill_funeral(conn, list_id, district, month)
     count, amount = await lists.totals(conn, list_id)
@@ -64,6 +66,8 @@ async def delete_list(conn: asyncpg.Connection, caller: Principal, list_id: UUID
     row = await visible_list(conn, caller, list_id, lock=True)
     await writable_period(conn, row["district_code"], row["month"])
     await lists.retire(conn, list_id, states.delete(row["status"]))
+    if row["kind"] == "monthly":
+        await recoveries.settle(conn, caller, row)
     deleted = PaymentListDeleted(
         list_id=list_id, period=month_text(row["month"]), kind=row["kind"], version=row["version"]
     )
