@@ -1,10 +1,13 @@
 """Who may see what: a caller sees the units in their token; anything else answers 404."""
 
+import asyncpg
 from btxh_common.auth import Principal
 from btxh_common.deps import service_state
 from btxh_common.problems import NotFound
 from fastapi import Request
 
+from beneficiary_svc.adapters import positions
+from beneficiary_svc.api.models import BeneficiaryDetail, detail
 from beneficiary_svc.app_settings import Settings
 from beneficiary_svc.domain.register import Beneficiary
 
@@ -31,3 +34,9 @@ def register_level(request: Request) -> str:
     settings = service_state(request).settings
     assert isinstance(settings, Settings)
     return settings.register_level
+
+
+async def written(conn: asyncpg.Connection, b: Beneficiary) -> BeneficiaryDetail:
+    """A write's answer: the record and the district's register position the write left
+    (read inside the write's transaction, which holds the district's position)."""
+    return detail(b, await positions.current(conn, b.district_code))
