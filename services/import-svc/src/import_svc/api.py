@@ -29,6 +29,7 @@ from import_svc.adapters import rows as staged_rows
 from import_svc.adapters.templates import write_template
 from import_svc.domain.batch import Status, check_upload
 from import_svc.domain.columns import Kind
+from import_svc.read_position import batch_caught_up, upload_caught_up
 from import_svc.settings import Settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,6 +79,12 @@ class BatchView(BaseModel):
     created_at: str = Field(description="ISO 8601")
     confirmed_at: str | None
     applied_at: str | None
+    register_position: int | None = Field(
+        default=None, description="the register position its rows were validated against"
+    )
+    applied_position: int | None = Field(
+        default=None, description="the register position once the register applied it"
+    )
 
     @classmethod
     def of(cls, b: Mapping[str, Any]) -> BatchView:
@@ -102,6 +109,8 @@ class BatchView(BaseModel):
             created_at=b["created_at"].isoformat(),
             confirmed_at=b["confirmed_at"].isoformat() if b["confirmed_at"] else None,
             applied_at=b["applied_at"].isoformat() if b["applied_at"] else None,
+            register_position=b["register_position"],
+            applied_position=b["applied_position"],
         )
 
 
@@ -199,6 +208,7 @@ async def template(
 )
 async def upload(
     caller: Caller,
+    _caught_up: Annotated[int, Depends(upload_caught_up)],  # before the transaction: as_of
     conn: Tx,
     settings: AppSettings,
     kind: Annotated[Kind, Form()],
@@ -267,7 +277,12 @@ async def edit(batch_id: UUID, row_no: int, body: RowEdit, caller: Caller, conn:
 @router.post(
     "/imports/{batch_id}/validate", tags=["review"], dependencies=[allowed(Action.IMPORT_WRITE)]
 )
-async def validate(batch_id: UUID, caller: Caller, conn: Tx) -> BatchView:
+async def validate(
+    batch_id: UUID,
+    caller: Caller,
+    _caught_up: Annotated[int, Depends(batch_caught_up)],  # before the transaction: as_of
+    conn: Tx,
+) -> BatchView:
     await owned(conn, caller, batch_id)
     await handlers.revalidate(conn, batch_id)
     return await view(conn, batch_id)

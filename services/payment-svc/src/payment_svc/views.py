@@ -7,6 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+from btxh_common import readpos
 from btxh_common.auth import Principal
 from btxh_common.clock import month_text
 
@@ -36,7 +37,22 @@ async def list_summary(conn: asyncpg.Connection, list_id: UUID) -> dict[str, Any
         "total": sum(c["total"] for c in communes),
         "communes": [dict(c) for c in communes],
         "channels": [dict(c) for c in await lists.by_channel(conn, list_id)],
+        **await _built_from(conn, row["district_code"], row["register_position"]),
     }
+
+
+STALE_VI = "Dữ liệu đối tượng đã thay đổi sau khi lập danh sách"
+
+
+async def _built_from(conn: asyncpg.Connection, district: str, built: int | None) -> dict[str, Any]:
+    """The register position a list was built from, and whether the register has changed
+    since: payment-svc cannot ask beneficiary-svc, so "since" is measured against the latest
+    position it has applied (a change it has not heard of yet shows once it arrives)."""
+    if built is None:  # a list made before positions were recorded
+        return {"register_position": None, "register_changed": False, "notice_vi": None}
+    changed = await readpos.current(conn, district) > built
+    notice = f"{STALE_VI} (lập từ thay đổi số {built})" if changed else None
+    return {"register_position": built, "register_changed": changed, "notice_vi": notice}
 
 
 async def visible_list_summary(
