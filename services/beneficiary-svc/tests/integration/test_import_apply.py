@@ -437,3 +437,30 @@ async def test_information_and_policy_imports_change_only_what_they_name(
         )
         == 1
     )
+
+
+async def test_every_event_the_register_wrote_is_numbered_in_outbox_order(
+    svc: Stack, db: asyncpg.Connection, producer: AIOKafkaProducer
+) -> None:
+    """Read your writes (issue 19): every BeneficiaryChanged and ImportApplied written by the
+    imports of this module (set-based in SQL, row by row in Python, refused ones too) carries
+    the district's next register position, in the order they are published: 1, 2, 3 … with
+    no gap and no repeat, an import's ImportApplied after its changes, and the district's
+    register-position is the last of them."""
+    people = await candidates(db, 3, offset=101_700)
+    batch = await confirm(svc, producer, arrears_rows(people, 300_000, "2027-02"))
+    result = await applied_event(db, batch)
+    assert sorted(result["applied"]) == [2, 3, 4]
+    rows = await db.fetch(
+        """SELECT event_type, convert_from(body, 'UTF8')::jsonb -> 'payload' AS payload
+           FROM outbox WHERE key = '001' ORDER BY id"""
+    )
+    numbered = [(r["event_type"], json.loads(r["payload"]).get("position")) for r in rows]
+    assert numbered, "the module's imports wrote events"
+    positions = [p for _, p in numbered]
+    assert positions == list(range(1, len(numbered) + 1))
+    assert numbered[-1] == ("ImportApplied", result["position"])
+    assert [t for t, _ in numbered[-4:-1]] == ["BeneficiaryChanged"] * 3
+    assert await db.fetchval(
+        "SELECT position FROM register_position WHERE district_code = '001'"
+    ) == len(numbered)
