@@ -31,6 +31,7 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         ("GET", "/v1/lines/{line_id}/audit"),
         ("POST", "/v1/lines/{line_id}/split"),
         ("GET", f"{dm}/reports/{{name}}"),
+        ("GET", f"{d}/read-position"),
     }
     names = {op.split("_v1_")[0] for _, _, op in operations}
     assert names == {
@@ -50,6 +51,7 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         "audit",
         "split",
         "report",
+        "read_position",
     }
 
 
