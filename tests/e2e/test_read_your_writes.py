@@ -262,6 +262,21 @@ async def test_an_as_of_the_read_model_cannot_reach_is_refused_with_both_numbers
     assert problem["errors"][0]["value"] == {"as_of": now + 1_000_000, "read_position": now}
 
 
+async def test_a_revalidation_as_of_a_position_not_reached_is_refused(world: Stack) -> None:
+    async with client(world, "import-svc") as imp:
+        now = await read_position(imp)
+        review = {"district": D, "status": "awaiting_review"}
+        found = (await imp.get("/v1/imports", params=review)).json()
+        batch = found["batches"][0]["id"]  # one of the uploads above, still in review
+        refused = await imp.post(f"/v1/imports/{batch}/validate", params={"as_of": now + 1000})
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "read_model_behind"
+        assert refused.json()["errors"][0]["value"] == {"as_of": now + 1000, "read_position": now}
+        again = await imp.post(f"/v1/imports/{batch}/validate", params={"as_of": now})
+        assert again.status_code == 200, again.text
+        assert again.json()["register_position"] >= now
+
+
 async def _json_if(response: Awaitable[httpx.Response], ok: Callable[[Any], bool]) -> Any:
     body = (await response).json()
     return body if ok(body) else None

@@ -100,12 +100,15 @@ async def _publish_applied(
     rejected: list[RejectedRow],
     refused: RejectedRow | None,
 ) -> None:
+    # A batch that changed the register takes the next number; one that changed nothing
+    # (refused, or every row rejected) carries the district's current one (none before any).
+    position = await positions.advance(conn, context.district_code, 1 if applied else 0)
     event = ImportApplied(
         batch_id=confirmed.batch_id,
         applied=applied,
         rejected=rejected,
         refused=refused,
-        position=await positions.advance(conn, context.district_code, 1),
+        position=position or None,
     )
     await enqueue(
         conn,
