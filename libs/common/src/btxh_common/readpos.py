@@ -10,6 +10,11 @@ A caller that has written (and so holds the register's number) passes it as ``as
 service waits, polling one primary-key row, until its read model has reached it or the wait
 (``READ_MODEL_WAIT_SECONDS``, 10 s) is over, then refuses with 409 ``read_model_behind``.
 The table (``read_position``) is each service's own migration.
+
+Known limit: the relay re-sends a whole batch after an outage; if a later row of it had been
+delivered and an earlier one not, the later one can arrive first and the position runs ahead
+of the earlier event until its redelivery (moments later). The position is the highest
+applied, not the highest applied without a gap, so that a parked event cannot stall it.
 """
 
 from __future__ import annotations
