@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from btxh_common.auth import Role
 from btxh_common.testing.infra import (
     LOCAL_PG,
     TansuBroker,
@@ -27,7 +28,8 @@ from btxh_common.testing.infra import (
     wait_http_ok,
 )
 
-from btxh_tools.tokens import JWKS_FILE, ensure_dev_keys
+from btxh_tools.readiness import wait_caught_up
+from btxh_tools.tokens import JWKS_FILE, ensure_dev_keys, load_dev_key, mint_token
 
 RUN = Path(os.environ.get("BTXH_RUN_DIR", ".run")).resolve()
 STATE = RUN / "stack.json"
@@ -108,6 +110,7 @@ def up() -> int:
             wait_http_ok(f"http://127.0.0.1:{svc.port}/readyz", timeout=120)
         _start_post_office(bootstrap, state)
         _seed_demo_district(dsns["beneficiary-svc"])
+        _wait_read_models()
     except Exception:
         print(f"Start-up failed; logs are in {RUN / 'logs'}", file=sys.stderr)
         STATE.write_text(json.dumps(state, indent=2))
@@ -141,6 +144,18 @@ def _seed_demo_district(dsn: str) -> None:
         check=True,
     )
     print(done.stdout.strip())
+
+
+def _wait_read_models() -> None:
+    """Ready only when the demo district's every read model has applied the whole register
+    (read-position = register-position): a list made at once then misses no one."""
+    urls = {svc.name: f"http://127.0.0.1:{svc.port}" for svc in SERVICES}
+    key = load_dev_key(RUN / "keys")
+    token = mint_token(
+        key, officer_id="btxh-stack", role=Role.DISTRICT_OFFICER, units=[DEMO_DISTRICT]
+    )
+    reached = wait_caught_up(urls, {"Authorization": f"Bearer {token}"}, DEMO_DISTRICT)
+    print(f"demo district {DEMO_DISTRICT}: every read model at register position", reached)
 
 
 def launch(

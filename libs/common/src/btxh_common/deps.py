@@ -61,7 +61,13 @@ async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
         yield conn
 
 
+def read_model_wait(request: Request) -> float:
+    """How long a request with ``as_of`` waits for the read model (``readpos.reached``)."""
+    return service_state(request).settings.read_model_wait_seconds
+
+
 Caller = Annotated[Principal, Depends(current_caller)]
 Pool = Annotated[asyncpg.Pool, Depends(pool_of)]
 Conn = Annotated[asyncpg.Connection, Depends(connection, scope="function")]
 Tx = Annotated[asyncpg.Connection, Depends(transaction, scope="function")]
+ReadModelWait = Annotated[float, Depends(read_model_wait)]

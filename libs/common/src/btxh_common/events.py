@@ -7,7 +7,7 @@ Large row sets travel as ``<Name>.chunk`` events (one ``TransferChunk`` each) cl
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
@@ -37,6 +37,14 @@ MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 PolicyStatus = Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
+
+
+# The register's causal token: beneficiary-svc numbers its events per district (1, 2, 3 …
+# in the order they are published). A reader that has applied the event numbered N has
+# applied every earlier one of that district. Optional: events written before it have none.
+RegisterPosition = Annotated[
+    int | None, Field(ge=1, le=2**62, description="the register's change number in the district")
+]
 
 
 class PolicyPeriod(EventPayload):
@@ -118,6 +126,7 @@ class BeneficiaryRegistered(EventPayload):
     schema_version = 2
     beneficiary: BeneficiarySnapshot
     source: Source
+    position: RegisterPosition = None
 
 
 class BeneficiaryChanged(EventPayload):
@@ -126,6 +135,7 @@ class BeneficiaryChanged(EventPayload):
     beneficiary: BeneficiarySnapshot
     changed: list[FieldKey] = Field(max_length=64)
     source: Source
+    position: RegisterPosition = None
 
 
 class RejectedRow(EventPayload):
@@ -143,6 +153,7 @@ class ImportApplied(EventPayload):
     applied: list[int]
     rejected: list[RejectedRow]
     refused: RejectedRow | None = None
+    position: RegisterPosition = None
 
 
 class ImportValidated(EventPayload):

@@ -243,12 +243,20 @@ def subscribe(
     topics: list[str],
     consumer: str,
     handlers: Handlers,
+    delay: float = 0.0,
 ) -> None:
-    """Bind ``handlers`` (by event class) to ``topics`` as consumer group ``consumer``."""
+    """Bind ``handlers`` (by event class) to ``topics`` as consumer group ``consumer``.
+
+    ``delay`` (tests only: ``TEST_INBOX_DELAY_SECONDS``) holds each message that long before
+    it is handled, to keep a read model behind on purpose."""
     routes = routes_of(handlers)
+    if delay:
+        log.warning("inbox.test_delay", consumer=consumer, seconds=delay)
 
     async def on_message(msg: KafkaMessage) -> None:
         actual = pool() if callable(pool) else pool
+        if delay:
+            await asyncio.sleep(delay)
         await handle_message(actual, consumer, routes, msg)
 
     broker.subscriber(

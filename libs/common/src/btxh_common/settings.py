@@ -48,6 +48,12 @@ class ServiceSettings(BaseSettings):
     outbox_keep_days: int = Field(default=7, ge=1)
     inbox_keep_days: int = Field(default=100, ge=1)
     startup_timeout_seconds: float = 120.0
+    # Read your writes (btxh_common.readpos): how long a request with ``as_of`` waits for the
+    # service's read model of the register to reach it before 409 ``read_model_behind``.
+    read_model_wait_seconds: float = Field(default=10.0, ge=0)
+    # Tests only (off by default): each consumed event waits this long before it is applied,
+    # to hold a read model behind the register on purpose.
+    test_inbox_delay_seconds: float = Field(default=0.0, ge=0, le=10)
 
     def kafka_auth(self) -> KafkaAuth:
         password = self.kafka_sasl_password

@@ -21,7 +21,7 @@ from btxh_common.events import BeneficiaryRegistered
 from btxh_common.outbox import enqueue_many
 from btxh_common.topics import BENEFICIARY_EVENTS
 
-from beneficiary_svc.adapters import db, timeline, units
+from beneficiary_svc.adapters import db, positions, timeline, units
 from beneficiary_svc.domain.register import Beneficiary
 from beneficiary_svc.domain.timeline import decision_of, in_force
 
@@ -205,19 +205,23 @@ async def seed(
             ],
         )
         if publish:
+            last = await positions.advance(conn, district, len(people))
+            first = last - len(people) + 1
             await enqueue_many(
                 conn,
                 topic,
                 (
                     Envelope.wrap(
                         BeneficiaryRegistered(
-                            beneficiary=b.snapshot([p.contract() for p in t]), source="demo"
+                            beneficiary=b.snapshot([p.contract() for p in t]),
+                            source="demo",
+                            position=first + i,
                         ),
                         producer="beneficiary-svc",
                         district_code=district,
                         correlation_id=str(b.id),
                     )
-                    for b, t in zip(people, timelines, strict=True)
+                    for i, (b, t) in enumerate(zip(people, timelines, strict=True))
                 ),
             )
     return len(people)

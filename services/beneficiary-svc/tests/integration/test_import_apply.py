@@ -437,3 +437,35 @@ async def test_information_and_policy_imports_change_only_what_they_name(
         )
         == 1
     )
+
+
+async def test_every_event_the_register_wrote_is_numbered_in_outbox_order(
+    svc: Stack, db: asyncpg.Connection, producer: AIOKafkaProducer
+) -> None:
+    """Read your writes (issue 19): every change the imports of this module made (set-based
+    in SQL, row by row in Python) takes the district's next register position, in the order
+    the events are published: 1, 2, 3 … with no gap and no repeat; an ImportApplied that
+    applied rows takes the next one after its changes, one that applied nothing (refused,
+    every row rejected) repeats the current one; the register-position is the last."""
+    people = await candidates(db, 3, offset=101_700)
+    batch = await confirm(svc, producer, arrears_rows(people, 300_000, "2027-02"))
+    result = await applied_event(db, batch)
+    assert sorted(result["applied"]) == [2, 3, 4]
+    rows = await db.fetch(
+        """SELECT event_type, convert_from(body, 'UTF8')::jsonb -> 'payload' AS payload
+           FROM outbox WHERE key = '001' ORDER BY id"""
+    )
+    events = [json.loads(r["payload"]) | {"type": r["event_type"]} for r in rows]
+    assert any(e["type"] == "ImportApplied" and not e["applied"] for e in events)
+    expected, last = [], 0
+    for e in events:  # the numbering by hand from the rule above
+        last += 0 if e["type"] == "ImportApplied" and not e["applied"] else 1
+        expected.append(last or None)
+    assert [e.get("position") for e in events] == expected
+    assert events[-1]["type"] == "ImportApplied"
+    assert events[-1]["position"] == last
+    assert [e["type"] for e in events[-4:-1]] == ["BeneficiaryChanged"] * 3
+    assert (
+        await db.fetchval("SELECT position FROM register_position WHERE district_code = '001'")
+        == last
+    )

@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
-from btxh_common import bounds, paging
+from btxh_common import bounds, paging, readpos
 from btxh_common.auth import Principal
-from btxh_common.deps import Caller, Conn, Pool, Tx, allowed, service_state
+from btxh_common.deps import Caller, Conn, Pool, ReadModelWait, Tx, allowed, service_state
 from btxh_common.problems import NotFound
 from btxh_common.roles import Action
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -33,6 +33,7 @@ from import_svc.adapters.spool import Spooler
 from import_svc.adapters.templates import write_template
 from import_svc.domain.batch import Status, check_upload
 from import_svc.domain.columns import Kind
+from import_svc.read_position import batch_caught_up
 from import_svc.settings import Settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,6 +57,8 @@ class UploadForm(BaseModel):
 
     kind: Kind
     district: str = Field(pattern=r"^\d{3}$")
+    # read your writes: the register position of the officer's last write (issue 19)
+    as_of: int | None = Field(default=None, ge=0, le=2**62)
 
 
 UPLOAD_BODY: dict[str, Any] = {
@@ -69,6 +72,14 @@ UPLOAD_BODY: dict[str, Any] = {
                     "properties": {
                         "kind": {"type": "string", "enum": ["arrears", "info", "policy"]},
                         "district": {"type": "string", "pattern": "^\\d{3}$"},
+                        "as_of": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 2**62,
+                            "description": "wait until the identity read model has applied "
+                            "this register position (409 read_model_behind after "
+                            "READ_MODEL_WAIT_SECONDS)",
+                        },
                         "files": {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},
@@ -113,6 +124,12 @@ class BatchView(BaseModel):
     created_at: str = Field(description="ISO 8601")
     confirmed_at: str | None
     applied_at: str | None
+    register_position: int | None = Field(
+        default=None, description="the register position its rows were validated against"
+    )
+    applied_position: int | None = Field(
+        default=None, description="the register position once the register applied it"
+    )
 
     @classmethod
     def of(cls, b: Mapping[str, Any]) -> BatchView:
@@ -137,6 +154,8 @@ class BatchView(BaseModel):
             created_at=b["created_at"].isoformat(),
             confirmed_at=b["confirmed_at"].isoformat() if b["confirmed_at"] else None,
             applied_at=b["applied_at"].isoformat() if b["applied_at"] else None,
+            register_position=b["register_position"],
+            applied_position=b["applied_position"],
         )
 
 
@@ -247,7 +266,12 @@ async def template(
     openapi_extra=UPLOAD_BODY,
 )
 async def upload(
-    request: Request, caller: Caller, pool: Pool, settings: AppSettings, spooler: AppSpooler
+    request: Request,
+    caller: Caller,
+    pool: Pool,
+    settings: AppSettings,
+    spooler: AppSpooler,
+    wait: ReadModelWait,
 ) -> BatchList:
     """Store the files for parsing and answer at once: one batch per file, ``parsing``. The
     body streams to disk (``adapters.spool``); the database is used only once it is whole."""
@@ -259,6 +283,7 @@ async def upload(
             raise RequestValidationError(invalid.errors()) from None
         caller.require_unit(form.district)
         check_upload(len(received.files), settings.import_max_files)
+        await readpos.reached(pool, form.district, form.as_of, wait)  # before the transaction
         async with pool.acquire() as conn, conn.transaction():
             ids = await handlers.accept_upload(
                 conn, form.district, form.kind, caller.officer_id, received.files
@@ -326,7 +351,12 @@ async def edit(
 @router.post(
     "/imports/{batch_id}/validate", tags=["review"], dependencies=[allowed(Action.IMPORT_WRITE)]
 )
-async def validate(batch_id: UUID, caller: Caller, conn: Tx) -> BatchView:
+async def validate(
+    batch_id: UUID,
+    caller: Caller,
+    _caught_up: Annotated[int, Depends(batch_caught_up)],  # before the transaction: as_of
+    conn: Tx,
+) -> BatchView:
     await owned(conn, caller, batch_id)
     await handlers.revalidate(conn, batch_id)
     return await view(conn, batch_id)

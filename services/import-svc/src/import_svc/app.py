@@ -7,6 +7,7 @@ from pathlib import Path
 
 from btxh_common.service import ServiceSpec, create_app
 
+from import_svc import read_position
 from import_svc.adapters.spool import Spooler
 from import_svc.api import router
 from import_svc.events import subscriptions
@@ -19,7 +20,7 @@ spooler = Spooler(settings.spooling)
 spec = ServiceSpec(
     name="import-svc",
     migrations=Path(__file__).parent / "migrations",
-    routers=[router],
+    routers=[router, read_position.router],
     subscriptions=subscriptions,
     extra_tasks=[
         lambda state: asyncio.create_task(

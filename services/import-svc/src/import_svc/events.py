@@ -22,4 +22,5 @@ def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
             BeneficiaryChanged: handlers.on_beneficiary,
             ImportApplied: handlers.on_applied,
         },
+        delay=state.settings.test_inbox_delay_seconds,
     )

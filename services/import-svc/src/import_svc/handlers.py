@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+from btxh_common import readpos
 from btxh_common.clock import current_month
 from btxh_common.envelope import Envelope
 from btxh_common.events import (
@@ -32,7 +33,7 @@ from btxh_common.outbox import enqueue, enqueue_chunked
 from btxh_common.topics import IMPORT_EVENTS
 from prometheus_client import Counter
 
-from import_svc.adapters import batches, identities, rows
+from import_svc.adapters import batches, identities, positions, rows
 from import_svc.adapters import files as stored_files
 from import_svc.adapters.child_reader import ReadDied, Reading, read_stored
 from import_svc.adapters.spool import Spooled
@@ -147,7 +148,7 @@ async def _parse(
     """Validate the upload's rows together, then stage each file's by commune."""
     district, kind = sheets[0][0]["district_code"], sheets[0][0]["kind"]
     found = staged([sheet.rows for _, sheet in sheets])
-    checked = await _validate(conn, district, kind, found)
+    checked, position = await _validate(conn, district, kind, found)
     per_file: dict[int, list[Checked]] = defaultdict(list)
     flags: dict[int, Flags] = defaultdict(dict)
     for s, c in zip(found, checked, strict=True):
@@ -161,7 +162,7 @@ async def _parse(
                 await batches.to_review(conn, batch, commune, sheet.ignored_headers)
             else:
                 await batches.add_commune(conn, f["id"], batch, commune)
-            await _stage(conn, batch, part, flags[i])
+            await _stage(conn, batch, part, flags[i], position)
             await batches.set_progress(pool, batch, "done", len(part))
         await batches.drop_file(conn, f["id"])
         log.info("import.parsed", batch_id=str(f["id"]), rows=len(per_file[i]), communes=len(parts))
@@ -169,19 +170,23 @@ async def _parse(
 
 async def _validate(
     conn: asyncpg.Connection, district: str, kind: Kind, found: list[dict[str, Any]]
-) -> list[Checked]:
+) -> tuple[list[Checked], int]:
+    """The rows checked, and the read model's register position they were checked against
+    (read first: the identities read after it hold at least that)."""
+    position = await readpos.current(conn, district)
     known = await identities.holders(conn, district, national_ids(found))
     checked = validate(kind, found, known, current_month())
     for c in checked:
         ROWS_VALIDATED.labels(kind, c.status).inc()
-    return checked
+    return checked, position
 
 
 async def _stage(
-    conn: asyncpg.Connection, batch: UUID, checked: list[Checked], flags: Flags
+    conn: asyncpg.Connection, batch: UUID, checked: list[Checked], flags: Flags, position: int
 ) -> None:
     """Store the batch's checked rows and say so (``ImportValidated``)."""
     await rows.stage(conn, batch, checked, flags)
+    await positions.validated_at(conn, batch, position)
     b = await batches.get(conn, batch)
     assert b is not None
     event = ImportValidated(
@@ -223,11 +228,11 @@ async def revalidate(conn: asyncpg.Connection, batch: UUID) -> None:
     assert b is not None
     ensure_in_review(b["status"])
     found = await rows.staged(conn, await batches.in_review(conn, b["upload_id"]))
-    checked = await _validate(conn, b["district_code"], b["kind"], found)
+    checked, position = await _validate(conn, b["district_code"], b["kind"], found)
     mine = [c for s, c in zip(found, checked, strict=True) if s["batch"] == batch]
     keep_in_commune(mine, b["commune_code"])
     flags = {s["row_no"]: s["flags"] for s in found if s["batch"] == batch}
-    await _stage(conn, batch, mine, flags)
+    await _stage(conn, batch, mine, flags, position)
 
 
 async def confirm(conn: asyncpg.Connection, batch: UUID, officer: str, skip_invalid: bool) -> None:
@@ -280,11 +285,14 @@ async def on_beneficiary(
     """The read model follows the register (of the event's district only)."""
     require_district(context, event.beneficiary.district_code, "beneficiary.district_code")
     await identities.save(conn, event.beneficiary)
+    await readpos.record(conn, context.district_code, event.position)
 
 
-async def on_applied(conn: asyncpg.Connection, event: ImportApplied, _: EventContext) -> None:
+async def on_applied(conn: asyncpg.Connection, event: ImportApplied, context: EventContext) -> None:
     """beneficiary-svc's answer to a confirmed batch: refused whole, or applied (some rows
     possibly rejected, each with why)."""
+    await readpos.record(conn, context.district_code, event.position)
+    await positions.applied_at(conn, event.batch_id, event.position)
     if event.refused is not None:
         await batches.mark_refused(conn, event.batch_id, event.refused.model_dump_json())
         return

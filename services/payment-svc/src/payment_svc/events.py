@@ -5,6 +5,7 @@ from __future__ import annotations
 from btxh_common.events import (
     BeneficiaryChanged,
     BeneficiaryRegistered,
+    ImportApplied,
     PaymentListAcknowledged,
     PaymentListRejected,
     PaymentListSent,
@@ -28,10 +29,12 @@ def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
         handlers={
             BeneficiaryRegistered: inbound.on_beneficiary,
             BeneficiaryChanged: inbound.on_beneficiary,
+            ImportApplied: inbound.on_applied,
             PaymentListSent: inbound.on_sent,
             PaymentListAcknowledged: inbound.on_acknowledged,
             PaymentListRejected: inbound.on_rejected,
             PaymentResultsReceived: inbound.on_results,
             SettlementClosed: inbound.on_closed,
         },
+        delay=state.settings.test_inbox_delay_seconds,
     )

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+from btxh_common import readpos
 from btxh_common.auth import Principal
 from btxh_common.clock import month_text
 
@@ -30,6 +31,7 @@ async def list_summary(conn: asyncpg.Connection, list_id: UUID) -> dict[str, Any
 async def summaries(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
     """Each list of ``rows`` summarised, in three queries whatever their number."""
     ids = [r["id"] for r in rows]
+    applied = {d: await readpos.current(conn, d) for d in {r["district_code"] for r in rows}}
     communes: dict[UUID, list[dict[str, Any]]] = {i: [] for i in ids}
     channels: dict[UUID, list[dict[str, Any]]] = {i: [] for i in ids}
     for c in await lists.by_commune(conn, ids):
@@ -50,9 +52,25 @@ async def summaries(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> lis
             "total": sum(c["total"] for c in communes[row["id"]]),
             "communes": communes[row["id"]],
             "channels": channels[row["id"]],
+            **_built_from(row["register_position"], applied[row["district_code"]]),
         }
         for row in rows
     ]
+
+
+STALE_VI = "Dữ liệu đối tượng đã thay đổi sau khi lập danh sách"
+
+
+def _built_from(built: int | None, applied: int) -> dict[str, Any]:
+    """The register position a list was built from, and whether the register has changed
+    since: payment-svc cannot ask beneficiary-svc, so "since" is measured against the latest
+    position it has applied (``applied``; a change it has not heard of yet shows once it
+    arrives)."""
+    if built is None:  # a list made before positions were recorded
+        return {"register_position": None, "register_changed": False, "notice_vi": None}
+    changed = applied > built
+    notice = f"{STALE_VI} (lập từ thay đổi số {built})" if changed else None
+    return {"register_position": built, "register_changed": changed, "notice_vi": notice}
 
 
 async def visible_list_summary(

@@ -35,6 +35,7 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         ("GET", f"{d}/recoveries"),
         ("GET", f"{d}/recoveries/{{recovery_id}}"),
         ("POST", f"{d}/recoveries/{{recovery_id}}/cancel"),
+        ("GET", f"{d}/read-position"),
     }
     names = {op.split("_v1_")[0] for _, _, op in operations}
     assert names == {
@@ -58,6 +59,7 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         "recoveries",
         "recovery",
         "cancel_recovery",
+        "read_position",
     }
 
 

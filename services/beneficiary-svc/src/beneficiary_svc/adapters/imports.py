@@ -12,6 +12,7 @@ import asyncpg
 from btxh_common.chunks import Row
 from btxh_common.events import BeneficiaryChanged
 
+from beneficiary_svc.adapters import positions
 from beneficiary_svc.domain.values import fold, parse_month
 
 # Checks every row against the register as it is at apply time; the first failing rule wins.
@@ -32,15 +33,19 @@ UPDATE import_rows t SET reject = c.code FROM (
 
 # Every applied row also gets its history row and its BeneficiaryChanged outbox row, built in
 # the same statement (migration 0003): $1 officer, $2 source, $3 topic, $4 producer,
-# $5 event type, $6 schema version, $7 trace id.
+# $5 event type, $6 schema version, $7 trace id, $8 the district's register position before
+# them (each event takes the next number; migration 0008). The rows go into the outbox in the
+# order they are numbered (no ORDER BY: sorting 100k wide rows would cost more than the
+# apply's events). Callers only ever hold the position before the batch or the one of its
+# ImportApplied, enqueued after these, so no one waits for a number inside the batch.
 _EVENTS = """, events AS (
-    SELECT uuid_v7() AS event_id, upd.* FROM upd
+    SELECT uuid_v7() AS event_id, row_number() OVER () AS n, upd.* FROM upd
 )
 INSERT INTO outbox (event_id, topic, key, event_type, headers, body)
 SELECT event_id, $3, district_code, $5, envelope_headers(event_id, $5, $6),
        envelope_body(event_id, $5, $6, $4, district_code, id::text, $7,
                      jsonb_build_object('beneficiary', snap, 'changed', to_jsonb(changed),
-                                        'source', $2))
+                                        'source', $2, 'position', $8::bigint + n))
 FROM events
 """
 
@@ -183,6 +188,7 @@ async def _stage(
 async def apply_arrears(
     conn: asyncpg.Connection,
     *,
+    district: str,
     officer: str,
     source: str,
     topic: str,
@@ -190,12 +196,13 @@ async def apply_arrears(
     trace: str | None,
 ) -> None:
     """Apply the staged rows that passed the re-check, with history and events."""
-    await _apply(conn, _APPLY_ARREARS, officer, source, topic, producer, trace)
+    await _apply(conn, _APPLY_ARREARS, district, officer, source, topic, producer, trace)
 
 
 async def apply_info(
     conn: asyncpg.Connection,
     *,
+    district: str,
     officer: str,
     source: str,
     topic: str,
@@ -203,19 +210,23 @@ async def apply_info(
     trace: str | None,
 ) -> None:
     """Apply the staged rows that passed the re-check, with history and events."""
-    await _apply(conn, _APPLY_INFO, officer, source, topic, producer, trace)
+    await _apply(conn, _APPLY_INFO, district, officer, source, topic, producer, trace)
 
 
 async def _apply(
     conn: asyncpg.Connection,
     statement: str,
+    district: str,
     officer: str,
     source: str,
     topic: str,
     producer: str,
     trace: str | None,
 ) -> None:
-    await conn.execute(
+    """One statement for every row; the events it writes take the district's next register
+    positions (the district's row stays locked from here to commit)."""
+    before = await positions.advance(conn, district, 0)
+    status = await conn.execute(
         statement,
         officer,
         source,
@@ -224,4 +235,6 @@ async def _apply(
         BeneficiaryChanged.event_type,
         BeneficiaryChanged.schema_version,
         trace,
+        before,
     )
+    await positions.advance(conn, district, int(status.split()[-1]))

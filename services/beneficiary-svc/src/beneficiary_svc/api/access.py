@@ -2,12 +2,15 @@
 
 from typing import Annotated
 
+import asyncpg
 from btxh_common import bounds
 from btxh_common.auth import Principal
 from btxh_common.deps import service_state
 from btxh_common.problems import NotFound
 from fastapi import Path, Query, Request
 
+from beneficiary_svc.adapters import positions
+from beneficiary_svc.api.models import BeneficiaryDetail, detail
 from beneficiary_svc.app_settings import Settings
 from beneficiary_svc.domain.register import Beneficiary
 
@@ -39,3 +42,9 @@ def register_level(request: Request) -> str:
     settings = service_state(request).settings
     assert isinstance(settings, Settings)
     return settings.register_level
+
+
+async def written(conn: asyncpg.Connection, b: Beneficiary) -> BeneficiaryDetail:
+    """A write's answer: the record and the district's register position the write left
+    (read inside the write's transaction, which holds the district's position)."""
+    return detail(b, await positions.current(conn, b.district_code))

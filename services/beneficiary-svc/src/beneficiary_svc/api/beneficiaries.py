@@ -10,7 +10,13 @@ from btxh_common.roles import Action
 from fastapi import APIRouter, Depends, Query
 
 from beneficiary_svc.adapters import db
-from beneficiary_svc.api.access import DistrictQuery, district_of, register_level, visible
+from beneficiary_svc.api.access import (
+    DistrictQuery,
+    district_of,
+    register_level,
+    visible,
+    written,
+)
 from beneficiary_svc.api.models import (
     BeneficiaryDetail,
     CursorItems,
@@ -21,7 +27,6 @@ from beneficiary_svc.api.models import (
     NewBeneficiary,
     Page,
     Status,
-    detail,
     item,
     listing,
 )
@@ -72,7 +77,7 @@ async def add(
     body: NewBeneficiary, caller: Caller, conn: Tx, level: RegisterLevel
 ) -> BeneficiaryDetail:
     data = {**body.model_dump(), "allowance_start_month": parse_month(body.allowance_start_month)}
-    return detail(await commands.register(conn, caller, data, level))
+    return await written(conn, await commands.register(conn, caller, data, level))
 
 
 @router.get("/beneficiaries/duplicates", response_model_exclude_unset=True)
@@ -111,7 +116,8 @@ async def missing(
 
 @router.get("/beneficiaries/{beneficiary_id}")
 async def read(beneficiary_id: UUID, caller: Caller, conn: Conn) -> BeneficiaryDetail:
-    return detail(visible(caller, await db.get(conn, beneficiary_id)))
+    """The record, with the district's register position now (as a write answers it)."""
+    return await written(conn, visible(caller, await db.get(conn, beneficiary_id)))
 
 
 @router.get("/beneficiaries/{beneficiary_id}/history")

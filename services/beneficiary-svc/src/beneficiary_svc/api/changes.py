@@ -7,7 +7,7 @@ from btxh_common.deps import Caller, Tx, allowed
 from btxh_common.roles import Action
 from fastapi import APIRouter
 
-from beneficiary_svc.api.access import visible
+from beneficiary_svc.api.access import visible, written
 from beneficiary_svc.api.models import (
     BeneficiaryDetail,
     Death,
@@ -17,7 +17,6 @@ from beneficiary_svc.api.models import (
     Reason,
     Resumption,
     Suspension,
-    detail,
 )
 from beneficiary_svc.domain import register as rules
 from beneficiary_svc.domain.values import parse_month
@@ -36,7 +35,7 @@ async def update_info(
     b = await commands.change(
         conn, caller, beneficiary_id, action="update_info", effective=None, make=make
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.post("/beneficiaries/{beneficiary_id}/stop", dependencies=[allowed(Action.REGISTER_CHANGE)])
@@ -46,7 +45,7 @@ async def stop(beneficiary_id: UUID, body: Decision, caller: Caller, conn: Tx) -
     b = await commands.change(
         conn, caller, beneficiary_id, action="stop", effective=month, make=make, reason=body.reason
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.post(
@@ -68,7 +67,7 @@ async def adjust(
         make=make,
         reason=body.decision_no,
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.post(
@@ -88,7 +87,7 @@ async def suspend(
         make=make,
         reason=body.reason,
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.post(
@@ -108,7 +107,7 @@ async def resume(
         make=make,
         reason=body.reason,
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.post(
@@ -127,7 +126,7 @@ async def death(beneficiary_id: UUID, body: Death, caller: Caller, conn: Tx) -> 
         make=make,
         reason=body.decision_no,
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.post(
@@ -149,7 +148,7 @@ async def add_policy(
         make=make,
         reason=body.decision_no,
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.delete(
@@ -168,7 +167,7 @@ async def delete_policy(
         make=make,
         reason=body.reason,
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))
 
 
 @router.delete("/beneficiaries/{beneficiary_id}", dependencies=[allowed(Action.SUPERVISOR_ONLY)])
@@ -183,4 +182,4 @@ async def remove(beneficiary_id: UUID, body: Reason, caller: Caller, conn: Tx) -
         make=make,
         reason=body.reason,
     )
-    return detail(visible(caller, b))
+    return await written(conn, visible(caller, b))

@@ -62,6 +62,11 @@ class BeneficiaryDetail(BeneficiaryItem):
     bank_name: str | None
     version: int
     warnings: list[str] = Field(description="CCCD digits that disagree with birth year/gender")
+    register_position: int | None = Field(
+        default=None,
+        description="the district's register position this answer reflects (after a write:"
+        " the one it left; pass it as as_of to payment-svc and import-svc to read the write)",
+    )
 
 
 class Page(BaseModel):
@@ -248,8 +253,9 @@ class StandardLevel(BaseModel):
     legal_basis: str
 
 
-def detail(b: Beneficiary) -> BeneficiaryDetail:
+def detail(b: Beneficiary, register_position: int | None = None) -> BeneficiaryDetail:
     data: dict[str, Any] = {
+        "register_position": register_position,
         **b.__dict__,
         "arrears_period": month_text_or_none(b.arrears_period),
         "allowance_start_month": month_text_or_none(b.allowance_start_month),
@@ -271,3 +277,8 @@ def listing(model: type[M], rows: Iterable[Any], total: int | None = None) -> It
     """Rows (records or dicts) as ``model`` items; ``total`` when it is more than these."""
     items = [model.model_validate(dict(r)) for r in rows]
     return Items(items=items, total=len(items) if total is None else total)
+
+
+class RegisterPosition(BaseModel):
+    district_code: str
+    position: int = Field(description="the district's latest change number (0: none yet)")

@@ -16,7 +16,7 @@ from btxh_common.events import BeneficiaryChanged, BeneficiaryRegistered, Policy
 from btxh_common.outbox import enqueue
 from btxh_common.topics import BENEFICIARY_EVENTS
 
-from beneficiary_svc.adapters import db, locks, timeline, units
+from beneficiary_svc.adapters import db, locks, positions, timeline, units
 from beneficiary_svc.domain import register as rules
 from beneficiary_svc.domain.errors import (
     CommuneNotInDistrict,
@@ -77,20 +77,31 @@ async def decided(
     return [p.contract() for p in periods]
 
 
-def registered_event(b: Beneficiary, periods: list[PolicyPeriod], source: str) -> Envelope:
+async def registered_event(
+    conn: asyncpg.Connection, b: Beneficiary, periods: list[PolicyPeriod], source: str
+) -> Envelope:
+    """The event, numbered with the district's next register position."""
+    position = await positions.advance(conn, b.district_code, 1)
     return Envelope.wrap(
-        BeneficiaryRegistered(beneficiary=b.snapshot(periods), source=source),
+        BeneficiaryRegistered(beneficiary=b.snapshot(periods), source=source, position=position),
         producer=PRODUCER,
         district_code=b.district_code,
         correlation_id=str(b.id),
     )
 
 
-def changed_event(
-    b: Beneficiary, periods: list[PolicyPeriod], changed: list[str], source: str
+async def changed_event(
+    conn: asyncpg.Connection,
+    b: Beneficiary,
+    periods: list[PolicyPeriod],
+    changed: list[str],
+    source: str,
 ) -> Envelope:
+    """The event, numbered with the district's next register position."""
+    position = await positions.advance(conn, b.district_code, 1)
+    snapshot = b.snapshot(periods)
     return Envelope.wrap(
-        BeneficiaryChanged(beneficiary=b.snapshot(periods), changed=changed, source=source),
+        BeneficiaryChanged(beneficiary=snapshot, changed=changed, source=source, position=position),
         producer=PRODUCER,
         district_code=b.district_code,
         correlation_id=str(b.id),
@@ -141,7 +152,7 @@ async def register(
         decision=decision,
     )
     periods = await decided(conn, decision, b)
-    await enqueue(conn, BENEFICIARY_EVENTS, registered_event(b, periods, "manual"))
+    await enqueue(conn, BENEFICIARY_EVENTS, await registered_event(conn, b, periods, "manual"))
     return b
 
 
@@ -188,7 +199,8 @@ async def change(
         decision=decision,
     )
     periods = await decided(conn, decision, after)
-    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, periods, changed, "manual"))
+    event = await changed_event(conn, after, periods, changed, "manual")
+    await enqueue(conn, BENEFICIARY_EVENTS, event)
     return after
 
 

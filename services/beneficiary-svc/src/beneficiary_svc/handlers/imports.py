@@ -22,7 +22,7 @@ from btxh_common.logs import get_logger
 from btxh_common.outbox import enqueue
 from btxh_common.topics import BENEFICIARY_EVENTS
 
-from beneficiary_svc.adapters import imports, locks
+from beneficiary_svc.adapters import imports, locks, positions
 from beneficiary_svc.domain.imports import (
     applied_rows,
     locked_refusal,
@@ -76,6 +76,7 @@ async def _apply_staged(
     rejected = rejected_rows(await stage(conn, district, commune, rows))
     await apply(
         conn,
+        district=district,
         officer=confirmed.confirmed_by,
         source=f"import:{confirmed.batch_id}",
         topic=BENEFICIARY_EVENTS,
@@ -99,8 +100,15 @@ async def _publish_applied(
     rejected: list[RejectedRow],
     refused: RejectedRow | None,
 ) -> None:
+    # A batch that changed the register takes the next number; one that changed nothing
+    # (refused, or every row rejected) carries the district's current one (none before any).
+    position = await positions.advance(conn, context.district_code, 1 if applied else 0)
     event = ImportApplied(
-        batch_id=confirmed.batch_id, applied=applied, rejected=rejected, refused=refused
+        batch_id=confirmed.batch_id,
+        applied=applied,
+        rejected=rejected,
+        refused=refused,
+        position=position or None,
     )
     await enqueue(
         conn,

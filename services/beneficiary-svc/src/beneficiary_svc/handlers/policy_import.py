@@ -85,7 +85,8 @@ async def _apply_one(
         decision=decision,
     )
     periods = await decided(conn, decision, after)
-    await enqueue(conn, BENEFICIARY_EVENTS, changed_event(after, periods, changed, source))
+    event = await changed_event(conn, after, periods, changed, source)
+    await enqueue(conn, BENEFICIARY_EVENTS, event)
 
 
 async def _change(
@@ -159,4 +160,4 @@ async def _register(
         decision=decision,
     )
     periods = await decided(conn, decision, b)
-    await enqueue(conn, BENEFICIARY_EVENTS, registered_event(b, periods, source))
+    await enqueue(conn, BENEFICIARY_EVENTS, await registered_event(conn, b, periods, source))

@@ -1,5 +1,10 @@
-"""payment-svc's HTTP routes for the internal web gateway, one module per resource."""
+from payment_svc.api import lines, lists, periods, positions, recoveries, reports
 
-from payment_svc.api import lines, lists, periods, recoveries, reports
-
-routers = [periods.router, lists.router, lines.router, recoveries.router, reports.router]
+routers = [
+    periods.router,
+    lists.router,
+    lines.router,
+    recoveries.router,
+    reports.router,
+    positions.router,
+]

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from btxh_common import bounds
+from btxh_common import bounds, readpos
 from btxh_common.clock import parse_month
-from btxh_common.deps import Caller, Conn, Tx, allowed
+from btxh_common.deps import Caller, Conn, Pool, ReadModelWait, Tx, allowed
 from btxh_common.roles import Action
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from payment_svc import views
+from payment_svc.adapters import positions
 from payment_svc.api.schemas import (
     District,
     Generate,
@@ -35,11 +36,22 @@ router = APIRouter(prefix="/v1", tags=["lists"])
     dependencies=[allowed(Action.LIST_WRITE)],
 )
 async def generate(
-    district: District, month: MonthPath, body: Generate, caller: Caller, tx: Tx
+    district: District,
+    month: MonthPath,
+    body: Generate,
+    caller: Caller,
+    pool: Pool,
+    wait: ReadModelWait,
 ) -> ListView:
+    """With ``as_of``, first waits (up to ``READ_MODEL_WAIT_SECONDS``) for the read model to
+    reach it, else 409 ``read_model_behind``; either way the list records the register
+    position it was built from (read before its lines, so it holds at least that)."""
     caller.require_unit(district)
-    list_id = await handle.generate(tx, caller, district, parse_month(month), body.kind)
-    return ListView.model_validate(await views.list_summary(tx, list_id))
+    position = await readpos.reached(pool, district, body.as_of, wait)
+    async with pool.acquire() as tx, tx.transaction():
+        list_id = await handle.generate(tx, caller, district, parse_month(month), body.kind)
+        await positions.stamp(tx, list_id, position)
+        return ListView.model_validate(await views.list_summary(tx, list_id))
 
 
 @router.get("/districts/{district}/periods/{month}/lists")

@@ -29,6 +29,13 @@ class OpenPeriod(Body):
 
 class Generate(Body):
     kind: Kind = "monthly"
+    as_of: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**62,
+        description="the register position of the caller's last write (beneficiary-svc): "
+        "wait for the read model to reach it, or 409 read_model_behind",
+    )
 
 
 class LockBody(Body):
@@ -113,6 +120,19 @@ class ListView(BaseModel):
     total: int
     communes: list[CommuneTotals]
     channels: list[ChannelTotals]
+    register_position: int | None = Field(
+        default=None, description="the register position the list was built from"
+    )
+    register_changed: bool = Field(
+        default=False,
+        description="the register has changed since (as far as payment-svc has heard)",
+    )
+    notice_vi: str | None = None
+
+
+class ReadPosition(BaseModel):
+    district_code: str
+    position: int = Field(description="the highest register position applied (0: none)")
 
 
 class Lists(BaseModel):

@@ -6,9 +6,11 @@ from __future__ import annotations
 from uuid import UUID
 
 import asyncpg
+from btxh_common import readpos
 from btxh_common.events import (
     BeneficiaryChanged,
     BeneficiaryRegistered,
+    ImportApplied,
     PaymentListAcknowledged,
     PaymentListRejected,
     PaymentListSent,
@@ -28,6 +30,12 @@ async def on_beneficiary(
 ) -> None:
     require_district(context, event.beneficiary.district_code, "beneficiary.district_code")
     await recipients.save(conn, event.beneficiary)
+    await readpos.record(conn, context.district_code, event.position)
+
+
+async def on_applied(conn: asyncpg.Connection, event: ImportApplied, context: EventContext) -> None:
+    """An import's outcome changes no recipient, but its number is the register's latest."""
+    await readpos.record(conn, context.district_code, event.position)
 
 
 async def on_sent(conn: asyncpg.Connection, event: PaymentListSent, context: EventContext) -> None:
