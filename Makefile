@@ -2,7 +2,7 @@
 UV ?= uv
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps up down test unit chaos lint bench asyncapi deploy-check
+.PHONY: install system-deps up down test unit chaos soak lint bench asyncapi deploy-check
 
 install:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -31,6 +31,13 @@ CHAOS_FREEZE_SECONDS ?= 60
 chaos: install
 	CHAOS_SEEDS=$(CHAOS_SEEDS) CHAOS_FREEZE_SECONDS=$(CHAOS_FREEZE_SECONDS) \
 		$(UV) run pytest tests/chaos -x -s --timeout=1200 -p no:cacheprovider
+
+# The long run of the stateful money test (outside CI): at least 10,000 steps against the
+# real services, a new seed each run (printed first). The same run again: make soak SOAK_SEED=…
+SOAK_SEED ?=
+soak: install
+	BTXH_PROPERTY_PROFILE=soak SOAK_SEED=$(SOAK_SEED) PROPERTY_TIMEOUT=0 \
+		$(UV) run pytest tests/property -x -s -p no:cacheprovider
 
 lint: install
 	$(UV) run ruff check .

@@ -51,6 +51,7 @@ __all__ = [
     "Recovery",
     "Refused",
     "add_months",
+    "books_of",
     "level_in",
     "monthly_allowance",
     "text",
