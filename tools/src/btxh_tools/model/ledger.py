@@ -136,6 +136,8 @@ class Ledger:
             raise Refused("list_at_payment_unit")
         if any(x.status == "paid" for x in old.leaves()):
             raise Refused("list_has_payments")
+        if any(x.carried_into is not None for x in old.leaves()):
+            raise Refused("list_carried_over")  # its unpaid money is owed by a later list
         return "deleted" if old.status == "draft" else "superseded"
 
     def _retire(self, old: PayList, status: str) -> None:
