@@ -6,13 +6,16 @@ beneficiary's latest version (events settle; no sleep is an assertion)."""
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import httpx
+import openpyxl
 from btxh_common.auth import Role
+from openpyxl.utils import column_index_from_string
 
 from btxh_tools.harness import Stack
 
@@ -102,6 +105,73 @@ class Driver:
                 raise AssertionError(f"payment-svc never learned {waiting}")
             if waiting:
                 time.sleep(0.05)
+
+    def until_imported(self, people: list[str], timeout: float = 60) -> None:
+        """Poll until import-svc knows every one of ``people`` (it checks imports against
+        them)."""
+        deadline = time.monotonic() + timeout
+
+        async def known() -> int:
+            db = await asyncpg.connect(self.stack.dsns["import-svc"])
+            try:
+                found: int = await db.fetchval(
+                    "SELECT count(*) FROM identity WHERE beneficiary_id = ANY($1::uuid[])",
+                    people,
+                )
+                return found
+            finally:
+                await db.close()
+
+        while self.run(known()) < len(people):
+            if time.monotonic() > deadline:
+                raise AssertionError("import-svc never learned the people")
+            time.sleep(0.05)
+
+    def import_arrears(self, commune: str, arrears: dict[str, tuple[int, str]]) -> Answer:
+        """The officer's 10C path: the commune's arrears template with data, the amount and
+        payment month (``MM/YYYY``) filled for ``arrears`` (beneficiary → …), upload, confirm;
+        the batch as it ends."""
+        imp = self.client("import-svc")
+        template = imp.get(
+            "/v1/templates/arrears", params={"district": self.district, "commune": commune}
+        )
+        assert template.status_code == 200, template.text
+        book = openpyxl.load_workbook(io.BytesIO(template.content))
+        sheet = book["DuLieu"]
+        cols = {
+            k.removeprefix("btxh."): column_index_from_string(
+                v.attr_text.split("!$")[1].split("$")[0]
+            )
+            for k, v in book.defined_names.items()
+        }
+        for row in range(2, sheet.max_row + 1):
+            who = str(sheet.cell(row, cols["beneficiary_id"]).value)
+            if who in arrears:
+                amount, period = arrears[who]
+                sheet.cell(row, cols["arrears_amount"]).value = amount
+                sheet.cell(row, cols["arrears_period"]).value = period
+        out = io.BytesIO()
+        book.save(out)
+        files = [("files", ("xa.xlsx", out.getvalue(), "application/octet-stream"))]
+        sent = imp.post(
+            "/v1/imports", data={"kind": "arrears", "district": self.district}, files=files
+        )
+        assert sent.status_code == 202, sent.text
+        batch = sent.json()["batches"][0]["id"]
+        self._batch_until(batch, ("awaiting_review", "failed"))
+        confirmed = imp.post(f"/v1/imports/{batch}/confirm", json={})
+        assert confirmed.status_code == 202, confirmed.text
+        return Answer(200, self._batch_until(batch, ("applied", "partially_applied", "failed")))
+
+    def _batch_until(self, batch: str, statuses: tuple[str, ...], timeout: float = 60) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self.client("import-svc").get(f"/v1/imports/{batch}").json()
+            if body["status"] in statuses:
+                return body
+            if time.monotonic() > deadline:
+                raise AssertionError(f"batch {batch} never {statuses}: {body}")
+            time.sleep(0.1)
 
     def communes(self) -> list[tuple[str, str]]:
         """(district, a commune of it) for every district of the unit list."""
