@@ -17,8 +17,8 @@ SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too
 
 settings.register_profile(
     "short",
-    max_examples=30,
-    stateful_step_count=20,
+    max_examples=16,
+    stateful_step_count=16,
     deadline=None,
     database=None,
     suppress_health_check=SLOW,

@@ -79,7 +79,7 @@ Can = Callable[["MoneyMachine"], bool]
 ALWAYS: Can = lambda self: True  # noqa: E731
 ACTIONS: dict[str, tuple[int, Can, st.SearchStrategy[Any]]] = {
     "decide": (
-        5,
+        3,
         ALWAYS,
         st.tuples(
             st.integers(0, 7),
@@ -89,13 +89,13 @@ ACTIONS: dict[str, tuple[int, Can, st.SearchStrategy[Any]]] = {
         ),
     ),
     "arrears": (
-        2,
+        1,
         ALWAYS,
         st.tuples(st.integers(0, 7), st.integers(1, 40), st.integers(0, 3)),
     ),
     "open_period": (2, lambda self: len(self.model.periods) < len(MONTHS), st.integers(0, 3)),
     "generate": (4, ALWAYS, st.integers(0, 63)),
-    "submit": (3, lambda self: self.has_list("draft"), st.integers(0, 63)),
+    "submit": (4, lambda self: self.has_list("draft"), st.integers(0, 63)),
     "delete": (1, lambda self: self.has_list("draft"), st.integers(0, 63)),
     "pull": (
         2,
@@ -104,7 +104,7 @@ ACTIONS: dict[str, tuple[int, Can, st.SearchStrategy[Any]]] = {
     ),
     "lock": (1, ALWAYS, st.tuples(st.integers(0, 63), st.booleans())),
     "statuses": (
-        5,
+        6,
         lambda self: self.has_list(*PAYABLE),
         st.tuples(
             st.integers(0, 63),
@@ -242,7 +242,13 @@ class MoneyMachine(RuleBasedStateMachine):
     def arrears(self, a: tuple[Any, ...]) -> None:
         """The 10C import: an amount for a payment month (the current one or later)."""
         who, amount, offset = a
-        person = self.people[who % len(self.people)]
+        # The 10C template with data lists the people receiving or suspended (import-svc's
+        # choice; DOMAIN is silent): a stopped or dead person's arrears go another way.
+        listed = [p for p in self.people if self.model.people[p].current()[0] != "stopped"]
+        listed = [p for p in listed if self.model.people[p].current()[0] != "deceased"]
+        if not listed:
+            return
+        person = listed[who % len(listed)]
         month = MONTHS[offset]
         self.d.until_imported(self.people)
         batch = self.d.import_arrears(
@@ -527,6 +533,10 @@ def test_the_services_keep_the_models_books(driver: Driver) -> None:
     fixed_seed(SEED)(MoneyMachine)
     run_state_machine_as_test(MoneyMachine)
     print(f"\nmoney machine: {MoneyMachine.steps} checked steps", dict(MoneyMachine.seen))
+    done = {what for what, n in MoneyMachine.seen.items() if n}
+    wanted = {"generate: ok", "submit: ok", "statuses: ok", "split: ok", "arrears: applied"}
+    assert wanted <= done, f"the run never did {wanted - done}"
+    assert MoneyMachine.steps >= 200
 
 
 def replay(categories: list[str], *steps: tuple[str, Any]) -> None:
