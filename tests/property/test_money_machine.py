@@ -288,6 +288,8 @@ class MoneyMachine(RuleBasedStateMachine):
     def pull(self, a: tuple[Any, ...]) -> None:
         month, to_month = a
         source, target = self.pick_month(month), self.pick_month(to_month)
+        if target <= source and to_month % 8 != 7:  # mostly into a later month (§4.3)
+            target = add_months(source, 2 if to_month % 2 else 1)
         path = f"/v1/districts/{self.d.district}/periods/{text(target)}/pull"
         answer = self.d.pay("POST", path, {"from_month": text(source)})
         moved, refused = self.model_does(self.model.pull, target, source)
