@@ -32,11 +32,14 @@ chaos: install
 	CHAOS_SEEDS=$(CHAOS_SEEDS) CHAOS_FREEZE_SECONDS=$(CHAOS_FREEZE_SECONDS) \
 		$(UV) run pytest tests/chaos -x -s --timeout=1200 -p no:cacheprovider
 
-# The property tests (tests/property) with the long Hypothesis profile: many more programs,
-# from a new seed printed first (HANDSHAKE_SEED=<n> make soak replays the handshake's).
-# `make test` runs them with the short profile from fixed seeds.
+# The property tests (tests/property) with their long profiles, outside CI: the money model's
+# state machine (at least 10,000 steps against the real services) and the handshake's, each
+# from a new seed printed first. Replay: make soak SOAK_SEED=… (money), HANDSHAKE_SEED=<n>
+# make soak (handshake). `make test` runs both with the short profile from fixed seeds.
+SOAK_SEED ?=
 soak: install
-	HYPOTHESIS_PROFILE=soak $(UV) run pytest tests/property -x -s --timeout=7200 -p no:cacheprovider
+	HYPOTHESIS_PROFILE=soak BTXH_PROPERTY_PROFILE=soak SOAK_SEED=$(SOAK_SEED) PROPERTY_TIMEOUT=0 \
+		$(UV) run pytest tests/property -x -s --timeout=0 -p no:cacheprovider
 
 lint: install
 	$(UV) run ruff check .

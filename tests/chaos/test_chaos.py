@@ -36,14 +36,13 @@ from btxh_common.topics import (
     POSTOFFICE_INBOUND,
     POSTOFFICE_OUTBOUND,
 )
-from btxh_tools.books import register_owes
-from btxh_tools.books import until as wait_until
 from btxh_tools.harness import Stack, start_stack
+from btxh_tools.polling import until as wait_until
 from btxh_tools.postoffice_sim import Behaviour, PostOffice, running
+from btxh_tools.register_feed import register_owes
 
 D = "001"
 PEOPLE = 800
-LEVEL = 500_000
 SEEDS = [int(s) for s in os.environ.get("CHAOS_SEEDS", "1").split(",")]
 FREEZE_SECONDS = float(os.environ.get("CHAOS_FREEZE_SECONDS", "8"))
 SERVICES = ["import-svc", "beneficiary-svc", "payment-svc", "settlement-svc"]
@@ -255,7 +254,7 @@ async def test_the_month_survives_kills_restarts_and_a_frozen_broker(
     payments = await asyncpg.connect(stack.dsns["payment-svc"])
     settlements = await asyncpg.connect(stack.dsns["settlement-svc"])
     try:
-        owed = await register_owes(register, D, today, LEVEL)
+        owed = await register_owes(register, D, today)
         assert view["total"] == sum(owed.values()), "\n".join(driver.actions)
         assert view["lines"] == len(owed)
         assert (

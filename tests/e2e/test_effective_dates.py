@@ -17,8 +17,8 @@ import asyncpg
 import httpx
 import pytest_asyncio
 from btxh_common.clock import current_month, month_text, next_month
-from btxh_tools.books import until
 from btxh_tools.harness import Stack, start_stack
+from btxh_tools.polling import until
 
 D = "001"
 NAMES = ["beneficiary-svc", "payment-svc"]

@@ -21,13 +21,13 @@ import openpyxl
 import pytest_asyncio
 from beneficiary_svc.demo import seed
 from btxh_common.topics import BENEFICIARY_EVENTS, POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
-from btxh_tools.books import register_owes, until
 from btxh_tools.harness import Stack, start_stack
+from btxh_tools.polling import until
 from btxh_tools.postoffice_sim import Behaviour, PostOffice, running
+from btxh_tools.register_feed import register_owes
 
 D = "001"
 PEOPLE = 1_500
-LEVEL = 500_000
 
 
 def months() -> tuple[date, date]:
@@ -149,7 +149,7 @@ async def test_a_month_from_excel_to_a_closed_settlement_and_the_next_list(world
             await payments.close()
 
         # 2. the list: what the register owes is what the list holds
-        owed = await register_owes(register, D, this, LEVEL)
+        owed = await register_owes(register, D, this)
         assert (
             await pay.post(f"/v1/districts/{D}/periods", json={"month": period})
         ).status_code == 201

@@ -23,8 +23,8 @@ import pytest_asyncio
 from beneficiary_svc.demo import seed
 from btxh_common.clock import current_month, month_text
 from btxh_common.topics import BENEFICIARY_EVENTS
-from btxh_tools.books import until
 from btxh_tools.harness import Stack, start_stack
+from btxh_tools.polling import until
 from btxh_tools.readiness import wait_caught_up
 
 D = "001"

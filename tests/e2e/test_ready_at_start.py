@@ -3,7 +3,7 @@ the stack reported ready the way ``btxh-stack up`` does (every read model's read
 beneficiary-svc's register-position), a list generated at once holds everyone the register
 owes — the same lines as a list generated once the read model is shown complete.
 
-The expected lines come from the register alone (``btxh_tools.books.register_owes``: DOMAIN
+The expected lines come from the register alone (``btxh_tools.register_feed.register_owes``: DOMAIN
 "Amounts", independently of payment-svc's SQL), at the standard level of 500,000 VND.
 """
 
@@ -20,9 +20,9 @@ import pytest_asyncio
 from beneficiary_svc.demo import seed
 from btxh_common.clock import current_month, month_text
 from btxh_common.topics import BENEFICIARY_EVENTS
-from btxh_tools.books import register_owes
 from btxh_tools.harness import Stack, start_stack
 from btxh_tools.readiness import wait_caught_up
+from btxh_tools.register_feed import register_owes
 
 D = "001"
 PEOPLE = 5_000
@@ -77,7 +77,7 @@ async def test_a_list_generated_as_soon_as_the_stack_is_ready_misses_no_one(fres
 
     register = await asyncpg.connect(fresh.dsns["beneficiary-svc"])
     try:
-        owed = await register_owes(register, D, month, LEVEL)
+        owed = await register_owes(register, D, month)
     finally:
         await register.close()
     assert at_once == owed

@@ -19,8 +19,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest_asyncio
-from btxh_tools.books import until
 from btxh_tools.harness import Stack, start_stack
+from btxh_tools.polling import until
 
 D = "001"
 NAMES = ["beneficiary-svc", "payment-svc"]

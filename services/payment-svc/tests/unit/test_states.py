@@ -16,6 +16,7 @@ from payment_svc.domain.errors import (
     LinePaid,
     ListAlreadySubmitted,
     ListAtPaymentUnit,
+    ListCarriedOver,
     ListHasPayments,
     ListNotDraft,
     ListNotFound,
@@ -88,6 +89,17 @@ def test_a_list_anyone_was_paid_from_cannot_be_generated_again(status: str) -> N
     with pytest.raises(ListHasPayments) as refused:
         replace(status, anyone_paid=True)
     assert refused.value.code == "list_has_payments"
+
+
+@pytest.mark.parametrize("status", OUT)
+def test_a_list_whose_unpaid_money_a_later_list_carries_cannot_be_generated_again(
+    status: str,
+) -> None:
+    """Found by tests/property: the new version owed the month again while the later
+    month's line still carried its unpaid money."""
+    with pytest.raises(ListCarriedOver) as refused:
+        replace(status, anyone_paid=False, anyone_carried=True)
+    assert refused.value.code == "list_carried_over"
 
 
 @pytest.mark.parametrize("anyone_paid", [False, True])

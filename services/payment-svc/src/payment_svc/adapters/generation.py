@@ -76,7 +76,8 @@ WHERE l.recovery > d.before
 """
 
 # Each recovery of the district still to deduct in month $2 (domain/recoveries.py): its cap
-# = min(per_period, total − what the current lists of earlier months took), and ``before``,
+# = min(per_period, total − what the current lists of the other months took: a month made
+# again after a later one never deducts twice), and ``before``,
 # what the person's earlier-created recoveries may take first from the same line. A line's
 # recovery is then min(gross, the sum of its person's caps), and each recovery's deduction
 # (``recovery_deduction``) is written by the same statement that writes the lines.
@@ -87,7 +88,7 @@ WITH taken AS (
     FROM recovery r JOIN recovery_deduction d ON d.recovery_id = r.id
     JOIN payment_list p ON p.id = d.list_id
     WHERE r.district_code = $1 AND r.status IN ('open', 'closed') AND r.from_month <= $2
-      AND p.kind = 'monthly' AND p.status NOT IN ('superseded', 'deleted') AND p.month < $2
+      AND p.kind = 'monthly' AND p.status NOT IN ('superseded', 'deleted') AND p.month <> $2
     GROUP BY 1
 ), capped AS (
     SELECT r.id, r.beneficiary_id, r.seq,

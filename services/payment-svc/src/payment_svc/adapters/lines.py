@@ -123,6 +123,16 @@ async def anyone_paid(conn: asyncpg.Connection, list_id: UUID) -> bool:
     return paid
 
 
+async def anyone_carried(conn: asyncpg.Connection, list_id: UUID) -> bool:
+    """Whether a later month's list carries the money of any line of the list."""
+    carried: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM payment_line WHERE list_id = $1"
+        " AND carried_into IS NOT NULL)",
+        list_id,
+    )
+    return carried
+
+
 async def statuses(conn: asyncpg.Connection, ids: list[UUID]) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT id, status, paid_on FROM payment_line WHERE id = ANY($1::uuid[])", ids

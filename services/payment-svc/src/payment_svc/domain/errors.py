@@ -64,6 +64,11 @@ class ListHasPayments(DomainError):
     message_vi = "Danh sách đã có người được chi trả: không lập phiên bản mới được"
 
 
+class ListCarriedOver(DomainError):
+    code = "list_carried_over"
+    message_vi = "Tiền chưa trả của danh sách đã chuyển sang kỳ sau: không lập phiên bản mới được"
+
+
 class ListNotDraft(DomainError):
     code = "list_not_draft"
     message_vi = "Chỉ xóa được danh sách chưa gửi (bản nháp)"

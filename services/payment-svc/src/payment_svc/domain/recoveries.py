@@ -11,8 +11,8 @@ everyone at once):
   recoveries in the order they were created; the line's recovery is their sum and its total
   = gross − recovery ≥ 0. The rest carries on to the next month;
 - outstanding = total − the deductions on the current (neither superseded nor deleted)
-  monthly lists of the months before M: a new version of M recomputes M's deduction and
-  never counts it twice;
+  monthly lists of the other months (before M, or after it when M is made again later): a
+  new version of M recomputes M's deduction and never counts it twice;
 - a recovery is ``closed`` once the deductions on the current lists reach its total, and
   ``open`` again if a replaced or deleted list takes the completing deduction away;
 - ``cancelled`` (by a supervisor, with a reason) only while open: lists generated after it

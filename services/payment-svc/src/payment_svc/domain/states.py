@@ -28,7 +28,9 @@ given twice, a list never overwritten.
 here: *refuse the new version*. Once the payment unit has acknowledged a list, reported
 results on it or settled it, or once anyone on it is ``paid`` (by the post office or by
 hand), no new version of it can be generated (``list_at_payment_unit``,
-``list_has_payments``, ``list_settled``); the money still owed goes through the next month
+``list_has_payments``, ``list_settled``), nor once a later month's list carries the money of
+its unpaid lines (``list_carried_over``: the new version would owe that money a second time);
+the money still owed goes through the next month
 (carry-over, arrears, recoveries). Only a ``draft`` is deleted or replaced freely; a list
 submitted or sent that nobody has been paid from is superseded by the new version (the
 recall / resend path of settlement-svc).
@@ -56,6 +58,7 @@ from payment_svc.domain.errors import (
     LinePaid,
     ListAlreadySubmitted,
     ListAtPaymentUnit,
+    ListCarriedOver,
     ListHasPayments,
     ListNotDraft,
     ListNotFound,
@@ -150,15 +153,18 @@ def next_version(latest: int) -> int:
     return latest + 1
 
 
-def replace(list_status: str, anyone_paid: bool) -> ListStatus:
+def replace(list_status: str, anyone_paid: bool, anyone_carried: bool = False) -> ListStatus:
     """What the current list becomes when a new version is generated over it: the new
-    version may not pay again anyone this list has paid or may yet pay."""
+    version may not pay again anyone this list has paid or may yet pay, nor owe again the
+    money of its lines a later month's list already carries (``list_carried_over``)."""
     if list_status == ListStatus.SETTLED:
         raise ListSettled()
     if list_status in (ListStatus.ACKNOWLEDGED, ListStatus.RESULTS_RECEIVED):
         raise ListAtPaymentUnit()
     if anyone_paid:
         raise ListHasPayments()
+    if anyone_carried:
+        raise ListCarriedOver()
     if list_status not in LIST_TRANSITIONS[ListAction.REPLACE]:
         raise ListNotFound()  # a retired list is no period's list: nothing to replace
     return LIST_TRANSITIONS[ListAction.REPLACE][ListStatus(list_status)]

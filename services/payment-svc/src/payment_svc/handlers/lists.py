@@ -36,7 +36,11 @@ async def generate(
     p = await writable_period(conn, district, month)
     old = await lists.current(conn, district, month, kind)
     if old is not None:
-        old_becomes = states.replace(old["status"], await lines.anyone_paid(conn, old["id"]))
+        old_becomes = states.replace(
+            old["status"],
+            await lines.anyone_paid(conn, old["id"]),
+            await lines.anyone_carried(conn, old["id"]),
+        )
         await lists.retire(conn, old["id"], old_becomes)
     version = states.next_version(await lists.latest_version(conn, district, month, kind))
     list_id = uuid4()
