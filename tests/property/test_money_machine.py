@@ -365,6 +365,7 @@ class MoneyMachine(RuleBasedStateMachine):
         }
         answer = self.d.pay("POST", f"/v1/districts/{self.d.district}/recoveries", body)
         assert answer.status == 201, answer.body
+        self.seen["recovery: created"] += 1
         rid = answer.body["recovery_id"]
         self.model.create_recovery(rid, person, amount, per_period, MONTHS[offset])
         self.recoveries.append(rid)
@@ -537,6 +538,7 @@ def test_the_services_keep_the_models_books(driver: Driver) -> None:
     print(f"\nmoney machine: {MoneyMachine.steps} checked steps", dict(MoneyMachine.seen))
     done = {what for what, n in MoneyMachine.seen.items() if n}
     wanted = {"generate: ok", "submit: ok", "statuses: ok", "split: ok", "arrears: applied"}
+    wanted |= {"recovery: created", "cancel: ok"} if MoneyMachine.has_recoveries else set()
     assert wanted <= done, f"the run never did {wanted - done}"
     assert MoneyMachine.steps >= (10_000 if SOAK else 200)
 
