@@ -78,8 +78,11 @@ def test_every_finding_carries_field_code_vietnamese_message_and_value() -> None
     (error,) = checked.errors
     assert error == {
         "field": "arrears_amount",
+        "column": "F",
+        "header": "Số tiền truy lĩnh (đồng)",
         "code": "amount_invalid",
-        "message_vi": "Số tiền phải là số nguyên không âm (ví dụ 1.500.000)",
+        "message_vi": "Dòng 2, cột F «Số tiền truy lĩnh (đồng)», giá trị «một triệu»: "
+        "Số tiền phải là số nguyên không âm (ví dụ 1.500.000)",
         "value": "một triệu",
     }
 
