@@ -263,3 +263,12 @@ def test_policy_rows_are_checked_like_information_rows_too() -> None:
 def test_a_stop_for_someone_not_in_the_district_is_not_found() -> None:
     checked = check("policy", **CHANGE, national_id=NEW, change_type="Thôi hưởng")
     assert codes(checked) == {("national_id", "not_found")}
+
+
+@pytest.mark.parametrize("kind", ["info", "policy"])
+def test_a_row_validated_again_from_what_it_stored_stays_valid(kind: Kind) -> None:
+    given = NEW_PERSON if kind == "policy" else {"gender": "Nữ", "birth_date": "01/01/1990"}
+    first = check(kind, **given)
+    assert first.status == "valid", first.errors
+    again = check(kind, **first.values)
+    assert (again.status, again.values) == ("valid", first.values)
