@@ -120,3 +120,16 @@ def template_row(kind: Kind, person: Mapping[str, Any]) -> dict[str, Any]:
         row["birth_date"] = birth.strftime("%d/%m/%Y") if birth else None
         row["gender"] = GENDER_VI.get(person["gender"] or "")
     return row
+
+
+_NOT_IN_WINDOWS_NAMES = str.maketrans({c: " " for c in '<>:"/\\|?*'} | {i: " " for i in range(32)})
+
+
+def entry_name(code: str, name: str | None) -> str:
+    """A commune's workbook in a district's .zip: ``<code> - <name>.xlsx``, NFC, without the
+    characters Windows refuses in a file name, at most 100 characters before ``.xlsx``."""
+    cleaned = " ".join(
+        unicodedata.normalize("NFC", name or "").translate(_NOT_IN_WINDOWS_NAMES).split()
+    )
+    stem = f"{code} - {cleaned}" if cleaned else code
+    return stem[:100].rstrip(" .") + ".xlsx"
