@@ -339,3 +339,52 @@ async def test_a_10b_file_saved_by_libreoffice_goes_from_upload_to_the_register(
     assert got[one["id"]][1:] == ("0912345678", "Thôn Bắc")
     assert got[two["id"]][0] == "Trần Thị Mai"
     assert got[three["id"]][1] == "0987654321"
+
+
+async def test_the_arrears_template_prefills_the_current_arrears_and_an_unchanged_one_sends_none(
+    svc: Stack, http: httpx.AsyncClient, register: asyncpg.Connection, tmp_path: Path
+) -> None:
+    _, book = await commune_book(http, register, "arrears")
+    sheet, col = book["DuLieu"], columns(book)
+    chosen = await pick_rows(register, sheet, col, 2)
+    for row, _ in chosen:
+        sheet.cell(row, col["arrears_amount"]).value = 650_000
+        sheet.cell(row, col["arrears_period"]).value = month(1)
+    content = libreoffice(book, tmp_path, "truy_linh.xlsx")
+    await through_review(http, "arrears", "truy_linh.xlsx", content, broken={}, fixes={})
+    owed = {person["id"] for _, person in chosen}
+
+    for _ in range(300):  # import-svc's read model follows the register's events
+        _, again = await commune_book(http, register, "arrears")
+        sheet, col = again["DuLieu"], columns(again)
+        prefilled = {
+            str(sheet.cell(r, col["beneficiary_id"]).value): (
+                sheet.cell(r, col["arrears_amount"]).value,
+                sheet.cell(r, col["arrears_period"]).value,
+            )
+            for r in range(2, sheet.max_row + 1)
+        }
+        if all(prefilled[p] == (650_000, month(1)) for p in owed):
+            break
+        await asyncio.sleep(0.2)
+    assert {p: v for p, v in prefilled.items() if v != (None, None)} == {
+        p: (650_000, month(1)) for p in owed
+    }
+
+    buffer = io.BytesIO()
+    again.save(buffer)
+    answer = await http.post(
+        "/v1/imports",
+        data={"kind": "arrears", "district": DISTRICT},
+        files=[("files", ("unchanged.xlsx", buffer.getvalue(), "application/octet-stream"))],
+    )
+    assert answer.status_code == 202, answer.text
+    (batch,) = answer.json()["batches"]
+    for _ in range(600):
+        view = (await http.get(f"/v1/imports/{batch['id']}")).json()
+        if view["status"] != "parsing":
+            break
+        await asyncio.sleep(0.1)
+    assert (view["status"], view["valid"], view["invalid"]) == ("awaiting_review", 0, 0), view
+    refused = await http.post(f"/v1/imports/{batch['id']}/confirm", json={})
+    assert (refused.status_code, refused.json()["code"]) == (409, "nothing_to_confirm")

@@ -115,6 +115,9 @@ def template_row(kind: Kind, person: Mapping[str, Any]) -> dict[str, Any]:
     }
     if kind == "arrears":
         row["change_type"] = ARREARS_CHANGE
+        amount, period = person.get("arrears_amount"), person.get("arrears_period")
+        if amount and period:  # the current arrears, YYYY-MM written MM/YYYY
+            row["arrears_amount"], row["arrears_period"] = amount, f"{period[5:7]}/{period[:4]}"
     else:
         birth: date | None = person["birth_date"]
         row["birth_date"] = birth.strftime("%d/%m/%Y") if birth else None

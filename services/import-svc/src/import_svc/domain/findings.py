@@ -26,6 +26,8 @@ class Identity:
     status: str
     birth_date: date | None = None
     gender: str | None = None
+    arrears_amount: int = 0
+    arrears_period: str | None = None  # YYYY-MM
 
 
 @dataclass

@@ -21,6 +21,8 @@ from import_svc.domain.values import (
     id_warnings,
     normalise_commune,
     normalise_id,
+    parse_amount,
+    parse_period,
 )
 
 Identities = dict[str, list[Identity]]  # national ID -> who holds it in the district
@@ -37,7 +39,7 @@ def validate(
     """Check ``rows`` (``{"row_no", "values", "flags"}``) of one upload; returns one per row.
     ``communes`` (when known) names the communes in messages and is where a new person may
     live."""
-    untouched = [kind == "arrears" and _untouched(r) for r in rows]
+    untouched = [kind == "arrears" and _untouched(r, identities) for r in rows]
     ids = Counter(
         normalise_id(r["values"].get("national_id"))
         for r, skip in zip(rows, untouched, strict=True)
@@ -64,14 +66,24 @@ def national_ids(rows: list[dict[str, Any]]) -> list[str]:
     return sorted({i for r in rows if (i := normalise_id(r["values"].get("national_id")))})
 
 
-def _untouched(row: dict[str, Any]) -> bool:
+def _untouched(row: dict[str, Any], identities: Identities) -> bool:
+    """A row of the arrears template with data left as written: empty, or still the
+    current arrears of the one person holding its ID (the template prefills them)."""
     values, flags = row["values"], row.get("flags") or {}
-    return (
-        values.get("arrears_amount") is None
-        and values.get("arrears_period") is None
-        and not flags.get("issues")
-        and not flags.get("hidden")
-    )
+    if flags.get("issues") or flags.get("hidden"):
+        return False
+    amount, period = values.get("arrears_amount"), values.get("arrears_period")
+    if amount is None and period is None:
+        return True
+    holders = [
+        h
+        for h in identities.get(normalise_id(values.get("national_id")) or "", [])
+        if h.status != "removed"
+    ]
+    if len(holders) != 1 or not holders[0].arrears_amount or amount is None or period is None:
+        return False
+    current = parse_period(holders[0].arrears_period or "")
+    return parse_amount(amount) == holders[0].arrears_amount and parse_period(period) == current
 
 
 def _is_new(kind: Kind, row: Checked) -> bool:
