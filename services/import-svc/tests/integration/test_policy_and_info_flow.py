@@ -286,7 +286,7 @@ async def test_a_10a_file_saved_by_libreoffice_goes_from_upload_to_the_register(
     )
     assert (got[dead["id"]]["status"], got[dead["id"]]["death_date"]) == ("deceased", today())
     new = await register.fetchrow(
-        """SELECT full_name, commune_code, category, status, birth_date, gender,
+        """SELECT full_name, commune_code, category, status, birth_date, gender, ethnicity,
                   to_char(allowance_start_month, 'MM/YYYY') AS start
            FROM beneficiary WHERE national_id = $1""",
         new_id,
@@ -299,6 +299,7 @@ async def test_a_10a_file_saved_by_libreoffice_goes_from_upload_to_the_register(
         "status": "active",
         "birth_date": date(1950, 1, 1),
         "gender": "female",
+        "ethnicity": "Kinh",
         "start": month(1),
     }
 
