@@ -131,11 +131,56 @@ def _shown(value: Any) -> Any:
     return value if isinstance(value, str | int | None) else None
 
 
+# pydantic's error types said in Vietnamese: an officer never reads pydantic's English.
+_INVALID_VI = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "trường không được phép",
+    "string_type": "phải là chuỗi ký tự",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_type": "phải là số",
+    "float_parsing": "phải là số",
+    "bool_type": "phải là đúng/sai",
+    "bool_parsing": "phải là đúng/sai",
+    "dict_type": "phải là một đối tượng",
+    "list_type": "phải là một danh sách",
+    "model_type": "phải là một đối tượng",
+    "model_attributes_type": "phải là một đối tượng",
+    "uuid_type": "phải là mã UUID",
+    "uuid_parsing": "phải là mã UUID",
+    "date_type": "phải là ngày (YYYY-MM-DD)",
+    "date_parsing": "phải là ngày (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "phải là ngày (YYYY-MM-DD)",
+    "datetime_type": "phải là thời điểm ISO 8601",
+    "datetime_parsing": "phải là thời điểm ISO 8601",
+    "json_invalid": "nội dung JSON không đúng cú pháp",
+    "string_pattern_mismatch": "không đúng định dạng",
+    "string_too_short": "ngắn hơn mức tối thiểu",
+    "too_short": "ít hơn mức tối thiểu",
+    "value_error": "không hợp lệ",
+}
+_SIGNS = {
+    "greater_than_equal": ("≥", "ge"),
+    "greater_than": (">", "gt"),
+    "less_than_equal": ("≤", "le"),
+    "less_than": ("<", "lt"),
+}
+
+
 def _invalid_message(error: Any) -> str:
-    limit = (error.get("ctx") or {}).get("max_length")
-    if error["type"] in {"string_too_long", "too_long"} and limit is not None:
+    """The Vietnamese reason of one pydantic error (its type; never pydantic's English)."""
+    ctx, kind = error.get("ctx") or {}, str(error["type"])
+    limit = ctx.get("max_length")
+    if kind in {"string_too_long", "too_long"} and limit is not None:
         return f"Giá trị không hợp lệ: dài quá mức cho phép (tối đa {limit})"
-    return f"Giá trị không hợp lệ: {error['msg']}"
+    if kind in _SIGNS:
+        sign, key = _SIGNS[kind]
+        return f"Giá trị không hợp lệ: phải {sign} {ctx.get(key)}"
+    if kind in {"literal_error", "enum"}:
+        expected = str(ctx.get("expected", "")).replace(" or ", " hoặc ")
+        return f"Giá trị không hợp lệ: phải là một trong {expected}"
+    return f"Giá trị không hợp lệ: {_INVALID_VI.get(kind, 'sai kiểu hoặc định dạng')}"
 
 
 def install_problem_handlers(app: FastAPI) -> None:

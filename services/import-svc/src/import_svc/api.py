@@ -166,6 +166,8 @@ class BatchList(BaseModel):
 
 class Finding(BaseModel):
     field: str
+    column: str | None = Field(None, description="the Excel column letter; None for the row")
+    header: str | None = Field(None, description="the column's Vietnamese header")
     code: str
     message_vi: str
     value: Any = None

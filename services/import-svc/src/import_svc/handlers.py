@@ -33,7 +33,7 @@ from btxh_common.outbox import enqueue, enqueue_chunked
 from btxh_common.topics import IMPORT_EVENTS
 from prometheus_client import Counter
 
-from import_svc.adapters import batches, identities, positions, rows
+from import_svc.adapters import batches, identities, positions, rows, units
 from import_svc.adapters import files as stored_files
 from import_svc.adapters.child_reader import ReadDied, Reading, read_stored
 from import_svc.adapters.spool import Spooled
@@ -175,7 +175,7 @@ async def _validate(
     (read first: the identities read after it hold at least that)."""
     position = await readpos.current(conn, district)
     known = await identities.holders(conn, district, national_ids(found))
-    checked = validate(kind, found, known, current_month())
+    checked = validate(kind, found, known, current_month(), units.communes(district))
     for c in checked:
         ROWS_VALIDATED.labels(kind, c.status).inc()
     return checked, position

@@ -78,8 +78,11 @@ def test_every_finding_carries_field_code_vietnamese_message_and_value() -> None
     (error,) = checked.errors
     assert error == {
         "field": "arrears_amount",
+        "column": "F",
+        "header": "Số tiền truy lĩnh (đồng)",
         "code": "amount_invalid",
-        "message_vi": "Số tiền phải là số nguyên không âm (ví dụ 1.500.000)",
+        "message_vi": "Dòng 2, cột F «Số tiền truy lĩnh (đồng)», giá trị «một triệu»: "
+        "Số tiền phải là số nguyên không âm (ví dụ 1.500.000)",
         "value": "một triệu",
     }
 
@@ -253,6 +256,22 @@ def test_an_untouched_row_of_a_template_with_data_is_skipped_and_not_a_duplicate
     filled, skipped = check(row(2), untouched)
     assert (skipped.status, skipped.errors, skipped.commune_code) == ("skipped", [], "00101")
     assert filled.status == "valid", "a skipped row does not count as the ID's second use"
+
+
+def test_a_row_still_holding_the_prefilled_current_arrears_is_skipped() -> None:
+    owed = register(person(arrears_amount=800_000, arrears_period="2026-09"))
+    (kept,) = check(row(arrears_amount=800_000, arrears_period="09/2026"), known=owed)
+    assert (kept.status, kept.errors) == ("skipped", []), "a past month kept as is is no error"
+    (as_text,) = check(row(arrears_amount="800.000", arrears_period="9/2026"), known=owed)
+    assert as_text.status == "skipped"
+
+
+def test_a_row_changing_the_prefilled_current_arrears_is_checked() -> None:
+    owed = register(person(arrears_amount=800_000, arrears_period="2026-09"))
+    (amount,) = check(row(arrears_amount=900_000, arrears_period="09/2026"), known=owed)
+    assert codes(amount) == {("arrears_period", "period_past")}
+    (month,) = check(row(arrears_amount=800_000, arrears_period="12/2026"), known=owed)
+    assert month.status == "valid"
 
 
 def test_a_hidden_row_without_amount_or_period_is_not_skipped() -> None:

@@ -81,6 +81,9 @@ def test_a_template_row_of_the_arrears_kind_carries_the_arrears_change_type() ->
         "commune_code": "00101",
         "change_type": "Điều chỉnh thông tin, CS",
     }
+    owed = {**person, "arrears_amount": 800_000, "arrears_period": "2026-09"}
+    prefilled = template_row("arrears", owed)
+    assert (prefilled["arrears_amount"], prefilled["arrears_period"]) == (800_000, "09/2026")
     info = template_row("info", person)
     assert (info["birth_date"], info["gender"]) == ("02/03/1985", "Nam")
     assert template_row("policy", {**person, "birth_date": None, "gender": None})["gender"] is None

@@ -113,11 +113,23 @@ NEW_PERSON = {
     "full_name": "Lê Văn Cường",
     "birth_date": "01/01/1990",
     "gender": "Nam",
+    "ethnicity": "Kinh",
+    "village": "Thôn Đông",
     "category": 101,
+    "monthly_amount": "500.000",
     "effective_month": "12/2026",
     "decision_no": 15,
     "decision_date": "20/11/2026",
 }
+CHANGE = {  # an adjustment or a stop of the known person, with what both require
+    "full_name": "Nguyễn Văn An",
+    "category": "101",
+    "monthly_amount": 500_000,
+    "effective_month": "12/2026",
+    "decision_no": "QD-1",
+}
+DEATH = {"full_name": "Nguyễn Văn An", "change_type": "Cắt chết", "decision_no": "QD-2"}
+COMMUNES = {"00101": "Xã Đông", "00102": "Xã Tây"}
 
 
 def test_a_new_beneficiary_with_every_required_field_is_valid() -> None:
@@ -127,15 +139,18 @@ def test_a_new_beneficiary_with_every_required_field_is_valid() -> None:
     assert checked.values["effective_month"] == "2026-12"
     assert checked.values["decision_date"] == "2026-11-20"
     assert (checked.values["category"], checked.values["decision_no"]) == ("101", "15")
+    assert checked.values["monthly_amount"] == 500_000
 
 
-def test_a_new_beneficiary_may_come_without_a_national_id() -> None:
-    assert check("policy", **{**NEW_PERSON, "national_id": None}).status == "valid"
+def test_a_new_beneficiary_needs_a_national_id() -> None:
+    checked = check("policy", **{**NEW_PERSON, "national_id": None})
+    assert codes(checked) == {("national_id", "required")}
 
 
-def test_a_new_beneficiary_whose_id_is_already_registered_is_refused() -> None:
+def test_a_new_beneficiary_whose_id_is_already_registered_is_refused_naming_whose() -> None:
     checked = check("policy", **{**NEW_PERSON, "national_id": KNOWN})
     assert codes(checked) == {("national_id", "id_must_be_new")}
+    assert "là của Nguyễn Văn An, xã có mã 00101" in checked.errors[0]["message_vi"]
 
 
 @pytest.mark.parametrize(
@@ -143,17 +158,65 @@ def test_a_new_beneficiary_whose_id_is_already_registered_is_refused() -> None:
     [
         (
             "Tăng thêm",
-            {"full_name", "birth_date", "gender", "category", "effective_month", "decision_no"},
+            {
+                "full_name",
+                "birth_date",
+                "gender",
+                "ethnicity",
+                "village",
+                "category",
+                "monthly_amount",
+                "effective_month",
+                "decision_no",
+            },
         ),
-        ("Điều chỉnh", {"category", "effective_month", "decision_no"}),
-        ("Thôi hưởng", {"effective_month", "decision_no"}),
-        ("Cắt chết", {"death_date", "decision_no"}),
+        (
+            "Điều chỉnh",
+            {"full_name", "category", "monthly_amount", "effective_month", "decision_no"},
+        ),
+        (
+            "Thôi hưởng",
+            {"full_name", "category", "monthly_amount", "effective_month", "decision_no"},
+        ),
+        ("Cắt chết", {"full_name", "death_date", "decision_no"}),
     ],
 )
 def test_each_policy_change_names_the_fields_it_requires(change: str, required: set[str]) -> None:
     national_id = NEW if change == "Tăng thêm" else KNOWN
     checked = check("policy", national_id=national_id, change_type=change)
     assert codes(checked) == {(key, "required") for key in required}
+
+
+@pytest.mark.parametrize("change", ["Tăng thêm", "Điều chỉnh", "Thôi hưởng", "Cắt chết"])
+def test_every_policy_change_needs_the_national_id(change: str) -> None:
+    given = {**NEW_PERSON, **CHANGE, **DEATH, "death_date": "05/11/2026"}
+    checked = check("policy", **{**given, "change_type": change, "national_id": None})
+    assert codes(checked) == {("national_id", "required")}
+
+
+def test_a_new_beneficiary_needs_a_commune() -> None:
+    checked = check("policy", **{**NEW_PERSON, "commune_code": None})
+    assert codes(checked) == {("commune_code", "required")}
+
+
+def test_a_new_beneficiary_of_a_commune_outside_the_district_is_refused() -> None:
+    given = {**NEW_PERSON, "commune_code": "09625"}
+    rows = [{"row_no": 7, "values": given, "flags": {}}]
+    (checked,) = validate("policy", rows, REGISTER, THIS_MONTH, COMMUNES)
+    assert codes(checked) == {("commune_code", "commune_not_in_district")}
+    (inside,) = validate(
+        "policy",
+        [{"row_no": 7, "values": NEW_PERSON | {"commune_code": "102"}, "flags": {}}],
+        REGISTER,
+        THIS_MONTH,
+        COMMUNES,
+    )
+    assert (inside.status, inside.commune_code) == ("valid", "00102")
+
+
+def test_a_monthly_amount_that_is_not_whole_dong_is_invalid() -> None:
+    checked = check("policy", **{**NEW_PERSON, "monthly_amount": "500.000,5"})
+    assert codes(checked) == {("monthly_amount", "amount_invalid")}
 
 
 def test_a_policy_row_needs_a_change_type() -> None:
@@ -167,9 +230,9 @@ def test_a_policy_change_type_outside_the_four_is_invalid() -> None:
 
 def test_an_effective_month_that_is_not_a_month_is_invalid() -> None:
     checked = check(
-        "policy", change_type="Thôi hưởng", effective_month="tháng 12", decision_no="QD-1"
+        "policy", **{**CHANGE, "change_type": "Thôi hưởng", "effective_month": "tháng 12"}
     )
-    assert codes(checked) == {("effective_month", "period_invalid")}
+    assert codes(checked) == {("effective_month", "month_invalid")}
 
 
 def test_a_decision_date_that_is_not_a_day_is_invalid() -> None:
@@ -178,40 +241,39 @@ def test_a_decision_date_that_is_not_a_day_is_invalid() -> None:
 
 
 def test_a_death_date_that_is_not_a_day_is_invalid() -> None:
-    checked = check("policy", change_type="Cắt chết", death_date="hôm qua", decision_no="QD-2")
+    checked = check("policy", **DEATH, death_date="hôm qua")
     assert codes(checked) == {("death_date", "date_invalid")}
 
 
 def test_a_death_is_stored_with_its_day() -> None:
-    checked = check("policy", change_type="Cắt chết", death_date="05/11/2026", decision_no="QD")
+    checked = check("policy", **DEATH, death_date="05/11/2026")
     assert (checked.status, checked.values["death_date"]) == ("valid", "2026-11-05")
 
 
+def test_an_adjustment_with_what_it_requires_is_valid() -> None:
+    checked = check("policy", **CHANGE, change_type="Điều chỉnh")
+    assert (checked.status, checked.beneficiary_id) == ("valid", "b-1")
+
+
 def test_policy_rows_are_checked_like_information_rows_too() -> None:
-    checked = check(
-        "policy",
-        change_type="Thôi hưởng",
-        effective_month="12/2026",
-        decision_no="QD-3",
-        gender="X",
-    )
+    checked = check("policy", **CHANGE, change_type="Thôi hưởng", gender="X")
     assert codes(checked) == {("gender", "gender_invalid")}
 
 
 def test_a_stop_for_someone_not_in_the_district_is_not_found() -> None:
-    checked = check(
-        "policy",
-        national_id=NEW,
-        change_type="Thôi hưởng",
-        effective_month="12/2026",
-        decision_no="QD-4",
-    )
+    checked = check("policy", **CHANGE, national_id=NEW, change_type="Thôi hưởng")
     assert codes(checked) == {("national_id", "not_found")}
 
 
 def test_a_single_parents_row_says_how_many_children_and_only_hers_does() -> None:
     """DON_THAN is paid per child: the column is required for it, 1–50; others leave it."""
-    row = {"change_type": "Điều chỉnh", "effective_month": "01/2026", "decision_no": "QD"}
+    row = {
+        "change_type": "Điều chỉnh",
+        "effective_month": "01/2026",
+        "decision_no": "QD",
+        "full_name": "Nguyễn Thị Hoa",
+        "monthly_amount": 1_500_000,
+    }
     missing = check("policy", national_id=KNOWN, category="DON_THAN", **row)
     assert codes(missing) == {("children", "required")}
     three = check("policy", national_id=KNOWN, category="DON_THAN", children="3", **row)
@@ -220,3 +282,12 @@ def test_a_single_parents_row_says_how_many_children_and_only_hers_does() -> Non
     assert codes(zero) == {("children", "children_invalid")}
     other = check("policy", national_id=KNOWN, category="NCT_80", children=2, **row)
     assert codes(other) == {("children", "children_not_applicable")}
+
+
+@pytest.mark.parametrize("kind", ["info", "policy"])
+def test_a_row_validated_again_from_what_it_stored_stays_valid(kind: Kind) -> None:
+    given = NEW_PERSON if kind == "policy" else {"gender": "Nữ", "birth_date": "01/01/1990"}
+    first = check(kind, **given)
+    assert first.status == "valid", first.errors
+    again = check(kind, **first.values)
+    assert (again.status, again.values) == ("valid", first.values)

@@ -51,7 +51,7 @@ def test_an_address_of_100k_characters_makes_the_row_invalid_and_is_not_echoed()
     (error,) = checked.errors
     assert (error["field"], error["code"], error["value"]) == ("address", "text_too_long", None)
     assert error["message_vi"] == (
-        "Dòng 2, cột «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
+        "Dòng 2, cột H «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
         "hãy rút gọn rồi kiểm tra lại"
     )
     assert checked.values["address"] == ("Thôn Đông " * 31)[:301], "kept only past its bound"
@@ -62,7 +62,7 @@ def test_a_cut_text_is_still_refused_when_the_row_is_validated_again() -> None:
     assert len(first.values["bank_name"]) == 201
     again = check("info", bank_name=first.values["bank_name"])
     assert [(e["field"], e["code"]) for e in again.errors] == [("bank_name", "text_too_long")]
-    assert "cột «Ngân hàng»: nội dung dài hơn 200 ký tự" in again.errors[0]["message_vi"]
+    assert "cột K «Ngân hàng»: nội dung dài hơn 200 ký tự" in again.errors[0]["message_vi"]
 
 
 def test_an_address_of_300_characters_is_accepted() -> None:

@@ -55,6 +55,12 @@ def test_a_workbook_retyped_by_hand_is_read_by_its_headers_and_says_what_it_igno
     }
     assert row.numeric_id, "a numeric ID cell may have lost its leading zeros"
     assert sheet.ignored_headers == ["Ghi chú"]
+    assert row.letters == {"national_id": "A", "arrears_amount": "B", "arrears_period": "C"}
+
+
+def test_a_template_keeps_no_letters_of_its_own_the_rows_name_the_template_s() -> None:
+    (row,) = read_sheet(template(), "arrears", Limits()).rows
+    assert row.letters is None
 
 
 def test_a_workbook_missing_a_required_column_is_refused_naming_it() -> None:

@@ -138,6 +138,7 @@ async def _register(
         national_id=national_id,
         birth_date=parse_day_or_none(row.get("birth_date")),
         gender=row.get("gender"),
+        ethnicity=row.get("ethnicity"),
         category=row["category"],
         coefficient=await coefficient_of(conn, row["category"], month),
         children=rules.children_for(row["category"], row.get("children")),

@@ -47,7 +47,7 @@ async def holders(
     """Everyone in the district holding one of ``national_ids``, by ID."""
     rows = await conn.fetch(
         """SELECT beneficiary_id::text, national_id, commune_code, full_name, status,
-                  birth_date, gender
+                  birth_date, gender, arrears_amount, arrears_period
            FROM identity WHERE district_code = $1 AND national_id = ANY($2::text[])""",
         district,
         national_ids,
@@ -65,7 +65,7 @@ async def template_people(
     return list(
         await conn.fetch(
             """SELECT beneficiary_id::text, national_id, full_name, commune_code,
-                      birth_date, gender
+                      birth_date, gender, arrears_amount, arrears_period
                FROM identity WHERE district_code = $1 AND status = ANY($3::text[])
                  AND ($2::text IS NULL OR commune_code = $2)
                ORDER BY commune_code, full_name, beneficiary_id""",

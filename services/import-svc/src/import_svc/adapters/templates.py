@@ -23,6 +23,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from import_svc.adapters import units
 from import_svc.domain.columns import (
     CHANGE_CHOICES,
     CHOICES_TITLE,
@@ -31,7 +32,7 @@ from import_svc.domain.columns import (
     NAME_PREFIX,
     SHEET_TITLE,
     Kind,
-    fold_header,
+    entry_name,
     template_row,
 )
 
@@ -113,25 +114,25 @@ def write_template(
             write_workbook(kind, by_commune.get(commune, []), out)
         return target
     target = directory / f"{kind}_{district}.zip"
-    write_zip(kind, ((code, code, ps) for code, ps in sorted(by_commune.items())), target)
+    names = units.communes(district) or {}
+    write_zip(
+        kind, ((code, names.get(code), ps) for code, ps in sorted(by_commune.items())), target
+    )
     return target
 
 
 def write_zip(
-    kind: Kind, communes: Iterator[tuple[str, str, list[dict[str, Any]]]], target: Path
+    kind: Kind, communes: Iterator[tuple[str, str | None, list[dict[str, Any]]]], target: Path
 ) -> int:
-    """One workbook per commune (``code, name, people``) into ``target``; returns total rows."""
+    """One workbook per commune (``code, name, people``) into ``target``, each entry named
+    ``<code> - <name>.xlsx`` (UTF-8, flagged so in the zip); returns total rows."""
     total = 0
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
         for code, name, people in communes:
             with tempfile.TemporaryFile() as part:
                 total += write_workbook(kind, people, part)
                 part.seek(0)
-                with archive.open(f"{kind}_{code}_{_ascii(name)}.xlsx", "w") as entry:
+                with archive.open(entry_name(code, name), "w") as entry:
                     while chunk := part.read(1024 * 1024):
                         entry.write(chunk)
     return total
-
-
-def _ascii(name: str) -> str:
-    return "_".join(fold_header(name).split()) or "xa"

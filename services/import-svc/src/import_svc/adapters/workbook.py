@@ -32,6 +32,7 @@ from import_svc.domain.columns import (
     by_key,
     fold_header,
 )
+from import_svc.domain.explain import column_letters, template_letters
 from import_svc.domain.rows import RawRow
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
@@ -167,12 +168,14 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
     formulas, hidden, merged = _marks(xml, start, extent)
     rows: list[RawRow] = []
     plan = [(position, column.key, column.key == "national_id") for position, column in columns]
+    letters = {column.key: column_letters(position) for position, column in columns}
+    moved = letters if letters != {k: template_letters(kind)[k] for k in letters} else None
     for index in range(start - 1, len(grid)):
         row_no = index + 1
         cells = grid[index]
         width = len(cells)
         raw: dict[str, Any] = {}
-        row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden)
+        row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden, letters=moved)
         in_formula = formulas.get(row_no, ()) if formulas else ()
         in_merged = merged.get(row_no, ()) if merged else ()
         for position, key, is_id in plan:

@@ -67,7 +67,10 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
         *_COMMON,
         Column("birth_date", "Ngày sinh (DD/MM/YYYY)", 16),
         Column("gender", "Giới tính (Nam/Nữ)", 12),
+        Column("ethnicity", "Dân tộc", 12),
+        Column("village", "Thôn/Tổ dân phố", 20),
         Column("category", "Mã đối tượng hưởng", 16),
+        Column("monthly_amount", "Mức trợ cấp hằng tháng (đồng)", 18, text=False),
         Column("effective_month", "Hưởng/điều chỉnh từ tháng (MM/YYYY)", 18),
         Column("decision_no", "Số quyết định", 16),
         Column("decision_date", "Ngày quyết định (DD/MM/YYYY)", 16),
@@ -113,8 +116,24 @@ def template_row(kind: Kind, person: Mapping[str, Any]) -> dict[str, Any]:
     }
     if kind == "arrears":
         row["change_type"] = ARREARS_CHANGE
+        amount, period = person.get("arrears_amount"), person.get("arrears_period")
+        if amount and period:  # the current arrears, YYYY-MM written MM/YYYY
+            row["arrears_amount"], row["arrears_period"] = amount, f"{period[5:7]}/{period[:4]}"
     else:
         birth: date | None = person["birth_date"]
         row["birth_date"] = birth.strftime("%d/%m/%Y") if birth else None
         row["gender"] = GENDER_VI.get(person["gender"] or "")
     return row
+
+
+_NOT_IN_WINDOWS_NAMES = str.maketrans({c: " " for c in '<>:"/\\|?*'} | {i: " " for i in range(32)})
+
+
+def entry_name(code: str, name: str | None) -> str:
+    """A commune's workbook in a district's .zip: ``<code> - <name>.xlsx``, NFC, without the
+    characters Windows refuses in a file name, at most 100 characters before ``.xlsx``."""
+    cleaned = " ".join(
+        unicodedata.normalize("NFC", name or "").translate(_NOT_IN_WINDOWS_NAMES).split()
+    )
+    stem = f"{code} - {cleaned}" if cleaned else code
+    return stem[:100].rstrip(" .") + ".xlsx"

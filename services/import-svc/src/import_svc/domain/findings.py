@@ -1,6 +1,7 @@
 """A checked row: its findings, the identities it was checked against, its status.
 
-A finding names the field, a stable code, the Vietnamese message and the value.
+A finding names the field, its column (Excel letter and header), a stable code, the value
+and the Vietnamese message saying all of these and the rule.
 """
 
 from __future__ import annotations
@@ -9,42 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-MESSAGES = {
-    "required": "Trường bắt buộc chưa có giá trị",
-    "national_id_format": "Số CCCD/CMND phải gồm đúng 9 hoặc 12 chữ số",
-    "national_id_numeric": (
-        "Ô số CCCD/CMND đang ở dạng số nên đã mất các số 0 ở đầu; định dạng cột là Văn bản "
-        "và nhập lại đủ số"
-    ),
-    "not_found": "Không tìm thấy đối tượng có số CCCD/CMND này trong huyện",
-    "commune_mismatch": "Đối tượng không thuộc xã của lô dữ liệu",
-    "duplicate_in_file": "Số CCCD/CMND xuất hiện nhiều lần trong các tệp tải lên",
-    "held_by_several": "Số CCCD/CMND đang trùng giữa nhiều đối tượng trong hệ thống",
-    "change_type_invalid": "Loại biến động không đúng với loại dữ liệu",
-    "amount_invalid": "Số tiền phải là số nguyên không âm (ví dụ 1.500.000)",
-    "amount_required": "Có kỳ chi trả thì phải có số tiền truy lĩnh",
-    "period_invalid": "Kỳ chi trả phải có dạng MM/YYYY",
-    "period_range": (
-        "Chỉ nhập một tháng: đây là tháng chi trả khoản truy lĩnh, không phải khoảng thời gian "
-        "được truy lĩnh"
-    ),
-    "period_past": "Kỳ chi trả đã qua: danh sách các tháng trước đã khóa",
-    "period_too_far": "Kỳ chi trả chỉ được trong 12 tháng tới",
-    "period_required": "Có số tiền truy lĩnh thì phải có kỳ chi trả",
-    "formula_not_allowed": "Ô chứa công thức hoặc bắt đầu bằng =, +, @; hãy nhập giá trị",
-    "merged_cell": "Ô bị gộp (merge); hãy bỏ gộp ô",
-    "hidden_row": "Dòng đang bị ẩn trong tệp; hãy hiện dòng hoặc xóa nếu không dùng",
-    "date_invalid": "Ngày phải có dạng DD/MM/YYYY",
-    "gender_invalid": "Giới tính phải là Nam, Nữ hoặc Khác",
-    "name_invalid": "Họ tên không hợp lệ",
-    "text_too_long": "Nội dung quá dài so với số ký tự tối đa của cột",
-    "id_must_be_new": "Số CCCD/CMND đã có trong hệ thống: không thể tăng mới",
-    "ignored_column_changed": "Cột này không được cập nhật qua mẫu này; giá trị sửa bị bỏ qua",
-    "cccd_birth_year_mismatch": "Năm sinh trong số CCCD khác năm sinh đã lưu",
-    "cccd_gender_mismatch": "Giới tính trong số CCCD khác giới tính đã lưu",
-    "children_invalid": "Số con phải là số nguyên từ 1 đến 50",
-    "children_not_applicable": "Chỉ đối tượng đơn thân nuôi con (DON_THAN) ghi số con",
-}
+from import_svc.domain.columns import Kind
+from import_svc.domain.errors import ROW_RULES as MESSAGES
+from import_svc.domain.explain import sentence, shown, where
 
 
 @dataclass(frozen=True)
@@ -58,6 +26,8 @@ class Identity:
     status: str
     birth_date: date | None = None
     gender: str | None = None
+    arrears_amount: int = 0
+    arrears_period: str | None = None  # YYYY-MM
 
 
 @dataclass
@@ -70,6 +40,8 @@ class Checked:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     duplicate_of: list[dict[str, Any]] = field(default_factory=list)
     skipped: bool = False  # an untouched row of a template with data: nothing to apply
+    kind: Kind = "arrears"
+    letters: dict[str, str] | None = None  # column letters where the file differs from the template
 
     @property
     def status(self) -> str:
@@ -82,14 +54,16 @@ class Checked:
         return "valid"
 
     def error(self, key: str, code: str, value: Any = None, message_vi: str | None = None) -> None:
-        """One error per field: the first found is the one to fix."""
+        """One error per field: the first found is the one to fix. ``message_vi`` replaces
+        the rule of ``code`` when the rule is said with the row's own details."""
         if not any(e["field"] == key for e in self.errors):
-            self.errors.append(finding(key, code, value, message_vi))
+            self.errors.append(self.finding(key, code, value, message_vi))
 
     def warn(self, key: str, code: str, value: Any = None) -> None:
-        self.warnings.append(finding(key, code, value))
+        self.warnings.append(self.finding(key, code, value))
 
-
-def finding(key: str, code: str, value: Any, message_vi: str | None = None) -> dict[str, Any]:
-    shown = value if isinstance(value, str | int | None) else str(value)
-    return {"field": key, "code": code, "message_vi": message_vi or MESSAGES[code], "value": shown}
+    def finding(self, key: str, code: str, value: Any, rule: str | None = None) -> dict[str, Any]:
+        value = shown(value if isinstance(value, str | int | None) else str(value))
+        place = where(self.kind, key, self.letters)
+        message = sentence(self.row_no, place, code, value, rule or MESSAGES[code])
+        return {"field": key, **place, "code": code, "message_vi": message, "value": value}

@@ -8,22 +8,29 @@ from btxh_common import bounds
 from btxh_common.clock import add_months, month_text
 
 from import_svc.domain.cells import as_date, clean_text
-from import_svc.domain.columns import ARREARS_CHANGE, COLUMNS, POLICY_CHANGES, Kind
+from import_svc.domain.columns import ARREARS_CHANGE, POLICY_CHANGES, Kind
 from import_svc.domain.findings import Checked
 from import_svc.domain.values import GENDERS, parse_amount, parse_period
 
+# DOMAIN "Excel imports" §10A: what each change type requires (the national ID is checked
+# with the register, in validation). The start month of a new person (and of an adjustment
+# or a stop) is ``effective_month``; a new person's commune places them in the district.
 POLICY_REQUIRED: dict[str, tuple[str, ...]] = {
     "Tăng thêm": (
         "full_name",
         "birth_date",
         "gender",
+        "ethnicity",
+        "commune_code",
+        "village",
         "category",
-        "effective_month",
+        "monthly_amount",
         "decision_no",
+        "effective_month",
     ),
-    "Điều chỉnh": ("category", "effective_month", "decision_no"),
-    "Thôi hưởng": ("effective_month", "decision_no"),
-    "Cắt chết": ("death_date", "decision_no"),
+    "Điều chỉnh": ("full_name", "category", "monthly_amount", "decision_no", "effective_month"),
+    "Thôi hưởng": ("full_name", "category", "monthly_amount", "decision_no", "effective_month"),
+    "Cắt chết": ("full_name", "death_date", "decision_no"),
 }
 
 
@@ -36,11 +43,12 @@ MAX_CHARS: dict[str, int] = {
     "bank_account": bounds.BANK_ACCOUNT,
     "bank_name": bounds.NAME,
     "category": bounds.CODE,
+    "ethnicity": bounds.CODE,
+    "village": bounds.NAME,
     "change_type": bounds.CODE,
     "commune_code": bounds.CODE,
     "decision_no": bounds.DECISION_NO,
 }
-SHOWN_CHARS = 40  # how much of a too-long text a finding repeats
 
 
 def check_fields(kind: Kind, row: Checked, month_now: date) -> None:
@@ -58,27 +66,15 @@ def check_lengths(kind: Kind, row: Checked) -> None:
     row, the column and its bound, without the text; the row keeps only the text's first
     ``bound + 1`` characters (still too long, so still invalid until an officer fixes it),
     so a 5 MB cell is never stored, shown or sent whole."""
-    headers = {c.key: c.header for c in COLUMNS[kind]}
     for key, value in row.values.items():
         most = MAX_CHARS.get(key, bounds.TEXT)
         if isinstance(value, str) and len(value) > most:
             row.values[key] = value[: most + 1]
-            message = too_long(row.row_no, headers.get(key, key), most)
-            row.error(key, "text_too_long", message_vi=message)
+            row.error(key, "text_too_long", message_vi=too_long(most))
 
 
-def too_long(row_no: int, header: str, most: int) -> str:
-    return (
-        f"Dòng {row_no}, cột «{header}»: nội dung dài hơn {most} ký tự, giới hạn của cột; "
-        "hãy rút gọn rồi kiểm tra lại"
-    )
-
-
-def shown(value: object) -> object:
-    """A value as a finding repeats it: a long text cut to its start."""
-    if isinstance(value, str) and len(value) > SHOWN_CHARS:
-        return value[:SHOWN_CHARS] + "…"
-    return value
+def too_long(most: int) -> str:
+    return f"nội dung dài hơn {most} ký tự, giới hạn của cột; hãy rút gọn rồi kiểm tra lại"
 
 
 def _check_change_type(row: Checked, allowed: set[str]) -> str | None:
@@ -125,7 +121,7 @@ def check_info(row: Checked) -> None:
     if (name := row.values.get("full_name")) is not None and not (
         isinstance(name, str) and 0 < len(name) <= bounds.NAME
     ):
-        row.error("full_name", "name_invalid", shown(name))
+        row.error("full_name", "name_invalid", name)
     _check_day(row, "birth_date")
     if (gender := row.values.get("gender")) is not None:
         mapped = GENDERS.get(clean_text(str(gender)).lower())
@@ -147,12 +143,18 @@ def check_policy(row: Checked) -> None:
     if (month := row.values.get("effective_month")) is not None:
         parsed = parse_period(month)
         if isinstance(parsed, str):
-            row.error("effective_month", "period_invalid", month)
+            row.error("effective_month", "month_invalid", month)
         else:
             row.values["effective_month"] = month_text(parsed)
+    if (raw := row.values.get("monthly_amount")) is not None:
+        amount = parse_amount(raw)
+        if amount is None:
+            row.error("monthly_amount", "amount_invalid", raw)
+        else:
+            row.values["monthly_amount"] = amount
     _check_day(row, "decision_date")
     _check_day(row, "death_date")
-    _as_text(row, "category", "decision_no")
+    _as_text(row, "category", "decision_no", "ethnicity", "village")
     if change in ("Tăng thêm", "Điều chỉnh"):
         _check_children(row)
 

@@ -15,7 +15,10 @@ POLICY_FIELDS = (
     "full_name",
     "birth_date",
     "gender",
+    "ethnicity",
+    "village",
     "category",
+    "monthly_amount",
     "effective_month",
     "decision_no",
     "decision_date",
@@ -32,6 +35,7 @@ class RawRow:
     issues: dict[str, str] = field(default_factory=dict)  # column key -> error code
     numeric_id: bool = False  # the ID cell was a number (leading zeros may be lost)
     hidden: bool = False
+    letters: dict[str, str] | None = None  # column letters, when not where the template has them
 
 
 def flags(row: RawRow) -> dict[str, Any]:
@@ -43,6 +47,8 @@ def flags(row: RawRow) -> dict[str, Any]:
         out["hidden"] = True
     if row.numeric_id:
         out["numeric_id"] = True
+    if row.letters:
+        out["columns"] = row.letters
     return out
 
 

@@ -18,6 +18,7 @@ _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})(?:-\d{2})?$")  # also what re-validatio
 _RANGE = re.compile(r"\d{1,2}[/-]\d{4}\s*(-|đến|–|,|;)\s*\d{1,2}[/-]\d{4}")
 _AMOUNT = re.compile(r"^\d{1,3}([.,\s]\d{3})*$|^\d+$")
 GENDERS = {"nam": "male", "nữ": "female", "nu": "female", "khác": "other", "khac": "other"}
+GENDERS |= {g: g for g in ("male", "female", "other")}  # as a staged row stores it
 
 
 def normalise_id(value: Any) -> str | None:
