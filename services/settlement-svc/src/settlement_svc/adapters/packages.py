@@ -218,3 +218,38 @@ async def note_rejection(
         reason,
         detail,
     )
+
+
+async def paid_people(conn: asyncpg.Connection, package_id: UUID) -> dict[str, Any]:
+    """The people paid in a package (beneficiary id → paid_on)."""
+    rows = await conn.fetch(
+        """SELECT body->>'beneficiary_id' AS person, paid_on FROM package_line
+           WHERE package_id = $1 AND status = 'paid'""",
+        package_id,
+    )
+    return {r["person"]: r["paid_on"] for r in rows}
+
+
+async def leave_out(
+    conn: asyncpg.Connection,
+    package_id: UUID,
+    line_ids: list[UUID],
+    *,
+    line_count: int,
+    total_amount: int,
+    sha256: str,
+) -> None:
+    """Take lines out of a package not yet sent; its count, total and checksum follow."""
+    await conn.execute(
+        "DELETE FROM package_line WHERE package_id = $1 AND line_id = ANY($2::uuid[])",
+        package_id,
+        line_ids,
+    )
+    await conn.execute(
+        """UPDATE package SET line_count = $2, total_amount = $3, sha256 = $4
+           WHERE id = $1""",
+        package_id,
+        line_count,
+        total_amount,
+        sha256,
+    )
