@@ -327,6 +327,51 @@ async def test_a_recall_refused_once_people_are_paid_sends_the_change_for_the_un
     assert await quarantined(svc, district) == []
 
 
+async def test_a_version_after_the_unpaid_rest_still_leaves_out_the_people_paid_in_the_kept_one(
+    svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    """v1 kept (people paid), v2 sent for the unpaid and given back on a recall (nobody paid
+    in it yet), v3 released: v1 is still at the post office, so v3 too holds only the people
+    v1 did not pay."""
+    district, list_id, rows = "106", uuid4(), lines(12, 106)
+    await submit(svc, producer, district, rows, list_id=list_id)
+    await until("everyone's result", lambda: _is(_decided(statuses(db, list_id)), len(rows)))
+    paid1 = {r["beneficiary_id"] for r in rows if post_office.status(r["line_id"]) == "paid"}
+    assert 0 < len(paid1) < len(rows), "v1 paid in part"
+    post_office.behaviour.results_delay = 3600  # v2 accepted, nobody paid in it yet
+    try:
+        v2 = [{**r, "line_id": str(uuid4())} for r in rows]
+        await submit(svc, producer, district, v2, list_id=list_id, version=2)
+        await until("v2 accepted", lambda: _is(state(db, list_id, 2), "acknowledged"))
+        v3 = [{**r, "line_id": str(uuid4())} for r in rows]
+        v3[0]["amount"] += 120_000
+        await submit(svc, producer, district, v3, list_id=list_id, version=3)
+        await until("v2 given back", lambda: _is(state(db, list_id, 2), "recalled"))
+        await until("v3 accepted", lambda: _is(state(db, list_id, 3), "acknowledged"))
+    finally:
+        post_office.behaviour.results_delay = 0.2
+    unpaid3 = [r for r in v3 if r["beneficiary_id"] not in paid1]  # by hand
+    package3 = await db.fetchrow(
+        "SELECT id, line_count, total_amount FROM package WHERE list_id = $1 AND version = 3",
+        list_id,
+    )
+    [held] = [p for p in post_office.packages.values() if p.package_id == package3["id"]]
+    held_rows = [row for seq in sorted(held.chunks) for row in held.chunks[seq]]
+    assert sorted(r["line_id"] for r in held_rows) == sorted(r["line_id"] for r in unpaid3)
+    assert (package3["line_count"], package3["total_amount"]) == (
+        len(unpaid3),
+        sum(r["amount"] for r in unpaid3),
+    )
+    assert await state(db, list_id, 1) == "acknowledged", "v1 kept, still paid and settled"
+    told = {
+        r["line_id"]: r["status"]
+        for event in await _events(db, district, "PaymentResultsReceived")
+        if event["payload"]["package_id"] == str(package3["id"])
+        for r in event["payload"]["results"]
+    }
+    assert told == {r["line_id"]: "paid" for r in v3 if r["beneficiary_id"] in paid1}
+
+
 async def _pending(found: Awaitable[dict[str, str]]) -> int:
     return sum(1 for s in (await found).values() if s == "pending")
 

@@ -17,6 +17,7 @@ from settlement_svc.domain.lifecycle import (
     on_live_kept,
     on_no_answer,
     on_rejection,
+    on_released,
     place,
     sort_results,
     step,
@@ -122,7 +123,9 @@ MOVES = [
     (S.ALERT, E.NEW_VERSION, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
     (S.WAITING_RECALL, E.NEW_VERSION, S.SUPERSEDED, ()),
     (S.MANUAL, E.NEW_VERSION, S.SUPERSEDED, (X.CLOSE_SETTLEMENT,)),
-    (S.WAITING_RECALL, E.RELEASED, S.SENT, (X.SEND,)),
+    # released: people paid in a package of the list the post office still holds (one it
+    # kept earlier) are left out first; in an ordinary release there are none
+    (S.WAITING_RECALL, E.RELEASED, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
     # the officer
     (S.ALERT, E.RETRY, S.SENT, (X.RESTART, X.SEND)),
     (S.RECALL_UNANSWERED, E.RETRY, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
@@ -133,7 +136,7 @@ MOVES = [
     # the waiting version: the paid people's lines left out first, then sent
     (S.WAITING_RECALL, E.LIVE_KEPT, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
     # everyone paid in the kept package: nothing to send, an officer is told
-    (S.WAITING_RECALL, E.LIVE_KEPT_ALL_PAID, S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
+    (S.WAITING_RECALL, E.ALL_PAID, S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
 ]
 
 REFUSALS = [
@@ -188,7 +191,7 @@ REPEATS = [
     *[(s, E.RELEASED) for s in S if s is not S.WAITING_RECALL],
     # the kept package's release reaches only a version waiting for it: anything else (sent
     # already, superseded by a newer one, ended) is left as it is — never sent twice
-    *[(s, e) for s in S if s is not S.WAITING_RECALL for e in (E.LIVE_KEPT, E.LIVE_KEPT_ALL_PAID)],
+    *[(s, e) for s in S if s is not S.WAITING_RECALL for e in (E.LIVE_KEPT, E.ALL_PAID)],
 ]
 
 
@@ -362,7 +365,15 @@ def test_everyone_paid_in_the_kept_package_leaves_nothing_to_send() -> None:
     people = [str(uuid4()) for _ in range(3)]
     rest = unpaid_rest([_row(p, 500_000) for p in people], set(people))
     assert rest.sent == []
-    assert on_live_kept(rest) is E.LIVE_KEPT_ALL_PAID
+    assert on_live_kept(rest) is E.ALL_PAID
+    assert on_released(rest) is E.ALL_PAID
+
+
+def test_a_release_with_people_left_to_pay_sends_them() -> None:
+    a, b = str(uuid4()), str(uuid4())
+    rest = unpaid_rest([_row(a, 500_000), _row(b, 500_000)], {a})
+    assert on_released(rest) is E.RELEASED
+    assert [r["beneficiary_id"] for r in rest.sent] == [b]
 
 
 def test_a_recall_refused_never_sends_the_waiting_version_whole() -> None:
@@ -373,6 +384,7 @@ def test_a_recall_refused_never_sends_the_waiting_version_whole() -> None:
         assert isinstance(move, Move)
         assert X.RELEASE_WAITING not in move.effects
         assert X.RELEASE_WAITING_UNPAID in move.effects
-    sent = step(S.WAITING_RECALL, E.LIVE_KEPT)
-    assert isinstance(sent, Move)
-    assert sent.effects.index(X.LEAVE_OUT_PAID) < sent.effects.index(X.SEND)
+    for event in (E.LIVE_KEPT, E.RELEASED):
+        sent = step(S.WAITING_RECALL, event)
+        assert isinstance(sent, Move)
+        assert sent.effects.index(X.LEAVE_OUT_PAID) < sent.effects.index(X.SEND)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import timedelta
 from typing import Any
@@ -220,12 +221,21 @@ async def note_rejection(
     )
 
 
-async def paid_people(conn: asyncpg.Connection, package_id: UUID) -> dict[str, Any]:
-    """The people paid in a package (beneficiary id → paid_on)."""
+async def paid_people(
+    conn: asyncpg.Connection, package: Package, held: Collection[PackageState]
+) -> dict[str, Any]:
+    """The people paid in the packages of ``package``'s list (district, period, kind) in a
+    ``held`` state (beneficiary id → paid_on)."""
     rows = await conn.fetch(
-        """SELECT body->>'beneficiary_id' AS person, paid_on FROM package_line
-           WHERE package_id = $1 AND status = 'paid'""",
-        package_id,
+        """SELECT l.body->>'beneficiary_id' AS person, l.paid_on
+           FROM package_line l JOIN package p ON p.id = l.package_id
+           WHERE p.district_code = $1 AND p.period = $2 AND p.kind = $3
+             AND p.state = ANY($4::text[]) AND p.id <> $5 AND l.status = 'paid'""",
+        package.district_code,
+        package.period,
+        package.kind,
+        list(held),
+        package.id,
     )
     return {r["person"]: r["paid_on"] for r in rows}
 

@@ -54,9 +54,11 @@ class Event(StrEnum):
     NEW_VERSION = "new_version"  # a newer version of the list replaces this one
     RELEASED = "released"  # the package this one waited for is back from the post office
     # the package this one waited for is kept by the post office (people paid in it): this one
-    # goes out with the people not paid there (``on_live_kept``) — or, nobody left, ends
+    # goes out with the people not paid there (``on_live_kept``)
     LIVE_KEPT = "live_kept"
-    LIVE_KEPT_ALL_PAID = "live_kept_all_paid"
+    # released or kept, everyone in this version is paid in a package the post office holds:
+    # nothing to send (``on_released``, ``on_live_kept``)
+    ALL_PAID = "all_paid"
     # the officer
     RETRY = "retry"
 
@@ -72,8 +74,9 @@ class Effect(StrEnum):
     RELEASE_WAITING = "release_waiting"  # the version waiting for this one goes out
     # kept by the post office: the version waiting for this one goes out, for the unpaid only
     RELEASE_WAITING_UNPAID = "release_waiting_unpaid"
-    # the lines of people paid in the kept package are taken out of this one (count, total
-    # and checksum again) and payment-svc is told they stay paid
+    # the lines of people paid in a package of the list the post office holds (the kept one)
+    # are taken out of this one (count, total and checksum again); payment-svc is told they
+    # stay paid. Nobody is left out when no such package is held (an ordinary release)
     LEAVE_OUT_PAID = "leave_out_paid"
     RECORD_RESULTS = "record_results"
     RECORD_REPORT = "record_report"
@@ -208,9 +211,9 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
     },
     S.WAITING_RECALL: {
         E.NEW_VERSION: Move(S.SUPERSEDED),
-        E.RELEASED: Move(S.SENT, (X.SEND,)),
+        E.RELEASED: Move(S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
         E.LIVE_KEPT: Move(S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
-        E.LIVE_KEPT_ALL_PAID: Move(S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
+        E.ALL_PAID: Move(S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
     },
     S.MANUAL: {E.NEW_VERSION: Move(S.SUPERSEDED, (X.CLOSE_SETTLEMENT,))},
     S.REJECTED: {E.REJECTED: None, E.REJECTED_DAMAGED: None},
@@ -280,16 +283,22 @@ class UnpaidRest:
 
 
 def unpaid_rest(rows: Sequence[Row], paid_people: Collection[str]) -> UnpaidRest:
-    """``rows`` (a waiting version's lines, in order) without the people paid in the package
-    the post office kept (``paid_people``: their beneficiary ids). A person is a beneficiary,
-    not a line: the new version's line ids are its own."""
+    """``rows`` (a waiting version's lines, in order) without the people paid in a package of
+    the list the post office holds (``paid_people``: their beneficiary ids). A person is a
+    beneficiary, not a line: the new version's line ids are its own."""
     sent = [r for r in rows if str(r["beneficiary_id"]) not in paid_people]
     left_out = [r for r in rows if str(r["beneficiary_id"]) in paid_people]
     return UnpaidRest(sent, left_out)
 
 
 def on_live_kept(rest: UnpaidRest) -> Event:
-    return E.LIVE_KEPT if rest.sent else E.LIVE_KEPT_ALL_PAID
+    return E.LIVE_KEPT if rest.sent else E.ALL_PAID
+
+
+def on_released(rest: UnpaidRest) -> Event:
+    """The package waited for is back; a package the post office kept earlier may still
+    hold people paid (v1 kept, v2 sent for the unpaid, v3 replaces v2): they stay out."""
+    return E.RELEASED if rest.sent else E.ALL_PAID
 
 
 # ------------------------------------------------------------------ a new version

@@ -125,18 +125,19 @@ async def apply(
 async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: Policy) -> None:
     waiting = await db.waiting_for_recall_of(conn, package_id)
     if waiting is not None:
-        move = lifecycle.step(waiting.state, Event.RELEASED)
+        rest, _ = await _unpaid_rest(conn, waiting)
+        move = lifecycle.step(waiting.state, lifecycle.on_released(rest))
         assert isinstance(move, Move), move
         await apply(conn, waiting, move, policy, "first")
 
 
 async def _unpaid_rest(
     conn: asyncpg.Connection, waiting: Package
-) -> tuple[lifecycle.UnpaidRest, dict[str, Any], UUID]:
-    kept = await db.replaces(conn, waiting.id)
-    assert kept is not None, waiting.id
-    paid = await db.paid_people(conn, kept)
-    return lifecycle.unpaid_rest(await db.lines(conn, waiting.id), paid), paid, kept
+) -> tuple[lifecycle.UnpaidRest, dict[str, Any]]:
+    """``waiting``'s lines split by the people paid in the packages of its list the post
+    office holds (the one that kept it waiting, if it was kept; one kept earlier)."""
+    paid = await db.paid_people(conn, waiting, lifecycle.AT_POST_OFFICE)
+    return lifecycle.unpaid_rest(await db.lines(conn, waiting.id), paid), paid
 
 
 async def _release_unpaid(conn: asyncpg.Connection, kept_id: UUID, policy: Policy) -> None:
@@ -145,18 +146,20 @@ async def _release_unpaid(conn: asyncpg.Connection, kept_id: UUID, policy: Polic
     waiting = await db.waiting_for_recall_of(conn, kept_id)
     if waiting is None:
         return
-    rest, _, _ = await _unpaid_rest(conn, waiting)
+    rest, _ = await _unpaid_rest(conn, waiting)
     move = lifecycle.step(waiting.state, lifecycle.on_live_kept(rest))
     assert isinstance(move, Move), move
     await apply(conn, waiting, move, policy, "recall_refused")
 
 
 async def _leave_out_paid(conn: asyncpg.Connection, waiting: Package) -> None:
-    """The lines of people paid in the kept package leave ``waiting`` (its count, total and
-    checksum are those of what is sent); payment-svc is told they stay paid, on the day the
-    post office paid them, so nobody is paid twice."""
-    rest, paid, kept = await _unpaid_rest(conn, waiting)
+    """The lines of people paid in a package of the list the post office holds leave
+    ``waiting`` (its count, total and checksum are those of what is sent); payment-svc is
+    told they stay paid, on the day the post office paid them, so nobody is paid twice."""
+    rest, paid = await _unpaid_rest(conn, waiting)
     left = [UUID(str(r["line_id"])) for r in rest.left_out]
+    if not left:
+        return
     await db.leave_out(
         conn,
         waiting.id,
@@ -165,27 +168,23 @@ async def _leave_out_paid(conn: asyncpg.Connection, waiting: Package) -> None:
         total_amount=total(list(rest.sent), "amount"),
         sha256=digest(list(rest.sent)),
     )
-    await db.note_error(
-        conn, waiting.id, f"{len(left)} people paid in the package kept ({kept}) left out"
-    )
+    note = f"{len(left)} people paid in a package the post office holds left out"
+    await db.note_error(conn, waiting.id, note)
     LEFT_OUT.inc(len(left))
-    log.info("package.paid_left_out", package_id=str(waiting.id), kept=str(kept), left=len(left))
-    if left:
-        stay_paid = PaymentResultsReceived(
-            package_id=waiting.id,
-            list_id=waiting.list_id,
-            results=[
-                LineStatus(
-                    line_id=UUID(str(r["line_id"])),
-                    status="paid",
-                    paid_on=paid[str(r["beneficiary_id"])],
-                )
-                for r in rest.left_out
-            ],
-        )
-        await outbox.emit(
-            conn, stay_paid, district=waiting.district_code, correlation=waiting.list_id
-        )
+    log.info("package.paid_left_out", package_id=str(waiting.id), left=len(left))
+    stay_paid = PaymentResultsReceived(
+        package_id=waiting.id,
+        list_id=waiting.list_id,
+        results=[
+            LineStatus(
+                line_id=UUID(str(r["line_id"])),
+                status="paid",
+                paid_on=paid[str(r["beneficiary_id"])],
+            )
+            for r in rest.left_out
+        ],
+    )
+    await outbox.emit(conn, stay_paid, district=waiting.district_code, correlation=waiting.list_id)
 
 
 async def register(
