@@ -369,6 +369,12 @@ def test_everyone_paid_in_the_kept_package_leaves_nothing_to_send() -> None:
     assert on_released(rest) is E.ALL_PAID
 
 
+def test_a_line_naming_no_beneficiary_is_never_left_out() -> None:
+    row = {"line_id": str(uuid4()), "amount": 500_000}
+    rest = unpaid_rest([row], {"None", ""})
+    assert rest.sent == [row]
+
+
 def test_a_release_with_people_left_to_pay_sends_them() -> None:
     a, b = str(uuid4()), str(uuid4())
     rest = unpaid_rest([_row(a, 500_000), _row(b, 500_000)], {a})

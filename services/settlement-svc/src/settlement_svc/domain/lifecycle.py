@@ -286,9 +286,12 @@ def unpaid_rest(rows: Sequence[Row], paid_people: Collection[str]) -> UnpaidRest
     """``rows`` (a waiting version's lines, in order) without the people paid in a package of
     the list the post office holds (``paid_people``: their beneficiary ids). A person is a
     beneficiary, not a line: the new version's line ids are its own."""
-    sent = [r for r in rows if str(r["beneficiary_id"]) not in paid_people]
-    left_out = [r for r in rows if str(r["beneficiary_id"]) in paid_people]
-    return UnpaidRest(sent, left_out)
+
+    def paid(row: Row) -> bool:  # a line naming no beneficiary is never taken for one
+        person = row.get("beneficiary_id")
+        return person is not None and str(person) in paid_people
+
+    return UnpaidRest([r for r in rows if not paid(r)], [r for r in rows if paid(r)])
 
 
 def on_live_kept(rest: UnpaidRest) -> Event:
