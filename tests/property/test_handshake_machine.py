@@ -13,7 +13,9 @@ may also change its word about a person.
 
 Invariants (DOMAIN.md "The payment unit", "The post office is a partner…"):
 - at most one live package per list at the post office: a version reaches it only when every
-  earlier version it received is rejected or given back (checked on every arrival);
+  earlier version it received is rejected or given back — or kept (the recall refused once it
+  has paid), and then the version holds nobody known paid in the kept one (checked on every
+  arrival);
 - a package the post office paid anyone in is never recalled;
 - results are final per person per package: the first word delivered stands, a later word
   that differs is raised (a refusal ``result_disagrees``), never dropped;
@@ -62,6 +64,7 @@ from btxh_common.postoffice import (
     PackageRejected,
     PaymentResults,
     PersonResult,
+    RecallRejected,
     SettlementReport,
 )
 from btxh_common.testing.postoffice_player import (
@@ -151,6 +154,7 @@ class Pkg:
     outcome: dict[UUID, Word] = field(default_factory=dict)  # decided once per person
     told: set[UUID] = field(default_factory=set)  # people whose word is in the mail
     settled: bool = False
+    kept: bool = False  # a recall refused: it pays nobody more in it
 
 
 @dataclass
@@ -240,14 +244,26 @@ async def arrived(player: PostOfficePlayer, world: World, package_id: UUID, vers
     assert held.rows() is not None, "a manifest before its chunks"
     assert held.manifest is not None
     same_list = world.held_by_list().get((held.manifest.period, held.manifest.kind), [])
-    live = [p.held.version for p in same_list if p.state in ("received", "accepted")]
+    out_there = [p for p in same_list if p.state in ("received", "accepted")]
+    live = [p.held.version for p in out_there if not p.kept]
     assert not live, f"v{version} reached the post office while v{live} of its list is there"
+    # beside a package kept (recall refused), only for people not known paid in it
+    paid_there = {
+        person
+        for p in out_there
+        for r in p.held.rows() or []
+        if world.first_word.get((p.held.package_id, UUID(r["line_id"])), ("",))[0] == "paid"
+        for person in [r["beneficiary_id"]]
+    }
+    again = paid_there & {r["beneficiary_id"] for r in held.rows() or []}
+    assert not again, f"v{version} holds people paid in a package the post office kept: {again}"
     world.pkgs[package_id] = Pkg(held=held)
 
 
 def recalled(world: World, package_id: UUID) -> None:
     """A recall: given back only if nobody in it has been paid; its earlier answer again if
-    it is no longer held; refused (silence) once anyone is paid."""
+    it is no longer held; refused (``RecallRejected``) once it has decided about anyone: it
+    keeps the package, and pays nobody more in it (the rest go in the new package)."""
     pkg = world.pkgs.get(package_id)
     if pkg is None:
         return
@@ -260,6 +276,17 @@ def recalled(world: World, package_id: UUID) -> None:
             package_id=package_id, version=pkg.held.version, reason="recalled"
         )
         world.post(pkg.answer)
+    elif pkg.state == "accepted":
+        pkg.kept = True
+        paid = sum(1 for w in pkg.outcome.values() if w[0] == "paid")
+        world.post(
+            RecallRejected(
+                package_id=package_id,
+                version=pkg.held.version,
+                reason="already_paid",
+                paid_count=paid,
+            )
+        )
 
 
 # ------------------------------------------------------------------ the steps
@@ -384,7 +411,7 @@ def answer_package(world: World, pkg: Pkg, accept: bool, reason: str) -> None:
 def pay(world: World, pkg: Pkg, how_many: int) -> None:
     """Results for some people not yet told, in one part (of ``parts`` the post office will
     send for this package)."""
-    if pkg.state != "accepted":
+    if pkg.state != "accepted" or pkg.kept:
         return
     rows = pkg.held.rows()
     assert rows is not None
@@ -643,6 +670,7 @@ async def check_the_end(svc: Stack, db: asyncpg.Pool, world: World) -> None:
         f" {len(world.delivered)} letters delivered, {len(world.first_word)} words,"
         f" {len(world.closed_unpaid)} closed unpaid, {len(world.raised)} raised,"
         f" {len(refusals)} refusals, {len(world.forged_delivered)} forgeries quarantined,"
+        f" {sum(p.kept for p in world.pkgs.values())} kept (recall refused),"
         f" packages {dict((r['state'], r['n']) for r in states)}"
     )
 
