@@ -245,13 +245,23 @@ async def test_results_in_parts_with_returned_are_followed_person_by_person(
     assert await quarantined(svc, district) == []
 
 
-async def test_a_recall_refused_once_people_are_paid_keeps_one_live_package(
+async def test_a_recall_refused_once_people_are_paid_sends_the_change_for_the_unpaid_only(
     svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
 ) -> None:
+    """DOMAIN "The post office is a partner…": once it has paid people in a package it cannot
+    recall it; the changed list goes in a new package for the people not yet paid. v1 is
+    paid in part (the simulator's word: about 8 in 10 paid, some returned), v2 (the same
+    people, new line ids, one amount changed) is generated, the recall is refused, and v2's
+    package reaches the post office holding only the people v1 did not pay; each person is
+    paid at most once, and payment-svc hears every v2 line's status."""
     district, list_id, rows = "105", uuid4(), lines(20, 105)
     await submit(svc, producer, district, rows, list_id=list_id)
     await until("everyone's result", lambda: _is(_decided(statuses(db, list_id)), len(rows)))
-    changed = [*rows[:-1], {**rows[-1], "amount": rows[-1]["amount"] + 360_000}]
+    word1 = {r["beneficiary_id"]: post_office.status(r["line_id"]) for r in rows}
+    paid1 = {person for person, status in word1.items() if status == "paid"}
+    assert 0 < len(paid1) < len(rows), "v1 paid in part"
+    changed = [{**r, "line_id": str(uuid4())} for r in rows]
+    changed[-1]["amount"] += 360_000
     await submit(svc, producer, district, changed, list_id=list_id, version=2)
     note = await until(
         "recall refused",
@@ -261,16 +271,105 @@ async def test_a_recall_refused_once_people_are_paid_keeps_one_live_package(
             list_id,
         ),
     )
-    paid = sum(1 for r in rows if post_office.status(r["line_id"]) == "paid")
-    assert note.startswith(f"recall refused: already_paid, {paid} paid")
-    assert await state(db, list_id, 2) == "waiting_recall", "never two live packages"
-    held = [
-        p.version for p in post_office.holding() if p.manifest and p.manifest.list_id == list_id
+    assert note.startswith(f"recall refused: already_paid, {len(paid1)} paid")
+    v2 = await until(
+        "v2 settled",
+        lambda: db.fetchrow(
+            "SELECT p.id, p.state, p.line_count, p.total_amount, s.report FROM package p"
+            " JOIN settlement s ON s.package_id = p.id"
+            " WHERE p.list_id = $1 AND p.version = 2 AND s.state = 'received'",
+            list_id,
+        ),
+    )
+    unpaid_rows = [r for r in changed if r["beneficiary_id"] not in paid1]  # by hand
+    # what reached the post office: only the people v1 did not pay
+    [held] = [p for p in post_office.packages.values() if p.package_id == v2["id"]]
+    held_rows = [row for seq in sorted(held.chunks) for row in held.chunks[seq]]
+    assert sorted(r["line_id"] for r in held_rows) == sorted(r["line_id"] for r in unpaid_rows)
+    assert (v2["state"], v2["line_count"], v2["total_amount"]) == (
+        "acknowledged",
+        len(unpaid_rows),
+        sum(r["amount"] for r in unpaid_rows),
+    )
+    assert held.accepted is not None, "the post office accepted the smaller package"
+    word2 = {r["line_id"]: post_office.status(r["line_id"]) for r in unpaid_rows}
+    report = json.loads(v2["report"])
+    paid2 = [r for r in unpaid_rows if word2[r["line_id"]] == "paid"]
+    assert (report["paid_count"], report["paid_amount"]) == (
+        len(paid2),
+        sum(r["amount"] for r in paid2),
+    )
+    assert report["unpaid_count"] == len(unpaid_rows) - len(paid2)
+    # final statuses, person by person: v1's word stands; v2's lines are the post office's
+    # word for the people it held, and "paid" (on v1's day) for the people left out
+    v1_lines = await db.fetch(
+        "SELECT l.body->>'beneficiary_id' AS person, l.status, l.paid_on FROM package_line l"
+        " JOIN package p ON p.id = l.package_id WHERE p.list_id = $1 AND p.version = 1",
+        list_id,
+    )
+    assert {r["person"]: r["status"] for r in v1_lines} == word1
+    told: dict[str, tuple[str, Any]] = {}
+    for event in await _events(db, district, "PaymentResultsReceived"):
+        if event["payload"]["package_id"] == str(v2["id"]):
+            for r in event["payload"]["results"]:
+                told[r["line_id"]] = (r["status"], r["paid_on"])
+    paid_on1 = {r["person"]: r["paid_on"] for r in v1_lines}
+    for r in changed:
+        person, line = r["beneficiary_id"], r["line_id"]
+        if person in paid1:
+            assert told[line] == ("paid", paid_on1[person].isoformat()), "left out, stays paid"
+        else:
+            assert told[line][0] == word2[line], "the post office's word on v2"
+    payments = [p for p in paid1] + [
+        r["beneficiary_id"] for r in unpaid_rows if word2[r["line_id"]] == "paid"
     ]
-    assert held == [1]
-    assert await statuses(db, list_id) == {
-        r["line_id"]: post_office.status(r["line_id"]) for r in rows
+    assert len(payments) == len(set(payments)), "a person paid twice"
+    assert await quarantined(svc, district) == []
+
+
+async def test_a_version_after_the_unpaid_rest_still_leaves_out_the_people_paid_in_the_kept_one(
+    svc: Stack, post_office: PostOffice, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    """v1 kept (people paid), v2 sent for the unpaid and given back on a recall (nobody paid
+    in it yet), v3 released: v1 is still at the post office, so v3 too holds only the people
+    v1 did not pay."""
+    district, list_id, rows = "106", uuid4(), lines(12, 106)
+    await submit(svc, producer, district, rows, list_id=list_id)
+    await until("everyone's result", lambda: _is(_decided(statuses(db, list_id)), len(rows)))
+    paid1 = {r["beneficiary_id"] for r in rows if post_office.status(r["line_id"]) == "paid"}
+    assert 0 < len(paid1) < len(rows), "v1 paid in part"
+    post_office.behaviour.results_delay = 3600  # v2 accepted, nobody paid in it yet
+    try:
+        v2 = [{**r, "line_id": str(uuid4())} for r in rows]
+        await submit(svc, producer, district, v2, list_id=list_id, version=2)
+        await until("v2 accepted", lambda: _is(state(db, list_id, 2), "acknowledged"))
+        v3 = [{**r, "line_id": str(uuid4())} for r in rows]
+        v3[0]["amount"] += 120_000
+        await submit(svc, producer, district, v3, list_id=list_id, version=3)
+        await until("v2 given back", lambda: _is(state(db, list_id, 2), "recalled"))
+        await until("v3 accepted", lambda: _is(state(db, list_id, 3), "acknowledged"))
+    finally:
+        post_office.behaviour.results_delay = 0.2
+    unpaid3 = [r for r in v3 if r["beneficiary_id"] not in paid1]  # by hand
+    package3 = await db.fetchrow(
+        "SELECT id, line_count, total_amount FROM package WHERE list_id = $1 AND version = 3",
+        list_id,
+    )
+    [held] = [p for p in post_office.packages.values() if p.package_id == package3["id"]]
+    held_rows = [row for seq in sorted(held.chunks) for row in held.chunks[seq]]
+    assert sorted(r["line_id"] for r in held_rows) == sorted(r["line_id"] for r in unpaid3)
+    assert (package3["line_count"], package3["total_amount"]) == (
+        len(unpaid3),
+        sum(r["amount"] for r in unpaid3),
+    )
+    assert await state(db, list_id, 1) == "acknowledged", "v1 kept, still paid and settled"
+    told = {
+        r["line_id"]: r["status"]
+        for event in await _events(db, district, "PaymentResultsReceived")
+        if event["payload"]["package_id"] == str(package3["id"])
+        for r in event["payload"]["results"]
     }
+    assert told == {r["line_id"]: "paid" for r in v3 if r["beneficiary_id"] in paid1}
 
 
 async def _pending(found: Awaitable[dict[str, str]]) -> int:

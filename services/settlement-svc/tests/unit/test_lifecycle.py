@@ -14,11 +14,14 @@ from settlement_svc.domain.lifecycle import (
     check_extension_request,
     check_report,
     on_acceptance,
+    on_live_kept,
     on_no_answer,
     on_rejection,
+    on_released,
     place,
     sort_results,
     step,
+    unpaid_rest,
 )
 from settlement_svc.domain.packages import Package, PackageState
 
@@ -120,13 +123,20 @@ MOVES = [
     (S.ALERT, E.NEW_VERSION, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
     (S.WAITING_RECALL, E.NEW_VERSION, S.SUPERSEDED, ()),
     (S.MANUAL, E.NEW_VERSION, S.SUPERSEDED, (X.CLOSE_SETTLEMENT,)),
-    (S.WAITING_RECALL, E.RELEASED, S.SENT, (X.SEND,)),
+    # released: people paid in a package of the list the post office still holds (one it
+    # kept earlier) are left out first; in an ordinary release there are none
+    (S.WAITING_RECALL, E.RELEASED, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
     # the officer
     (S.ALERT, E.RETRY, S.SENT, (X.RESTART, X.SEND)),
     (S.RECALL_UNANSWERED, E.RETRY, S.RECALL_REQUESTED, (X.RESTART, X.ASK_RECALL)),
-    # the recall refused (people paid): the post office keeps it, live again, an officer needed
-    (S.RECALL_REQUESTED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.ALERT,)),
-    (S.RECALL_UNANSWERED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.ALERT,)),
+    # the recall refused (people paid): the post office keeps it, live again, and the version
+    # waiting for it goes out for the people not paid in it
+    (S.RECALL_REQUESTED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
+    (S.RECALL_UNANSWERED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
+    # the waiting version: the paid people's lines left out first, then sent
+    (S.WAITING_RECALL, E.LIVE_KEPT, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
+    # everyone paid in the kept package: nothing to send, an officer is told
+    (S.WAITING_RECALL, E.ALL_PAID, S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
 ]
 
 REFUSALS = [
@@ -179,6 +189,9 @@ REPEATS = [
     # the clock or a release racing an answer
     *[(s, E.NO_ANSWER) for s in S if s not in (S.SENT, S.RECALL_REQUESTED)],
     *[(s, E.RELEASED) for s in S if s is not S.WAITING_RECALL],
+    # the kept package's release reaches only a version waiting for it: anything else (sent
+    # already, superseded by a newer one, ended) is left as it is — never sent twice
+    *[(s, e) for s in S if s is not S.WAITING_RECALL for e in (E.LIVE_KEPT, E.ALL_PAID)],
 ]
 
 
@@ -212,14 +225,16 @@ def test_the_table_lists_nothing_the_tests_do_not() -> None:
 
 def test_no_package_reaches_the_post_office_while_another_of_its_list_is_there() -> None:
     """Only a package not at the post office is ever sent for the first time: one released
-    from waiting (its predecessor back), never one replacing a package still out there."""
+    from waiting (its predecessor back), never one replacing a package still out there —
+    except the one DOMAIN.md names: the predecessor kept because people in it are paid, and
+    then only with those people left out (``LEAVE_OUT_PAID`` before ``SEND``)."""
     first_sends = [
         (s, e)
         for s, moves in TABLE.items()
         for e, m in moves.items()
         if isinstance(m, Move) and X.SEND in m.effects and s not in (S.SENT, S.ALERT)
     ]
-    assert first_sends == [(S.WAITING_RECALL, E.RELEASED)]
+    assert first_sends == [(S.WAITING_RECALL, E.RELEASED), (S.WAITING_RECALL, E.LIVE_KEPT)]
 
 
 def test_an_acceptance_is_judged_by_what_was_sent_and_the_attempts_left() -> None:
@@ -321,3 +336,61 @@ def test_an_extension_request_is_recorded_only_within_the_1_to_19_day_rule() -> 
     assert check_extension_request(False, 6, 14, 19) is R.EXTENSION_TOO_LONG
     assert check_extension_request(False, 20, 0, 19) is R.EXTENSION_TOO_LONG
     assert check_extension_request(True, 1, 0, 19) is R.SETTLEMENT_CLOSED
+
+
+# ------------------------------------------------------------------ a recall refused
+
+
+def _row(person: str, amount: int) -> dict[str, object]:
+    return {"line_id": str(uuid4()), "beneficiary_id": person, "amount": amount}
+
+
+def test_the_unpaid_rest_holds_only_people_not_paid_in_the_kept_package() -> None:
+    a, b, c, d = (str(uuid4()) for _ in range(4))
+    rows = [_row(a, 500_000), _row(b, 510_000), _row(c, 520_000), _row(d, 530_000)]
+    rest = unpaid_rest(rows, {b, d, str(uuid4())})  # b and d paid (and someone not in v2)
+    assert [r["beneficiary_id"] for r in rest.sent] == [a, c]  # in the version's order
+    assert [r["beneficiary_id"] for r in rest.left_out] == [b, d]
+    assert on_live_kept(rest) is E.LIVE_KEPT
+
+
+def test_nobody_paid_in_the_kept_package_leaves_the_version_whole() -> None:
+    rows = [_row(str(uuid4()), 500_000) for _ in range(3)]
+    rest = unpaid_rest(rows, set())
+    assert rest.sent == rows
+    assert rest.left_out == []
+
+
+def test_everyone_paid_in_the_kept_package_leaves_nothing_to_send() -> None:
+    people = [str(uuid4()) for _ in range(3)]
+    rest = unpaid_rest([_row(p, 500_000) for p in people], set(people))
+    assert rest.sent == []
+    assert on_live_kept(rest) is E.ALL_PAID
+    assert on_released(rest) is E.ALL_PAID
+
+
+def test_a_line_naming_no_beneficiary_is_never_left_out() -> None:
+    row = {"line_id": str(uuid4()), "amount": 500_000}
+    rest = unpaid_rest([row], {"None", ""})
+    assert rest.sent == [row]
+
+
+def test_a_release_with_people_left_to_pay_sends_them() -> None:
+    a, b = str(uuid4()), str(uuid4())
+    rest = unpaid_rest([_row(a, 500_000), _row(b, 500_000)], {a})
+    assert on_released(rest) is E.RELEASED
+    assert [r["beneficiary_id"] for r in rest.sent] == [b]
+
+
+def test_a_recall_refused_never_sends_the_waiting_version_whole() -> None:
+    """The refused recall's move releases the waiting version only through the unpaid rest:
+    a plain release (the whole version) is never among its effects."""
+    for state in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED):
+        move = step(state, E.RECALL_REFUSED)
+        assert isinstance(move, Move)
+        assert X.RELEASE_WAITING not in move.effects
+        assert X.RELEASE_WAITING_UNPAID in move.effects
+    for event in (E.LIVE_KEPT, E.RELEASED):
+        sent = step(S.WAITING_RECALL, event)
+        assert isinstance(sent, Move)
+        assert sent.effects.index(X.LEAVE_OUT_PAID) < sent.effects.index(X.SEND)

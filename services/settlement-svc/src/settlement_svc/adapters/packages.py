@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import fields
 from datetime import timedelta
 from typing import Any
@@ -226,4 +227,48 @@ async def note_rejection(
         package_id,
         reason,
         detail,
+    )
+
+
+async def paid_people(
+    conn: asyncpg.Connection, package: Package, held: Collection[PackageState]
+) -> dict[str, Any]:
+    """The people paid in the packages of ``package``'s list (district, period, kind) in a
+    ``held`` state (beneficiary id → paid_on)."""
+    rows = await conn.fetch(
+        """SELECT l.body->>'beneficiary_id' AS person, l.paid_on
+           FROM package_line l JOIN package p ON p.id = l.package_id
+           WHERE p.district_code = $1 AND p.period = $2 AND p.kind = $3
+             AND p.state = ANY($4::text[]) AND p.id <> $5 AND l.status = 'paid'""",
+        package.district_code,
+        package.period,
+        package.kind,
+        list(held),
+        package.id,
+    )
+    return {r["person"]: r["paid_on"] for r in rows}
+
+
+async def leave_out(
+    conn: asyncpg.Connection,
+    package_id: UUID,
+    line_ids: list[UUID],
+    *,
+    line_count: int,
+    total_amount: int,
+    sha256: str,
+) -> None:
+    """Take lines out of a package not yet sent; its count, total and checksum follow."""
+    await conn.execute(
+        "DELETE FROM package_line WHERE package_id = $1 AND line_id = ANY($2::uuid[])",
+        package_id,
+        line_ids,
+    )
+    await conn.execute(
+        """UPDATE package SET line_count = $2, total_amount = $3, sha256 = $4
+           WHERE id = $1""",
+        package_id,
+        line_count,
+        total_amount,
+        sha256,
     )

@@ -12,7 +12,10 @@ made into events before the table is read (``on_acceptance``, ``on_rejection``,
   of the one out there (``WAITING_RECALL``), and a newer one still takes the waiting one's
   place and waits for the same recall;
 - a package gone back (recalled or rejected) releases the version waiting for it; one the
-  post office keeps (the recall refused: people are paid) is live again and alerts;
+  post office keeps (the recall refused: people are paid) is live again, and the version
+  waiting for it goes out as a new package holding only the people not paid in the kept one
+  (``unpaid_rest``); the lines of people paid there are left out and keep their paid status,
+  so nobody is paid twice; if everyone is paid there, nothing goes out and an officer is told;
 - results and reports are taken only from packages the post office holds; a package that has
   results is not thrown away by a late rejection;
 - a package kept by hand, or ended, closes its settlement when it is replaced.
@@ -20,9 +23,10 @@ made into events before the table is read (``on_acceptance``, ``on_rejection``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from settlement_svc.domain.packages import Package, PackageState
@@ -49,6 +53,12 @@ class Event(StrEnum):
     # the list's next version
     NEW_VERSION = "new_version"  # a newer version of the list replaces this one
     RELEASED = "released"  # the package this one waited for is back from the post office
+    # the package this one waited for is kept by the post office (people paid in it): this one
+    # goes out with the people not paid there (``on_live_kept``)
+    LIVE_KEPT = "live_kept"
+    # released or kept, everyone in this version is paid in a package the post office holds:
+    # nothing to send (``on_released``, ``on_live_kept``)
+    ALL_PAID = "all_paid"
     # the officer
     RETRY = "retry"
 
@@ -62,6 +72,12 @@ class Effect(StrEnum):
     OPEN_SETTLEMENT = "open_settlement"
     CLOSE_SETTLEMENT = "close_settlement"  # the package ended or was replaced: nothing to settle
     RELEASE_WAITING = "release_waiting"  # the version waiting for this one goes out
+    # kept by the post office: the version waiting for this one goes out, for the unpaid only
+    RELEASE_WAITING_UNPAID = "release_waiting_unpaid"
+    # the lines of people paid in a package of the list the post office holds (the kept one)
+    # are taken out of this one (count, total and checksum again); payment-svc is told they
+    # stay paid. Nobody is left out when no such package is held (an ordinary release)
+    LEAVE_OUT_PAID = "leave_out_paid"
     RECORD_RESULTS = "record_results"
     RECORD_REPORT = "record_report"
     EMIT_ACKNOWLEDGED = "emit_acknowledged"
@@ -133,8 +149,8 @@ _BEING_RECALLED: dict[Event, Move | Reason | None] = {
     E.REJECTED_DAMAGED: Move(S.REJECTED, _REJECTED_BACK),
     E.RECALLED: Move(S.RECALLED, _GONE_BACK),
     # once it has paid people the post office keeps the package (it will pay and settle it):
-    # live again, an officer is needed for the version waiting for it
-    E.RECALL_REFUSED: Move(S.ACKNOWLEDGED, (X.ALERT,)),
+    # live again; the changed list goes in a new package for the people not yet paid
+    E.RECALL_REFUSED: Move(S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
     E.NEW_VERSION: None,  # asked back already
 }
 
@@ -195,7 +211,9 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
     },
     S.WAITING_RECALL: {
         E.NEW_VERSION: Move(S.SUPERSEDED),
-        E.RELEASED: Move(S.SENT, (X.SEND,)),
+        E.RELEASED: Move(S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
+        E.LIVE_KEPT: Move(S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
+        E.ALL_PAID: Move(S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
     },
     S.MANUAL: {E.NEW_VERSION: Move(S.SUPERSEDED, (X.CLOSE_SETTLEMENT,))},
     S.REJECTED: {E.REJECTED: None, E.REJECTED_DAMAGED: None},
@@ -251,6 +269,39 @@ def on_rejection(reason: str, has_results: bool) -> Event:
 
 def on_no_answer(attempts_used: bool) -> Event:
     return E.NO_ANSWER_LAST if attempts_used else E.NO_ANSWER
+
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class UnpaidRest:
+    """A waiting version split by the package the post office kept."""
+
+    sent: list[Row]  # lines of people not paid in the kept package: the new package
+    left_out: list[Row]  # lines of people paid there: not sent, they stay paid
+
+
+def unpaid_rest(rows: Sequence[Row], paid_people: Collection[str]) -> UnpaidRest:
+    """``rows`` (a waiting version's lines, in order) without the people paid in a package of
+    the list the post office holds (``paid_people``: their beneficiary ids). A person is a
+    beneficiary, not a line: the new version's line ids are its own."""
+
+    def paid(row: Row) -> bool:  # a line naming no beneficiary is never taken for one
+        person = row.get("beneficiary_id")
+        return person is not None and str(person) in paid_people
+
+    return UnpaidRest([r for r in rows if not paid(r)], [r for r in rows if paid(r)])
+
+
+def on_live_kept(rest: UnpaidRest) -> Event:
+    return E.LIVE_KEPT if rest.sent else E.ALL_PAID
+
+
+def on_released(rest: UnpaidRest) -> Event:
+    """The package waited for is back; a package the post office kept earlier may still
+    hold people paid (v1 kept, v2 sent for the unpaid, v3 replaces v2): they stay out."""
+    return E.RELEASED if rest.sent else E.ALL_PAID
 
 
 # ------------------------------------------------------------------ a new version

@@ -17,7 +17,13 @@ import asyncpg
 from btxh_common.chunks import digest, total
 from btxh_common.chunkstore import RejectedTransfer, Transfer
 from btxh_common.errors import DomainError, NotFoundError, NotPermitted
-from btxh_common.events import PaymentListRow, PaymentListSent, PaymentListSubmitted
+from btxh_common.events import (
+    LineStatus,
+    PaymentListRow,
+    PaymentListSent,
+    PaymentListSubmitted,
+    PaymentResultsReceived,
+)
 from btxh_common.inbox import ContractBroken, describe
 from btxh_common.logs import get_logger
 from prometheus_client import Counter
@@ -35,6 +41,10 @@ from settlement_svc.handlers.settlements import open_settlement
 
 log = get_logger(__name__)
 RESENT = Counter("btxh_packages_resent_total", "Packages sent again", ["reason"])
+LEFT_OUT = Counter(
+    "btxh_packages_paid_left_out_total",
+    "Lines of a new version left out because the person was paid in the package kept",
+)
 ALERTS = Counter("btxh_packages_alert_total", "Packages left in alert after every attempt")
 REFUSED = Counter(
     "btxh_postoffice_refused_total",
@@ -109,12 +119,17 @@ async def apply(
             await settlements_db.close_ended(conn, package.id, move.to)
         elif effect is Effect.RELEASE_WAITING:
             await _release_waiting(conn, package.id, policy)
+        elif effect is Effect.RELEASE_WAITING_UNPAID:
+            await _release_unpaid(conn, package.id, policy)
+        elif effect is Effect.LEAVE_OUT_PAID:
+            await _leave_out_paid(conn, package)
 
 
 async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: Policy) -> None:
     waiting = await db.waiting_for_recall_of(conn, package_id)
     if waiting is not None:
-        move = lifecycle.step(waiting.state, Event.RELEASED)
+        rest, _ = await _unpaid_rest(conn, waiting)
+        move = lifecycle.step(waiting.state, lifecycle.on_released(rest))
         assert isinstance(move, Move), move
         await apply(conn, waiting, move, policy, "first")
 
@@ -126,6 +141,62 @@ def _check_rows(rows: list[dict[str, Any]], event_type: str) -> None:
             PaymentListRow.model_validate(row)
         except ValidationError as exc:
             raise ContractBroken(describe(exc, f"{event_type} row {i}")) from None
+
+
+async def _unpaid_rest(
+    conn: asyncpg.Connection, waiting: Package
+) -> tuple[lifecycle.UnpaidRest, dict[str, Any]]:
+    """``waiting``'s lines split by the people paid in the packages of its list the post
+    office holds (the one that kept it waiting, if it was kept; one kept earlier)."""
+    paid = await db.paid_people(conn, waiting, lifecycle.AT_POST_OFFICE)
+    return lifecycle.unpaid_rest(await db.lines(conn, waiting.id), paid), paid
+
+
+async def _release_unpaid(conn: asyncpg.Connection, kept_id: UUID, policy: Policy) -> None:
+    """The post office kept ``kept_id`` (people in it are paid): the version waiting for it
+    goes out holding only the people not paid there."""
+    waiting = await db.waiting_for_recall_of(conn, kept_id)
+    if waiting is None:
+        return
+    rest, _ = await _unpaid_rest(conn, waiting)
+    move = lifecycle.step(waiting.state, lifecycle.on_live_kept(rest))
+    assert isinstance(move, Move), move
+    await apply(conn, waiting, move, policy, "recall_refused")
+
+
+async def _leave_out_paid(conn: asyncpg.Connection, waiting: Package) -> None:
+    """The lines of people paid in a package of the list the post office holds leave
+    ``waiting`` (its count, total and checksum are those of what is sent); payment-svc is
+    told they stay paid, on the day the post office paid them, so nobody is paid twice."""
+    rest, paid = await _unpaid_rest(conn, waiting)
+    left = [UUID(str(r["line_id"])) for r in rest.left_out]
+    if not left:
+        return
+    await db.leave_out(
+        conn,
+        waiting.id,
+        left,
+        line_count=len(rest.sent),
+        total_amount=total(list(rest.sent), "amount"),
+        sha256=digest(list(rest.sent)),
+    )
+    note = f"{len(left)} people paid in a package the post office holds left out"
+    await db.note_error(conn, waiting.id, note)
+    LEFT_OUT.inc(len(left))
+    log.info("package.paid_left_out", package_id=str(waiting.id), left=len(left))
+    stay_paid = PaymentResultsReceived(
+        package_id=waiting.id,
+        list_id=waiting.list_id,
+        results=[
+            LineStatus(
+                line_id=UUID(str(r["line_id"])),
+                status="paid",
+                paid_on=paid[str(r["beneficiary_id"])],
+            )
+            for r in rest.left_out
+        ],
+    )
+    await outbox.emit(conn, stay_paid, district=waiting.district_code, correlation=waiting.list_id)
 
 
 async def register(
