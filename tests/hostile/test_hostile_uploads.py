@@ -294,10 +294,12 @@ async def test_a_5_mb_cell_and_a_100k_address_are_refused_per_row_and_the_batch_
         3: [
             {
                 "field": "bank_name",
+                "column": "K",
+                "header": "Ngân hàng",
                 "code": "text_too_long",
                 "value": None,
                 "message_vi": (
-                    "Dòng 3, cột «Ngân hàng»: nội dung dài hơn 200 ký tự, giới hạn của cột; "
+                    "Dòng 3, cột K «Ngân hàng»: nội dung dài hơn 200 ký tự, giới hạn của cột; "
                     "hãy rút gọn rồi kiểm tra lại"
                 ),
             }
@@ -305,10 +307,12 @@ async def test_a_5_mb_cell_and_a_100k_address_are_refused_per_row_and_the_batch_
         4: [
             {
                 "field": "address",
+                "column": "H",
+                "header": "Địa chỉ",
                 "code": "text_too_long",
                 "value": None,
                 "message_vi": (
-                    "Dòng 4, cột «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
+                    "Dòng 4, cột H «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
                     "hãy rút gọn rồi kiểm tra lại"
                 ),
             }

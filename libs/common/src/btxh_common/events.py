@@ -160,7 +160,7 @@ class ImportValidated(EventPayload):
     event_type = "ImportValidated"
     batch_id: UUID
     kind: ImportKind
-    commune_code: CommuneCode
+    commune_code: CommuneCode | None = None  # None: a file whose rows name no commune
     total: int = Field(ge=0)
     valid: int = Field(ge=0)
     invalid: int = Field(ge=0)

@@ -192,7 +192,7 @@ async def _stage(
     event = ImportValidated(
         batch_id=batch,
         kind=b["kind"],
-        commune_code=b["commune_code"] or "",
+        commune_code=b["commune_code"],
         total=b["total"],
         valid=b["valid"],
         invalid=b["invalid"],
