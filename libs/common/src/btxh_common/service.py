@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import structlog
@@ -27,6 +28,7 @@ from btxh_common.envelope import current_trace, new_event_id
 from btxh_common.health import health_router, mount_metrics
 from btxh_common.logs import configure_logging, get_logger
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
+from btxh_common.opsmetrics import HTTP_REQUESTS, StateGauge, StateMetrics, Subscribed, route_of
 from btxh_common.outbox import OutboxRelay, Retention
 from btxh_common.problems import install_problem_handlers
 from btxh_common.settings import ServiceSettings
@@ -63,6 +65,7 @@ class ServiceSpec:
     subscriptions: Subscriptions | None = None
     extra_tasks: Sequence[Callable[[ServiceState], asyncio.Task[None]]] = field(default=())
     on_start: Callable[[ServiceState], Awaitable[None]] | None = None
+    gauges: Sequence[StateGauge] = ()  # the service's own alert gauges (btxh_common.opsmetrics)
 
 
 async def _retry_until(what: str, deadline: float, step: Callable[[], object]) -> None:
@@ -113,8 +116,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         auth = settings.kafka_auth()
         await _topics(settings, deadline, auth)
         broker = make_broker(settings.kafka_bootstrap_servers, spec.name, auth)
+        subscribed = Subscribed(broker)
         if spec.subscriptions is not None:
-            spec.subscriptions(broker, state)
+            spec.subscriptions(cast(KafkaBroker, subscribed), state)
         state.broker = broker
         await _retry_until("kafka", deadline, broker.start)
         relay = OutboxRelay(
@@ -125,7 +129,16 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             retention=Retention(settings.outbox_keep_days, settings.inbox_keep_days),
             auth=auth,
         )
+        metrics = StateMetrics(
+            state.db,
+            settings.kafka_bootstrap_servers,
+            subscribed.groups,
+            auth,
+            spec.gauges,
+            settings.metrics_refresh_seconds,
+        )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
+        tasks.append(asyncio.create_task(metrics.run(), name="state-metrics"))
         tasks += [make(state) for make in spec.extra_tasks]
         app.state.pool, app.state.broker, app.state.service = state.pool, broker, state
         log.info("service.started", port=settings.http_port)
@@ -167,7 +180,12 @@ async def _trace_requests(
     started = time.perf_counter()
     try:
         with structlog.contextvars.bound_contextvars(trace_id=trace):
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:
+                _count(request, 500)
+                raise
+            _count(request, response.status_code)
             if request.url.path not in _QUIET_PATHS:
                 log.info(
                     "http.request",
@@ -180,6 +198,11 @@ async def _trace_requests(
         current_trace.reset(token)
     response.headers["X-Trace-Id"] = trace
     return response
+
+
+def _count(request: Request, status: int) -> None:
+    if request.url.path not in _QUIET_PATHS:
+        HTTP_REQUESTS.labels(request.method, route_of(request.scope), str(status)).inc()
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

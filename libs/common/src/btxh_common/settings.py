@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     outbox_keep_days: int = Field(default=7, ge=1)
     inbox_keep_days: int = Field(default=100, ge=1)
     startup_timeout_seconds: float = 120.0
+    # How often the alert gauges (btxh_common.opsmetrics: dead letters, consumer lag, outbox,
+    # the service's own) are read again from the database and the broker.
+    metrics_refresh_seconds: float = Field(default=15.0, gt=0)
     # Read your writes (btxh_common.readpos): how long a request with ``as_of`` waits for the
     # service's read model of the register to reach it before 409 ``read_model_behind``.
     read_model_wait_seconds: float = Field(default=10.0, ge=0)

@@ -8,6 +8,7 @@ from pathlib import Path
 from btxh_common.service import ServiceSpec, create_app
 
 from import_svc import read_position
+from import_svc.adapters import gauges
 from import_svc.adapters.spool import Spooler
 from import_svc.api import router
 from import_svc.events import subscriptions
@@ -27,6 +28,7 @@ spec = ServiceSpec(
             parse_uploads(state, settings, spooler.home), name="parse-uploads"
         )
     ],
+    gauges=[gauges.refresh],
 )
 app = create_app(spec, settings)
 app.state.spooler = spooler

@@ -10,6 +10,7 @@ from btxh_common.logs import get_logger
 from btxh_common.service import ServiceSpec, ServiceState, create_app
 
 from settlement_svc import api, events
+from settlement_svc.adapters import gauges
 from settlement_svc.config import Settings
 from settlement_svc.handlers import authenticity, packages, settlements
 
@@ -37,5 +38,6 @@ spec = ServiceSpec(
     routers=[api.router],
     subscriptions=partial(events.subscriptions, policy=policy, keyring=settings.keyring()),
     extra_tasks=[lambda state: asyncio.create_task(keep_time(state), name="settlement-timer")],
+    gauges=[gauges.refresh],
 )
 app = create_app(spec, settings)
