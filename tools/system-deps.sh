@@ -2,14 +2,16 @@
 # The few system packages the tests need beyond Python, installed from Debian when missing:
 # LibreOffice Calc (the import tests re-save workbooks as officers' LibreOffice does, and open
 # the Excel reports to prove they need no repair), the Docker client's compose (the deploy
-# check parses the compose file; no engine needed) and kubectl (the deploy check builds the
-# Kustomize overlays with `kubectl kustomize`). Used by `make test`, `make deploy-check` and
-# .ci/run.
+# check parses the compose file; no engine needed), kubectl (the deploy check builds the
+# Kustomize overlays with `kubectl kustomize`) and promtool (Debian's prometheus package: the
+# deploy check runs `promtool check rules` and the alert rules' unit tests; the server it also
+# ships is never started). Used by `make test`, `make deploy-check` and .ci/run.
 set -euo pipefail
 
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
     missing+=(docker-compose)
 fi

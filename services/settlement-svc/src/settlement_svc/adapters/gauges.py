@@ -6,7 +6,8 @@ import asyncpg
 from prometheus_client import Gauge
 
 IN_ALERT = Gauge(
-    "btxh_packages_in_alert", "Packages in state alert: an officer is needed (alert above 0)"
+    "btxh_packages_in_alert",
+    "Packages in alert or recall_unanswered: an officer is needed (alert above 0)",
 )
 OVERDUE = Gauge(
     "btxh_settlements_overdue",
@@ -17,7 +18,7 @@ OVERDUE = Gauge(
 async def refresh(conn: asyncpg.Connection) -> None:
     """Set the gauges from the current state (``ServiceSpec.gauges``)."""
     alert, overdue = await conn.fetchrow(
-        """SELECT (SELECT count(*) FROM package WHERE state = 'alert'),
+        """SELECT (SELECT count(*) FROM package WHERE state IN ('alert', 'recall_unanswered')),
                   (SELECT count(*) FROM settlement
                    WHERE state <> 'closed' AND overdue_since IS NOT NULL)"""
     )
