@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 import pytest
-from btxh_tools import deploy_check, deploy_ops
+from btxh_tools import deploy_check, deploy_ops, vendor_crds
 
 PROD = deploy_check.DEPLOY / "k8s" / "overlays" / "prod"
 Doc = dict[str, Any]
@@ -120,3 +120,25 @@ def test_promtool_runs_the_rules_unit_tests(docs: list[Doc]) -> None:
     rule(docs, "BtxhOutboxParked")["expr"] = "max by (job) (btxh_outbox_parked_rows) > 5"
     problems = deploy_ops.promtool(docs)
     assert any("alertname: BtxhOutboxParked" in p for p in problems), problems
+
+
+def test_a_vendored_crd_is_made_strict_where_it_lists_its_fields() -> None:
+    crd_schema = {
+        "type": "object",
+        "properties": {
+            "port": {"x-kubernetes-int-or-string": True},
+            "note": {"type": "string", "nullable": True},
+            "free": {
+                "type": "object",
+                "x-kubernetes-preserve-unknown-fields": True,
+                "properties": {"a": {"type": "string"}},
+            },
+            "map": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    }
+    out = vendor_crds.strict(crd_schema)
+    assert out["additionalProperties"] is False
+    assert out["properties"]["port"] == {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+    assert out["properties"]["note"]["type"] == ["string", "null"]
+    assert "additionalProperties" not in out["properties"]["free"]
+    assert out["properties"]["map"]["additionalProperties"] == {"type": "string"}
