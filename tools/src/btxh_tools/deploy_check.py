@@ -14,7 +14,8 @@
   in the image (``deploy_keys``);
 - operations (``deploy_ops``): backups with WAL archiving and retention, ServiceMonitors,
   alert rules (promtool, their unit tests, every metric name exported by a service, a
-  runbook section each) and the dashboards.
+  runbook section each) and the dashboards; the point-in-time recovery example
+  (``deploy/k8s/restore``) validates against the Cluster schema.
 Exit status 1 with every problem listed; nothing here needs the network.
 """
 
