@@ -72,7 +72,8 @@ def printed(d: dict[str, Any], units: dict[str, str], fallback_signer: str) -> d
     """The values the decision template shows: the district's header, the person, the change."""
     district = units.get("district", "")
     return {
-        "authority": f"ỦY BAN NHÂN DÂN {district}".upper(),
+        "authority": "ỦY BAN NHÂN DÂN",
+        "district_upper": district.upper(),
         "province": units.get("province", ""),
         "place": district,
         "decision_no": d.get("decision_no") or "…",
