@@ -81,6 +81,9 @@ async def insert_many(
                 d.coefficient,
                 d.decision_no,
                 d.children,
+                d.decision_date,
+                d.signer,
+                d.recorded_by,
             )
             for b, district, decisions, _ in items
             for d in decisions
@@ -95,6 +98,9 @@ async def insert_many(
             "coefficient",
             "decision_no",
             "children",
+            "decision_date",
+            "signer",
+            "recorded_by",
         ],
     )
     await conn.copy_records_to_table(
