@@ -28,6 +28,11 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --all-packages --no-install-package btxh-devtools
 
 FROM python:3.11-slim-bookworm AS runtime
+# beneficiary-svc prints decisions as PDF with WeasyPrint: Pango, and a font with every
+# Vietnamese diacritic (DejaVu Serif, which the decision template names)
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 btxh \
  && useradd --system --uid 10001 --gid btxh --no-create-home --shell /usr/sbin/nologin btxh
 COPY --from=build /opt/venv /opt/venv

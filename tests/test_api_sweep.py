@@ -162,6 +162,8 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # read from the code.
 SUPERVISOR_ONLY = {
     ("beneficiary-svc", "DELETE", "/v1/beneficiaries/{beneficiary_id}"),
+    # issue 20: a removed beneficiary is brought back by a supervisor
+    ("beneficiary-svc", "POST", "/v1/beneficiaries/{beneficiary_id}/restore"),
     ("beneficiary-svc", "POST", "/v1/districts/{district}/data-locks/{lock_id}/unlock"),
     ("payment-svc", "POST", "/v1/districts/{district}/periods/{month}/unlock"),
     ("payment-svc", "PUT", "/v1/districts/{district}/payment-mode"),

@@ -3,15 +3,20 @@
 # LibreOffice Calc (the import tests re-save workbooks as officers' LibreOffice does, and open
 # the Excel reports to prove they need no repair), the Docker client's compose (the deploy
 # check parses the compose file; no engine needed), kubectl (the deploy check builds the
-# Kustomize overlays with `kubectl kustomize`) and promtool (Debian's prometheus package: the
+# Kustomize overlays with `kubectl kustomize`), promtool (Debian's prometheus package: the
 # deploy check runs `promtool check rules` and the alert rules' unit tests; the server it also
-# ships is never started). Used by `make test`, `make deploy-check` and .ci/run.
+# ships is never started), poppler-utils (the decision-PDF test reads the text back with
+# `pdftotext`), and what WeasyPrint needs to print decisions: Pango and the DejaVu fonts
+# (every Vietnamese diacritic). Used by `make test`, `make deploy-check` and .ci/run.
 set -euo pipefail
 
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+{ /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null; } | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || missing+=(fonts-dejavu-core)
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
     missing+=(docker-compose)
 fi

@@ -36,6 +36,7 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         ("GET", f"{d}/recoveries/{{recovery_id}}"),
         ("POST", f"{d}/recoveries/{{recovery_id}}/cancel"),
         ("GET", f"{d}/read-position"),
+        ("GET", f"{d}/deaths"),
     }
     names = {op.split("_v1_")[0] for _, _, op in operations}
     assert names == {
@@ -60,6 +61,7 @@ def test_the_service_answers_the_same_operations_on_the_same_paths() -> None:
         "recovery",
         "cancel_recovery",
         "read_position",
+        "deaths",
     }
 
 

@@ -14,8 +14,9 @@ async def add_decision(
 ) -> None:
     await conn.execute(
         """INSERT INTO policy_decision (beneficiary_id, district_code, effective_month, action,
-               status, category, coefficient, decision_no, children)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+               status, category, coefficient, decision_no, children, decision_date, signer,
+               recorded_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
         beneficiary_id,
         district,
         d.month,
@@ -25,6 +26,9 @@ async def add_decision(
         d.coefficient,
         d.decision_no,
         d.children,
+        d.decision_date,
+        d.signer,
+        d.recorded_by,
     )
 
 
@@ -77,6 +81,9 @@ async def insert_many(
                 d.coefficient,
                 d.decision_no,
                 d.children,
+                d.decision_date,
+                d.signer,
+                d.recorded_by,
             )
             for b, district, decisions, _ in items
             for d in decisions
@@ -91,6 +98,9 @@ async def insert_many(
             "coefficient",
             "decision_no",
             "children",
+            "decision_date",
+            "signer",
+            "recorded_by",
         ],
     )
     await conn.copy_records_to_table(

@@ -19,6 +19,7 @@ from beneficiary_svc.api.models import (
     Suspension,
 )
 from beneficiary_svc.domain import register as rules
+from beneficiary_svc.domain.timeline import Signature
 from beneficiary_svc.domain.values import parse_month
 from beneficiary_svc.handlers import commands
 from beneficiary_svc.handlers.commands import pure
@@ -43,7 +44,14 @@ async def stop(beneficiary_id: UUID, body: Decision, caller: Caller, conn: Tx) -
     month = parse_month(body.effective_month)
     make = pure(lambda b: rules.stop(b, month, body.decision_no, body.reason))
     b = await commands.change(
-        conn, caller, beneficiary_id, action="stop", effective=month, make=make, reason=body.reason
+        conn,
+        caller,
+        beneficiary_id,
+        action="stop",
+        effective=month,
+        make=make,
+        reason=body.reason,
+        signature=Signature(body.decision_date, body.signer),
     )
     return await written(conn, visible(caller, b))
 
@@ -66,6 +74,7 @@ async def adjust(
         effective=month,
         make=make,
         reason=body.decision_no,
+        signature=Signature(body.decision_date, body.signer),
     )
     return await written(conn, visible(caller, b))
 
@@ -125,6 +134,7 @@ async def death(beneficiary_id: UUID, body: Death, caller: Caller, conn: Tx) -> 
         effective=body.death_date.replace(day=1),
         make=make,
         reason=body.decision_no,
+        signature=Signature(body.decision_date, body.signer),
     )
     return await written(conn, visible(caller, b))
 
@@ -147,6 +157,7 @@ async def add_policy(
         effective=month,
         make=make,
         reason=body.decision_no,
+        signature=Signature(body.decision_date, body.signer),
     )
     return await written(conn, visible(caller, b))
 

@@ -10,6 +10,7 @@ from btxh_common import bounds
 from btxh_common.clock import month_text, month_text_or_none
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from beneficiary_svc.api.warning_view import PolicyWarningView, next_month_marks
 from beneficiary_svc.domain.register import Beneficiary
 from beneficiary_svc.domain.values import id_warnings
 
@@ -27,6 +28,16 @@ Children = Annotated[
     ),
 ]
 Status = Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
+Signer = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=bounds.NAME,
+        description="who signed the decision (kept on the decision record)",
+        examples=["Nguyễn Văn Bình"],
+    ),
+]
 
 
 class BeneficiaryItem(BaseModel):
@@ -62,6 +73,10 @@ class BeneficiaryDetail(BeneficiaryItem):
     bank_name: str | None
     version: int
     warnings: list[str] = Field(description="CCCD digits that disagree with birth year/gender")
+    policy_warnings: list[PolicyWarningView] = Field(
+        default_factory=list,
+        description="cảnh báo chính sách: the age leaves the category's band next month",
+    )
     register_position: int | None = Field(
         default=None,
         description="the district's register position this answer reflects (after a write:"
@@ -89,6 +104,7 @@ class NewBeneficiary(BaseModel):
     allowance_start_month: Month
     decision_no: bounds.DecisionNo
     decision_date: bounds.PastDate | None = None
+    signer: Signer = None
     payment_channel: Channel = "cash"
     bank_account: bounds.BankAccount | None = None
     bank_name: bounds.BankName | None = None
@@ -121,6 +137,8 @@ class Decision(BaseModel):
     effective_month: Month
     decision_no: bounds.DecisionNo
     reason: bounds.Reason
+    decision_date: bounds.PastDate | None = None
+    signer: Signer = None
 
 
 class PolicyChange(BaseModel):
@@ -130,6 +148,7 @@ class PolicyChange(BaseModel):
     effective_month: Month
     decision_no: bounds.DecisionNo
     decision_date: bounds.PastDate | None = None
+    signer: Signer = None
 
 
 class Suspension(BaseModel):
@@ -150,6 +169,8 @@ class Death(BaseModel):
     death_date: date  # the rules bound it (after birth, not in the future): invalid_value
     decision_no: bounds.DecisionNo
     funeral_recipient: bounds.Name | None = None
+    decision_date: bounds.PastDate | None = None
+    signer: Signer = None
 
 
 class Reason(BaseModel):
@@ -261,6 +282,7 @@ def detail(b: Beneficiary, register_position: int | None = None) -> BeneficiaryD
         "allowance_start_month": month_text_or_none(b.allowance_start_month),
         "status_effective_month": month_text_or_none(b.status_effective_month),
         "warnings": id_warnings(b.national_id, b.birth_date, b.gender),
+        "policy_warnings": next_month_marks(b),
     }
     return BeneficiaryDetail(**data)
 

@@ -63,3 +63,30 @@ class ChildrenRequired(InvalidInput):
 class ChildrenNotApplicable(InvalidInput):
     code = "children_not_applicable"
     message_vi = "Chỉ đối tượng đơn thân nuôi con (DON_THAN) được hưởng theo số con"
+
+
+class NotRemoved(DomainError):
+    code = "not_removed"
+    message_vi = "Đối tượng không ở trạng thái đã xóa: không có gì để khôi phục"
+
+
+class RemovalNotFound(DomainError):
+    code = "removal_not_found"
+    message_vi = "Không tìm thấy lần xóa đối tượng trong lịch sử để khôi phục"
+
+
+class RestoreDecisionRequired(InvalidInput):
+    code = "restore_decision_required"
+    message_vi = (
+        "Trả trợ cấp cho các tháng đã bị xóa cần có số quyết định (decision_no) cho phép việc đó"
+    )
+
+
+class PayFromInvalid(InvalidInput):
+    code = "pay_from_invalid"
+    message_vi = "Tháng bắt đầu trả lại không hợp lệ"
+
+
+class DecisionNotFound(NotFoundError):
+    code = "decision_not_found"
+    message_vi = "Không tìm thấy quyết định"

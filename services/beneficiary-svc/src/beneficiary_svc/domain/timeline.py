@@ -10,7 +10,7 @@ overrides an earlier-recorded one. A death is final: nothing after it makes the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from btxh_common.clock import month_text
@@ -35,6 +35,10 @@ class Decision:
     coefficient: int | None = None
     decision_no: str | None = None
     children: int | None = None  # DON_THAN: the children the allowance is paid for
+    # the decision record (issue 20): when and by whom it was signed, who recorded it
+    decision_date: date | None = None
+    signer: str | None = None
+    recorded_by: str | None = None
 
 
 Values = tuple[str, str | None, int | None, int | None]
@@ -74,9 +78,19 @@ def decision_of(action: str, month: date | None, after: Beneficiary) -> Decision
             after.coefficient,
             no,
             after.children,
+            after.decision_date,
         )
     if action in ADJUSTS and month is not None:
-        return Decision(month, action, None, after.category, after.coefficient, no, after.children)
+        return Decision(
+            month,
+            action,
+            None,
+            after.category,
+            after.coefficient,
+            no,
+            after.children,
+            after.decision_date,
+        )
     if action in STATUS_CHANGES and after.status_effective_month is not None:
         return Decision(after.status_effective_month, action, after.status, decision_no=no)
     if action == "delete_policy" and after.allowance_start_month is not None:
@@ -100,3 +114,21 @@ def in_force(decisions: Iterable[Decision]) -> list[Period]:
         if not periods or periods[-1].values() != values:
             periods.append(Period(month, *values))
     return periods
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the paper decision says beyond its number: the date it was signed and who signed."""
+
+    decision_date: date | None = None
+    signer: str | None = None
+
+
+def signed(d: Decision | None, officer: str, signature: Signature | None) -> Decision | None:
+    """The decision as recorded: signed as ``signature`` says, recorded by ``officer``."""
+    if d is None:
+        return None
+    s = signature or Signature()
+    return replace(
+        d, decision_date=s.decision_date or d.decision_date, signer=s.signer, recorded_by=officer
+    )

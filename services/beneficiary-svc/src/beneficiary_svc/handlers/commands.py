@@ -25,7 +25,7 @@ from beneficiary_svc.domain.errors import (
     UnknownCategory,
 )
 from beneficiary_svc.domain.register import Beneficiary, Change
-from beneficiary_svc.domain.timeline import Decision, decision_of, in_force
+from beneficiary_svc.domain.timeline import Decision, Signature, decision_of, in_force, signed
 from beneficiary_svc.domain.values import check_national_id, normalise_name
 
 PRODUCER = "beneficiary-svc"
@@ -139,7 +139,8 @@ async def register(
         bank_name=data.get("bank_name"),
     )
     await db.insert(conn, b)
-    decision = decision_of("register", month, b)
+    signature = Signature(data.get("decision_date"), data.get("signer"))
+    decision = signed(decision_of("register", month, b), who.officer_id, signature)
     await db.add_history(
         conn,
         before=None,
@@ -177,6 +178,7 @@ async def change(
     effective: date | None,
     make: Maker,
     reason: str | None = None,
+    signature: Signature | None = None,
 ) -> Beneficiary | None:
     """Apply one manual change computed by ``make`` from the locked current record; None when
     there is no such beneficiary that ``who`` may see."""
@@ -186,7 +188,7 @@ async def change(
     await ensure_unlocked(conn, before.district_code, effective or current_month())
     after, changed = await make(conn, before)
     await db.save(conn, after)
-    decision = decision_of(action, effective, after)
+    decision = signed(decision_of(action, effective, after), who.officer_id, signature)
     await db.add_history(
         conn,
         before=before,

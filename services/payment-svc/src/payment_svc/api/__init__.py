@@ -1,4 +1,4 @@
-from payment_svc.api import lines, lists, periods, positions, recoveries, reports
+from payment_svc.api import deaths, lines, lists, periods, positions, recoveries, reports
 
 routers = [
     periods.router,
@@ -7,4 +7,5 @@ routers = [
     recoveries.router,
     reports.router,
     positions.router,
+    deaths.router,
 ]

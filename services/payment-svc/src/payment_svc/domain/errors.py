@@ -132,3 +132,8 @@ class SplitSumMismatch(InvalidInput):
         # too: the message officers see today, kept as it is.
         text = f"Cần ít nhất 2 phần, mỗi phần > 0 và tổng bằng {total:,} đồng"
         super().__init__(text.replace(",", "."))
+
+
+class DeathPeriodInvalid(InvalidInput):
+    code = "death_period_invalid"
+    message_vi = "Khoảng thời gian không hợp lệ: từ tháng phải không sau đến tháng, tối đa 24 tháng"
