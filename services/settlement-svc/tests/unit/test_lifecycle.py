@@ -1,12 +1,13 @@
 """The package lifecycle table (issue 15): every move, every refusal, every repeat, written
 out by hand from DOMAIN.md "The payment unit" and "The post office is a partner…"."""
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from settlement_svc.domain.lifecycle import (
     TABLE,
     Effect,
+    Elsewhere,
     Event,
     Move,
     Placement,
@@ -16,9 +17,11 @@ from settlement_svc.domain.lifecycle import (
     on_acceptance,
     on_live_kept,
     on_no_answer,
+    on_recall_refusal,
     on_rejection,
     on_released,
     place,
+    screen_results,
     sort_results,
     step,
     unpaid_rest,
@@ -133,6 +136,17 @@ MOVES = [
     # waiting for it goes out for the people not paid in it
     (S.RECALL_REQUESTED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
     (S.RECALL_UNANSWERED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
+    # the same before its acceptance reached us: the refusal stands for the acceptance (the
+    # settlement opens, payment-svc is told), then the waiting version goes out the same way
+    *[
+        (
+            s,
+            E.RECALL_REFUSED_UNACCEPTED,
+            S.ACKNOWLEDGED,
+            (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED, X.RELEASE_WAITING_UNPAID),
+        )
+        for s in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
+    ],
     # the waiting version: the paid people's lines left out first, then sent
     (S.WAITING_RECALL, E.LIVE_KEPT, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
     # everyone paid in the kept package: nothing to send, an officer is told
@@ -165,10 +179,18 @@ REFUSALS = [
         for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED, S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
     ],
     # a recall refused that was never asked, or for a package not (or no longer) there
-    *[(s, E.RECALL_REFUSED, R.NOT_ASKED_BACK) for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED)],
-    (S.WAITING_RECALL, E.RECALL_REFUSED, R.NOT_SENT),
-    (S.MANUAL, E.RECALL_REFUSED, R.MANUAL),
-    *[(s, E.RECALL_REFUSED, R.ENDED) for s in (S.REJECTED, S.RECALLED, S.SUPERSEDED)],
+    *[
+        (s, e, R.NOT_ASKED_BACK)
+        for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED)
+        for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)
+    ],
+    *[(S.WAITING_RECALL, e, R.NOT_SENT) for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)],
+    *[(S.MANUAL, e, R.MANUAL) for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)],
+    *[
+        (s, e, R.ENDED)
+        for s in (S.REJECTED, S.RECALLED, S.SUPERSEDED)
+        for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)
+    ],
     # an officer's retry of a package that is not stuck
     *[(s, E.RETRY, R.NOT_STUCK) for s in S if s not in (S.ALERT, S.RECALL_UNANSWERED)],
 ]
@@ -386,11 +408,62 @@ def test_a_recall_refused_never_sends_the_waiting_version_whole() -> None:
     """The refused recall's move releases the waiting version only through the unpaid rest:
     a plain release (the whole version) is never among its effects."""
     for state in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED):
-        move = step(state, E.RECALL_REFUSED)
-        assert isinstance(move, Move)
-        assert X.RELEASE_WAITING not in move.effects
-        assert X.RELEASE_WAITING_UNPAID in move.effects
+        for refused in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED):
+            move = step(state, refused)
+            assert isinstance(move, Move)
+            assert X.RELEASE_WAITING not in move.effects
+            assert X.RELEASE_WAITING_UNPAID in move.effects
     for event in (E.LIVE_KEPT, E.RELEASED):
         sent = step(S.WAITING_RECALL, event)
         assert isinstance(sent, Move)
         assert sent.effects.index(X.LEAVE_OUT_PAID) < sent.effects.index(X.SEND)
+
+
+def test_a_recall_refused_before_the_acceptance_came_opens_the_settlement() -> None:
+    """The kept package is live whether or not its acceptance reached us: the refusal of a
+    package never accepted here opens its settlement (before the waiting version goes out);
+    one accepted already has its settlement and opens none again."""
+    assert on_recall_refusal(accepted_before=True) is E.RECALL_REFUSED
+    assert on_recall_refusal(accepted_before=False) is E.RECALL_REFUSED_UNACCEPTED
+    for state in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED):
+        kept = step(state, on_recall_refusal(accepted_before=False))
+        assert isinstance(kept, Move)
+        assert kept.to is S.ACKNOWLEDGED
+        assert kept.effects.index(X.OPEN_SETTLEMENT) < kept.effects.index(X.RELEASE_WAITING_UNPAID)
+        again = step(state, on_recall_refusal(accepted_before=True))
+        assert isinstance(again, Move)
+        assert X.OPEN_SETTLEMENT not in again.effects
+
+
+def _words(*said: tuple[str, str]) -> tuple[list[UUID], dict[UUID, tuple[str, str | None]]]:
+    lines = [uuid4() for _ in said]
+    return lines, {
+        line: (status, "2026-11-10" if status == "paid" else None)
+        for line, (status, _) in zip(lines, said, strict=True)
+    }
+
+
+def test_a_kept_packages_word_on_a_person_sent_again_is_raised_whatever_it_says() -> None:
+    newer = uuid4()
+    lines, incoming = _words(("paid", "a"), ("unpaid", "b"), ("returned", "c"), ("paid", "d"))
+    elsewhere = {line: Elsewhere(newer_sent=newer) for line in lines[:3]}
+    screened = screen_results(lines, incoming, elsewhere)
+    assert screened.moved == lines[:3]
+    assert (screened.apply, screened.paid_twice) == ([lines[3]], [])
+
+
+def test_a_second_payment_of_a_person_month_is_raised_and_other_words_pass() -> None:
+    other = uuid4()
+    lines, incoming = _words(("paid", "a"), ("unpaid", "b"), ("returned", "c"), ("paid", "d"))
+    elsewhere = {line: Elsewhere(paid_in=other) for line in lines[:3]}
+    screened = screen_results(lines, incoming, elsewhere)
+    assert screened.paid_twice == [lines[0]]  # only a payment is a second payment
+    assert screened.apply == lines[1:]
+    assert screened.moved == []
+
+
+def test_a_person_sent_again_is_raised_as_moved_even_if_paid_elsewhere_too() -> None:
+    lines, incoming = _words(("paid", "a"))
+    both = {lines[0]: Elsewhere(newer_sent=uuid4(), paid_in=uuid4())}
+    assert screen_results(lines, incoming, both).moved == lines
+    assert screen_results(lines, incoming, {}).apply == lines  # nobody else holds them

@@ -16,8 +16,15 @@ made into events before the table is read (``on_acceptance``, ``on_rejection``,
   waiting for it goes out as a new package holding only the people not paid in the kept one
   (``unpaid_rest``); the lines of people paid there are left out and keep their paid status,
   so nobody is paid twice; if everyone is paid there, nothing goes out and an officer is told;
+- a recall refused before the package's acceptance reached us (lost or late) is its
+  acceptance too: the post office holds it, so it is live and its settlement opens as for an
+  accepted one;
 - results and reports are taken only from packages the post office holds; a package that has
   results is not thrown away by a late rejection;
+- a person-month is paid at most once (``screen_results``): once a newer version holding a
+  person has gone to the post office, a kept package's word about that person is raised, not
+  applied (the post office was to pay the rest through the new package); and a result paying
+  a person already paid in another package of the list is raised, never applied;
 - a package kept by hand, or ended, closes its settlement when it is replaced.
 """
 
@@ -44,6 +51,8 @@ class Event(StrEnum):
     REJECTED_AFTER_RESULTS = "rejected_after_results"  # any rejection once results came
     RECALLED = "recalled"  # given back on our request
     RECALL_REFUSED = "recall_refused"  # kept: people in it are paid already
+    # kept, and its acceptance never reached us (lost or late): the refusal says it holds it
+    RECALL_REFUSED_UNACCEPTED = "recall_refused_unaccepted"
     RESULTS = "results"
     REPORT = "report"  # the settlement report
     EXTENSION_ASKED = "extension_asked"  # the post office asks for more days to settle
@@ -107,6 +116,9 @@ class Reason(StrEnum):
     NOT_STUCK = "package_not_stuck"
     SETTLEMENT_CLOSED = "settlement_closed"  # an extension asked for a settlement closed
     EXTENSION_TOO_LONG = "extension_too_long"  # with what was granted: 20 days or more
+    # one person's result, not applied (``screen_results``): a person-month is paid once
+    PERSON_MOVED = "person_in_newer_package"  # a kept package's word on someone sent again
+    PAID_ELSEWHERE = "paid_in_other_package"  # paid already in another package of the list
 
 
 @dataclass(frozen=True)
@@ -127,6 +139,7 @@ POSTOFFICE_EVENTS = frozenset(
         E.REJECTED_AFTER_RESULTS,
         E.RECALLED,
         E.RECALL_REFUSED,
+        E.RECALL_REFUSED_UNACCEPTED,
         E.RESULTS,
         E.REPORT,
         E.EXTENSION_ASKED,
@@ -151,6 +164,11 @@ _BEING_RECALLED: dict[Event, Move | Reason | None] = {
     # once it has paid people the post office keeps the package (it will pay and settle it):
     # live again; the changed list goes in a new package for the people not yet paid
     E.RECALL_REFUSED: Move(S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
+    # the same before its acceptance reached us: the refusal is the acceptance (it holds the
+    # package and has paid in it), so its settlement opens and payment-svc is told
+    E.RECALL_REFUSED_UNACCEPTED: Move(
+        S.ACKNOWLEDGED, (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED, X.RELEASE_WAITING_UNPAID)
+    ),
     E.NEW_VERSION: None,  # asked back already
 }
 
@@ -271,6 +289,11 @@ def on_no_answer(attempts_used: bool) -> Event:
     return E.NO_ANSWER_LAST if attempts_used else E.NO_ANSWER
 
 
+def on_recall_refusal(accepted_before: bool) -> Event:
+    """A refused recall of a package whose acceptance we had, or never got."""
+    return E.RECALL_REFUSED if accepted_before else E.RECALL_REFUSED_UNACCEPTED
+
+
 Row = Mapping[str, Any]
 
 
@@ -356,6 +379,42 @@ def sort_results(recorded: Mapping[UUID, Outcome], incoming: Mapping[UUID, Outco
         elif before != outcome:
             disagreeing.append(line)
     return Sorted(new, disagreeing, unknown)
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """What the list's other packages say about the person of one line."""
+
+    newer_sent: UUID | None = None  # a newer version holding them went to the post office
+    paid_in: UUID | None = None  # another package where they are paid (its word or by hand)
+
+
+@dataclass(frozen=True)
+class Screened:
+    apply: list[UUID]  # recorded and passed on
+    moved: list[UUID]  # raised: Reason.PERSON_MOVED
+    paid_twice: list[UUID]  # raised: Reason.PAID_ELSEWHERE
+
+
+def screen_results(
+    new: Sequence[UUID], incoming: Mapping[UUID, Outcome], elsewhere: Mapping[UUID, Elsewhere]
+) -> Screened:
+    """A person-month is paid at most once (DOMAIN "The post office is a partner…"), across
+    the packages of a list. A first word (``new``: ``sort_results``) about a person whom a
+    newer version sent to the post office holds is not this package's to give: the package
+    was kept only for the people paid in it, the rest were to be paid through the new one
+    (whatever it says, it is raised). Otherwise a result paying a person already paid in
+    another package is a second payment: raised. Neither is applied."""
+    apply, moved, paid_twice = [], [], []
+    for line in new:
+        other = elsewhere.get(line, Elsewhere())
+        if other.newer_sent is not None:
+            moved.append(line)
+        elif other.paid_in is not None and incoming[line][0] == "paid":
+            paid_twice.append(line)
+        else:
+            apply.append(line)
+    return Screened(apply, moved, paid_twice)
 
 
 def check_extension_request(
