@@ -1,13 +1,12 @@
 """The package lifecycle table (issue 15): every move, every refusal, every repeat, written
 out by hand from DOMAIN.md "The payment unit" and "The post office is a partner…"."""
 
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from settlement_svc.domain.lifecycle import (
     TABLE,
     Effect,
-    Elsewhere,
     Event,
     Move,
     Placement,
@@ -21,12 +20,11 @@ from settlement_svc.domain.lifecycle import (
     on_rejection,
     on_released,
     place,
-    screen_results,
-    sort_results,
     step,
     unpaid_rest,
 )
 from settlement_svc.domain.packages import Package, PackageState
+from settlement_svc.domain.words import sort_results
 
 S, E, X, R = PackageState, Event, Effect, Reason
 
@@ -433,37 +431,3 @@ def test_a_recall_refused_before_the_acceptance_came_opens_the_settlement() -> N
         again = step(state, on_recall_refusal(accepted_before=True))
         assert isinstance(again, Move)
         assert X.OPEN_SETTLEMENT not in again.effects
-
-
-def _words(*said: tuple[str, str]) -> tuple[list[UUID], dict[UUID, tuple[str, str | None]]]:
-    lines = [uuid4() for _ in said]
-    return lines, {
-        line: (status, "2026-11-10" if status == "paid" else None)
-        for line, (status, _) in zip(lines, said, strict=True)
-    }
-
-
-def test_a_kept_packages_word_on_a_person_sent_again_is_raised_whatever_it_says() -> None:
-    newer = uuid4()
-    lines, incoming = _words(("paid", "a"), ("unpaid", "b"), ("returned", "c"), ("paid", "d"))
-    elsewhere = {line: Elsewhere(newer_sent=newer) for line in lines[:3]}
-    screened = screen_results(lines, incoming, elsewhere)
-    assert screened.moved == lines[:3]
-    assert (screened.apply, screened.paid_twice) == ([lines[3]], [])
-
-
-def test_a_second_payment_of_a_person_month_is_raised_and_other_words_pass() -> None:
-    other = uuid4()
-    lines, incoming = _words(("paid", "a"), ("unpaid", "b"), ("returned", "c"), ("paid", "d"))
-    elsewhere = {line: Elsewhere(paid_in=other) for line in lines[:3]}
-    screened = screen_results(lines, incoming, elsewhere)
-    assert screened.paid_twice == [lines[0]]  # only a payment is a second payment
-    assert screened.apply == lines[1:]
-    assert screened.moved == []
-
-
-def test_a_person_sent_again_is_raised_as_moved_even_if_paid_elsewhere_too() -> None:
-    lines, incoming = _words(("paid", "a"))
-    both = {lines[0]: Elsewhere(newer_sent=uuid4(), paid_in=uuid4())}
-    assert screen_results(lines, incoming, both).moved == lines
-    assert screen_results(lines, incoming, {}).apply == lines  # nobody else holds them

@@ -9,9 +9,9 @@ import asyncpg
 from btxh_common.events import LineStatus
 from btxh_common.postoffice import PersonResult
 
-from settlement_svc.domain.lifecycle import Elsewhere
 from settlement_svc.domain.packages import Package, PackageState
 from settlement_svc.domain.settlements import LineTotal
+from settlement_svc.domain.words import Elsewhere
 
 
 async def outcomes(

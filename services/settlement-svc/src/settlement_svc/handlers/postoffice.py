@@ -34,7 +34,7 @@ from prometheus_client import Counter
 from settlement_svc.adapters import extension_requests, outbox, results
 from settlement_svc.adapters import packages as db
 from settlement_svc.adapters import settlements as settlements_db
-from settlement_svc.domain import lifecycle
+from settlement_svc.domain import lifecycle, words
 from settlement_svc.domain import packages as rules
 from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
 from settlement_svc.domain.packages import Package, Policy
@@ -177,7 +177,7 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
         r.line_id: (r.status, r.paid_on.isoformat() if r.paid_on else None) for r in part.results
     }
     recorded = await results.outcomes(conn, package.id, list(incoming))
-    sorted_ = lifecycle.sort_results(recorded, incoming)
+    sorted_ = words.sort_results(recorded, incoming)
     for reason, lines in (
         (Reason.RESULT_DISAGREES, sorted_.disagreeing),
         (Reason.UNKNOWN_LINE, sorted_.unknown),
@@ -209,13 +209,13 @@ async def _screen(
     package: Package,
     part: PaymentResults,
     new: list[UUID],
-    incoming: Mapping[UUID, lifecycle.Outcome],
+    incoming: Mapping[UUID, words.Outcome],
 ) -> set[UUID]:
     """The first words that may be applied: a person-month is paid at most once across the
-    list's packages (``lifecycle.screen_results``); the others are raised, with the package
+    list's packages (``words.screen_results``); the others are raised, with the package
     that holds the person now or paid them."""
     elsewhere = await results.elsewhere(conn, package, new)
-    screened = lifecycle.screen_results(new, incoming, elsewhere)
+    screened = words.screen_results(new, incoming, elsewhere)
     for reason, lines, where in (
         (Reason.PERSON_MOVED, screened.moved, "newer_sent"),
         (Reason.PAID_ELSEWHERE, screened.paid_twice, "paid_in"),
