@@ -698,8 +698,9 @@ async def check_the_end(svc: Stack, db: asyncpg.Pool, world: World) -> None:
         base_url=svc.urls[SETTLEMENT], headers=svc.token(world.district)
     ) as h:
         settlements = (await h.get(f"/v1/districts/{world.district}/settlements")).json()
-        for one in settlements["settlements"]:
-            for r in one.get("extension_requests", []):
+        for listed in settlements["settlements"]:  # requests are shown with one settlement
+            one = (await h.get(f"/v1/settlements/{listed['id']}")).json()
+            for r in one["extension_requests"]:
                 recorded.add((UUID(one["package_id"]), r["days"], r["reason"]))
     refused = {UUID(r["package_id"]) for r in refusals if r["message_type"] == "ExtensionRequest"}
     async with httpx.AsyncClient(
