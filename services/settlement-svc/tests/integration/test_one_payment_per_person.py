@@ -250,10 +250,12 @@ async def test_a_kept_package_never_pays_a_person_the_new_package_holds(
             )
         await until("the outbox published", lambda: _zero_unsent(db))
     words = await line_words(db, district)
+    v1_word = {r["person"]: r["status"] for r in words if r["version"] == 1}
     in_v2 = {r["person"] for r in words if r["version"] == 2}
-    paid_round_1 = {r["person"] for r in first_round}
-    assert paid_round_1, "v1's first round paid someone"
-    assert in_v2 == set(people) - paid_round_1, "v2: the people v1 had not paid yet"
+    paid_v1 = {person for person, status in v1_word.items() if status == "paid"}
+    assert {r["person"] for r in first_round} <= paid_v1, "v1's first round stands"
+    # v2 holds the people v1 had not paid when it went out; v1 pays nobody more
+    assert in_v2 == set(people) - paid_v1, "a person paid in v1 and held by v2"
     assert in_v2, "someone was left for v2"
     # at most one payment per person, in settlement-svc and in what payment-svc was told
     paid = [r["person"] for r in words if r["status"] == "paid"]
@@ -261,23 +263,22 @@ async def test_a_kept_package_never_pays_a_person_the_new_package_holds(
     told = await told_paid(db, district)
     person_of = {r["line_id"]: r["beneficiary_id"] for r in v1_rows + v2_rows}
     v1_told = [person_of[line] for line in told.get(str(v1["id"]), [])]
-    assert sorted(v1_told) == sorted(paid_round_1), "v1 tells only of the people it kept"
+    assert sorted(v1_told) == sorted(paid_v1), "v1 tells only of the people it kept"
     v2_told = [person_of[line] for line in told.get(str(v2["id"]), [])]
     assert len(v2_told) == len(set(v2_told))
-    # v1's word stands for the people it paid before v2 went out; v2's for everyone else
-    v1_line = {r["beneficiary_id"]: r["line_id"] for r in v1_rows}
     for r in words:
-        if r["version"] == 1 and r["person"] in in_v2:
-            assert r["status"] == "pending", "a kept package's later word was applied"
-        elif r["version"] == 1:
-            assert r["status"] == "paid"
-        else:
+        if r["version"] == 2:
             assert r["status"] == sim.status(str(r["line_id"])), "v2: the post office's word"
-    # everything v1 said later about people in v2 is raised, with the package that has them
+    # v1's later word about people in v2 is not applied (on a slow machine, v1's last round,
+    # the unpaid, may come before v2 went out: then it stands) — it is raised, naming v2
+    assert {v1_word[person] for person in in_v2} <= {"pending", "unpaid"}
+    later = {person for person in in_v2 if v1_word[person] == "pending"}
+    assert later, "v1 spoke about people in v2 after v2 went out"
+    v1_line = {r["beneficiary_id"]: r["line_id"] for r in v1_rows}
     raised = await refusals(svc, district, "person_in_newer_package")
     detail = " ".join(r["detail"] for r in raised)
-    assert all(r["package_id"] != str(v2["id"]) for r in raised)
-    for person in in_v2:
+    assert {r["package_id"] for r in raised} == {str(v1["id"])}
+    for person in later:
         assert f"{v1_line[person]}: " in detail, "a kept package's word not raised"
     assert f"(package {v2['id']})" in detail
     assert await metric(svc, "person_in_newer_package") >= moved_before + 1
