@@ -19,6 +19,10 @@ Invariants (DOMAIN.md "The payment unit", "The post office is a partner…"):
 - a package the post office paid anyone in is never recalled;
 - results are final per person per package: the first word delivered stands, a later word
   that differs is raised (a refusal ``result_disagrees``), never dropped;
+- a person-month is paid at most once: a first word from a package about a person that a
+  newer version already took to the post office (the rest of a kept package: the mail may
+  bring the kept one's word late) is raised (``person_in_newer_package``), and a payment of a
+  person paid in another package is raised (``paid_in_other_package``): neither is applied;
 - every line's final status is the post office's word for that person; a line the officer
   closed before any word is ``unpaid``, and a word that differs arriving later is raised;
 - every extension request delivered is recorded or refused with a reason; no message ends in
@@ -170,12 +174,46 @@ class World:
     first_word: dict[tuple[UUID, UUID], Word] = field(default_factory=dict)
     closed_unpaid: set[tuple[UUID, UUID]] = field(default_factory=set)
     raised: set[tuple[UUID, UUID]] = field(default_factory=set)  # expected result_disagrees
+    moved: set[tuple[UUID, UUID]] = field(default_factory=set)  # person_in_newer_package
+    paid_twice: set[tuple[UUID, UUID]] = field(default_factory=set)  # paid_in_other_package
     asked: set[tuple[UUID, int, str]] = field(default_factory=set)
     forged: dict[UUID, str] = field(default_factory=dict)  # event id → the reason it calls for
     forged_delivered: set[UUID] = field(default_factory=set)
 
     def post(self, payload: EventPayload) -> None:
         self.mail.append(inbound_message(payload, self.district))
+
+    def person_of(self, package_id: UUID, line: UUID) -> str:
+        rows = self.pkgs[package_id].held.rows() or []
+        return next(r["beneficiary_id"] for r in rows if UUID(r["line_id"]) == line)
+
+    def sent_again(self, package_id: UUID) -> set[str]:
+        """The people of newer versions that reached the post office (all of one list)."""
+        version = self.pkgs[package_id].held.version
+        return {
+            r["beneficiary_id"]
+            for p in self.pkgs.values()
+            if p.held.version > version
+            for r in p.held.rows() or []
+        }
+
+    def paid_elsewhere(self, package_id: UUID) -> set[str]:
+        """The people whose first word in another package is ``paid``."""
+        return {
+            self.person_of(pkg, line)
+            for (pkg, line), word in self.first_word.items()
+            if pkg != package_id and word[0] == "paid"
+        }
+
+    def first(self, package_id: UUID, line: UUID, word: Word) -> None:
+        """A first word about a line: recorded, or raised as a second payment."""
+        person = self.person_of(package_id, line)
+        if person in self.sent_again(package_id):
+            self.moved.add((package_id, line))
+        elif word[0] == "paid" and person in self.paid_elsewhere(package_id):
+            self.paid_twice.add((package_id, line))
+        else:
+            self.first_word[(package_id, line)] = word
 
     def held_by_list(self) -> dict[tuple[str, str], list[Pkg]]:
         lists: dict[tuple[str, str], list[Pkg]] = {}
@@ -318,7 +356,7 @@ async def deliver(db: asyncpg.Pool, player: PostOfficePlayer, world: World, e: E
                 if word != ("unpaid", None):
                     world.raised.add(key)
             elif key not in world.first_word:
-                world.first_word[key] = word
+                world.first(part.package_id, r.line_id, word)
             elif world.first_word[key] != word:
                 world.raised.add(key)
     elif e.event_type == "ExtensionRequest":
@@ -643,13 +681,26 @@ async def check_the_end(svc: Stack, db: asyncpg.Pool, world: World) -> None:
         if str(line) in (r["detail"] or "")
     }
     assert world.raised <= disagreeing, "a different later word was dropped, not raised"
+    for reason, expected in (
+        ("person_in_newer_package", world.moved),
+        ("paid_in_other_package", world.paid_twice),
+    ):
+        found = {
+            (UUID(r["package_id"]), line)
+            for r in refusals
+            if r["reason"] == reason
+            for (_, line) in expected
+            if str(line) in (r["detail"] or "")
+        }
+        assert expected <= found, f"a second payment applied, not raised ({reason})"
     recorded = set()
     async with httpx.AsyncClient(
         base_url=svc.urls[SETTLEMENT], headers=svc.token(world.district)
     ) as h:
         settlements = (await h.get(f"/v1/districts/{world.district}/settlements")).json()
-        for one in settlements["settlements"]:
-            for r in one.get("extension_requests", []):
+        for listed in settlements["settlements"]:  # requests are shown with one settlement
+            one = (await h.get(f"/v1/settlements/{listed['id']}")).json()
+            for r in one["extension_requests"]:
                 recorded.add((UUID(one["package_id"]), r["days"], r["reason"]))
     refused = {UUID(r["package_id"]) for r in refusals if r["message_type"] == "ExtensionRequest"}
     async with httpx.AsyncClient(
@@ -669,6 +720,7 @@ async def check_the_end(svc: Stack, db: asyncpg.Pool, world: World) -> None:
         f"district {world.district}: {world.versions} versions,"
         f" {len(world.delivered)} letters delivered, {len(world.first_word)} words,"
         f" {len(world.closed_unpaid)} closed unpaid, {len(world.raised)} raised,"
+        f" {len(world.moved)} moved, {len(world.paid_twice)} paid twice,"
         f" {len(refusals)} refusals, {len(world.forged_delivered)} forgeries quarantined,"
         f" {sum(p.kept for p in world.pkgs.values())} kept (recall refused),"
         f" packages {dict((r['state'], r['n']) for r in states)}"

@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from btxh_common.auth import KeyConfigError, TokenVerifier, load_verifier
 from btxh_common.broker import KafkaAuth, ensure_topics, make_broker
 from btxh_common.db import create_pool
+from btxh_common.docs import mount_local_docs
 from btxh_common.envelope import current_trace, new_event_id
 from btxh_common.health import health_router, mount_metrics
 from btxh_common.logs import configure_logging, get_logger
@@ -161,7 +162,9 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await state.pool.close()
             log.info("service.stopped")
 
-    app = FastAPI(title=spec.name, lifespan=lifespan)
+    # /docs and /redoc from packaged assets: officers' networks reach no CDN
+    app = FastAPI(title=spec.name, lifespan=lifespan, docs_url=None, redoc_url=None)
+    mount_local_docs(app)
     app.state.service = state
     app.middleware("http")(_trace_requests)
     install_problem_handlers(app)

@@ -16,14 +16,15 @@ from settlement_svc.domain.lifecycle import (
     on_acceptance,
     on_live_kept,
     on_no_answer,
+    on_recall_refusal,
     on_rejection,
     on_released,
     place,
-    sort_results,
     step,
     unpaid_rest,
 )
 from settlement_svc.domain.packages import Package, PackageState
+from settlement_svc.domain.words import sort_results
 
 S, E, X, R = PackageState, Event, Effect, Reason
 
@@ -133,6 +134,17 @@ MOVES = [
     # waiting for it goes out for the people not paid in it
     (S.RECALL_REQUESTED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
     (S.RECALL_UNANSWERED, E.RECALL_REFUSED, S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
+    # the same before its acceptance reached us: the refusal stands for the acceptance (the
+    # settlement opens, payment-svc is told), then the waiting version goes out the same way
+    *[
+        (
+            s,
+            E.RECALL_REFUSED_UNACCEPTED,
+            S.ACKNOWLEDGED,
+            (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED, X.RELEASE_WAITING_UNPAID),
+        )
+        for s in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
+    ],
     # the waiting version: the paid people's lines left out first, then sent
     (S.WAITING_RECALL, E.LIVE_KEPT, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
     # everyone paid in the kept package: nothing to send, an officer is told
@@ -165,10 +177,18 @@ REFUSALS = [
         for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED, S.RECALL_REQUESTED, S.RECALL_UNANSWERED)
     ],
     # a recall refused that was never asked, or for a package not (or no longer) there
-    *[(s, E.RECALL_REFUSED, R.NOT_ASKED_BACK) for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED)],
-    (S.WAITING_RECALL, E.RECALL_REFUSED, R.NOT_SENT),
-    (S.MANUAL, E.RECALL_REFUSED, R.MANUAL),
-    *[(s, E.RECALL_REFUSED, R.ENDED) for s in (S.REJECTED, S.RECALLED, S.SUPERSEDED)],
+    *[
+        (s, e, R.NOT_ASKED_BACK)
+        for s in (S.SENT, S.ALERT, S.ACKNOWLEDGED)
+        for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)
+    ],
+    *[(S.WAITING_RECALL, e, R.NOT_SENT) for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)],
+    *[(S.MANUAL, e, R.MANUAL) for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)],
+    *[
+        (s, e, R.ENDED)
+        for s in (S.REJECTED, S.RECALLED, S.SUPERSEDED)
+        for e in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED)
+    ],
     # an officer's retry of a package that is not stuck
     *[(s, E.RETRY, R.NOT_STUCK) for s in S if s not in (S.ALERT, S.RECALL_UNANSWERED)],
 ]
@@ -386,11 +406,28 @@ def test_a_recall_refused_never_sends_the_waiting_version_whole() -> None:
     """The refused recall's move releases the waiting version only through the unpaid rest:
     a plain release (the whole version) is never among its effects."""
     for state in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED):
-        move = step(state, E.RECALL_REFUSED)
-        assert isinstance(move, Move)
-        assert X.RELEASE_WAITING not in move.effects
-        assert X.RELEASE_WAITING_UNPAID in move.effects
+        for refused in (E.RECALL_REFUSED, E.RECALL_REFUSED_UNACCEPTED):
+            move = step(state, refused)
+            assert isinstance(move, Move)
+            assert X.RELEASE_WAITING not in move.effects
+            assert X.RELEASE_WAITING_UNPAID in move.effects
     for event in (E.LIVE_KEPT, E.RELEASED):
         sent = step(S.WAITING_RECALL, event)
         assert isinstance(sent, Move)
         assert sent.effects.index(X.LEAVE_OUT_PAID) < sent.effects.index(X.SEND)
+
+
+def test_a_recall_refused_before_the_acceptance_came_opens_the_settlement() -> None:
+    """The kept package is live whether or not its acceptance reached us: the refusal of a
+    package never accepted here opens its settlement (before the waiting version goes out);
+    one accepted already has its settlement and opens none again."""
+    assert on_recall_refusal(accepted_before=True) is E.RECALL_REFUSED
+    assert on_recall_refusal(accepted_before=False) is E.RECALL_REFUSED_UNACCEPTED
+    for state in (S.RECALL_REQUESTED, S.RECALL_UNANSWERED):
+        kept = step(state, on_recall_refusal(accepted_before=False))
+        assert isinstance(kept, Move)
+        assert kept.to is S.ACKNOWLEDGED
+        assert kept.effects.index(X.OPEN_SETTLEMENT) < kept.effects.index(X.RELEASE_WAITING_UNPAID)
+        again = step(state, on_recall_refusal(accepted_before=True))
+        assert isinstance(again, Move)
+        assert X.OPEN_SETTLEMENT not in again.effects

@@ -100,6 +100,14 @@ async def lock_if_known(conn: asyncpg.Connection, package_id: UUID) -> Package |
     return _package(row)
 
 
+async def was_acknowledged(conn: asyncpg.Connection, package_id: UUID) -> bool:
+    """Whether the post office's acceptance of the package ever reached us."""
+    found: bool = await conn.fetchval(
+        "SELECT acknowledged_at IS NOT NULL FROM package WHERE id = $1", package_id
+    )
+    return found
+
+
 async def district_of(conn: asyncpg.Connection, package_id: UUID) -> str | None:
     district: str | None = await conn.fetchval(
         "SELECT district_code FROM package WHERE id = $1", package_id

@@ -9,8 +9,9 @@ import asyncpg
 from btxh_common.events import LineStatus
 from btxh_common.postoffice import PersonResult
 
-from settlement_svc.domain.packages import PackageState
+from settlement_svc.domain.packages import Package, PackageState
 from settlement_svc.domain.settlements import LineTotal
+from settlement_svc.domain.words import Elsewhere
 
 
 async def outcomes(
@@ -26,6 +27,44 @@ async def outcomes(
     return {
         r["line_id"]: (r["status"], r["paid_on"].isoformat() if r["paid_on"] else None)
         for r in rows
+    }
+
+
+async def elsewhere(
+    conn: asyncpg.Connection, package: Package, line_ids: Sequence[UUID]
+) -> dict[UUID, Elsewhere]:
+    """For these of the package's lines, what the other packages of its list (district,
+    period, kind) hold for the same person: a newer version sent to the post office, a
+    payment (the post office's word or a supervisor's). Lines whose person no other package
+    has are left out. The other packages' lines are read once (a list has a few versions)."""
+    if not line_ids:
+        return {}
+    rows = await conn.fetch(
+        """WITH others AS MATERIALIZED (
+               SELECT o.body->>'beneficiary_id' AS person, q.id, q.version, q.sent_at,
+                      (o.status = 'paid' OR o.manual_status = 'paid') AS paid
+               FROM package q JOIN package_line o ON o.package_id = q.id
+               WHERE q.district_code = $3 AND q.period = $4 AND q.kind = $5 AND q.id <> $1),
+           mine AS (
+               SELECT line_id, body->>'beneficiary_id' AS person FROM package_line
+               WHERE package_id = $1 AND line_id = ANY($2::uuid[]))
+           SELECT m.line_id,
+                  (array_agg(o.id ORDER BY o.version DESC)
+                     FILTER (WHERE o.version > $6 AND o.sent_at IS NOT NULL))[1] AS newer_sent,
+                  (array_agg(o.id ORDER BY o.version) FILTER (WHERE o.paid))[1] AS paid_in
+           FROM mine m JOIN others o ON o.person = m.person
+           GROUP BY m.line_id""",
+        package.id,
+        list(line_ids),
+        package.district_code,
+        package.period,
+        package.kind,
+        package.version,
+    )
+    return {
+        r["line_id"]: Elsewhere(newer_sent=r["newer_sent"], paid_in=r["paid_in"])
+        for r in rows
+        if r["newer_sent"] is not None or r["paid_in"] is not None
     }
 
 

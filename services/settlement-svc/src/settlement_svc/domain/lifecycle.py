@@ -16,8 +16,16 @@ made into events before the table is read (``on_acceptance``, ``on_rejection``,
   waiting for it goes out as a new package holding only the people not paid in the kept one
   (``unpaid_rest``); the lines of people paid there are left out and keep their paid status,
   so nobody is paid twice; if everyone is paid there, nothing goes out and an officer is told;
+- a recall refused before the package's acceptance reached us (lost or late) is its
+  acceptance too: the post office holds it, so it is live and its settlement opens as for an
+  accepted one;
 - results and reports are taken only from packages the post office holds; a package that has
   results is not thrown away by a late rejection;
+- a person-month is paid at most once (``domain.words.screen_results``): once a newer
+  version holding a person has gone to the post office, a kept package's word about that
+  person is raised, not applied (the post office was to pay the rest through the new
+  package); and a result paying a person already paid in another package of the list is
+  raised, never applied;
 - a package kept by hand, or ended, closes its settlement when it is replaced.
 """
 
@@ -44,6 +52,8 @@ class Event(StrEnum):
     REJECTED_AFTER_RESULTS = "rejected_after_results"  # any rejection once results came
     RECALLED = "recalled"  # given back on our request
     RECALL_REFUSED = "recall_refused"  # kept: people in it are paid already
+    # kept, and its acceptance never reached us (lost or late): the refusal says it holds it
+    RECALL_REFUSED_UNACCEPTED = "recall_refused_unaccepted"
     RESULTS = "results"
     REPORT = "report"  # the settlement report
     EXTENSION_ASKED = "extension_asked"  # the post office asks for more days to settle
@@ -107,6 +117,9 @@ class Reason(StrEnum):
     NOT_STUCK = "package_not_stuck"
     SETTLEMENT_CLOSED = "settlement_closed"  # an extension asked for a settlement closed
     EXTENSION_TOO_LONG = "extension_too_long"  # with what was granted: 20 days or more
+    # one person's result, not applied (``screen_results``): a person-month is paid once
+    PERSON_MOVED = "person_in_newer_package"  # a kept package's word on someone sent again
+    PAID_ELSEWHERE = "paid_in_other_package"  # paid already in another package of the list
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,7 @@ POSTOFFICE_EVENTS = frozenset(
         E.REJECTED_AFTER_RESULTS,
         E.RECALLED,
         E.RECALL_REFUSED,
+        E.RECALL_REFUSED_UNACCEPTED,
         E.RESULTS,
         E.REPORT,
         E.EXTENSION_ASKED,
@@ -151,6 +165,11 @@ _BEING_RECALLED: dict[Event, Move | Reason | None] = {
     # once it has paid people the post office keeps the package (it will pay and settle it):
     # live again; the changed list goes in a new package for the people not yet paid
     E.RECALL_REFUSED: Move(S.ACKNOWLEDGED, (X.RELEASE_WAITING_UNPAID,)),
+    # the same before its acceptance reached us: the refusal is the acceptance (it holds the
+    # package and has paid in it), so its settlement opens and payment-svc is told
+    E.RECALL_REFUSED_UNACCEPTED: Move(
+        S.ACKNOWLEDGED, (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED, X.RELEASE_WAITING_UNPAID)
+    ),
     E.NEW_VERSION: None,  # asked back already
 }
 
@@ -271,6 +290,11 @@ def on_no_answer(attempts_used: bool) -> Event:
     return E.NO_ANSWER_LAST if attempts_used else E.NO_ANSWER
 
 
+def on_recall_refusal(accepted_before: bool) -> Event:
+    """A refused recall of a package whose acceptance we had, or never got."""
+    return E.RECALL_REFUSED if accepted_before else E.RECALL_REFUSED_UNACCEPTED
+
+
 Row = Mapping[str, Any]
 
 
@@ -330,32 +354,6 @@ def place(integrated: bool, previous: Package | None, previous_waits_for: UUID |
 
 
 # ------------------------------------------------------------------ the post office's word
-
-
-Outcome = tuple[str, str | None]  # a person's status and paid_on (ISO date), as recorded
-
-
-@dataclass(frozen=True)
-class Sorted:
-    new: list[UUID]  # first word for these people: recorded
-    disagreeing: list[UUID]  # a later word that differs from the first: raised
-    unknown: list[UUID]  # not in this package
-
-
-def sort_results(recorded: Mapping[UUID, Outcome], incoming: Mapping[UUID, Outcome]) -> Sorted:
-    """Results are final per person per package: the first word is kept, a repeat changes
-    nothing, a different later word is raised (``recorded`` holds ``pending`` for people
-    with no word yet)."""
-    new, disagreeing, unknown = [], [], []
-    for line, outcome in incoming.items():
-        before = recorded.get(line)
-        if before is None:
-            unknown.append(line)
-        elif before[0] == "pending":
-            new.append(line)
-        elif before != outcome:
-            disagreeing.append(line)
-    return Sorted(new, disagreeing, unknown)
 
 
 def check_extension_request(

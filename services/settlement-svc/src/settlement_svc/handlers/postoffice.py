@@ -7,8 +7,9 @@ does, and ``packages.apply`` does it; what the table refuses is kept with its re
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from btxh_common.events import (
@@ -33,7 +34,7 @@ from prometheus_client import Counter
 from settlement_svc.adapters import extension_requests, outbox, results
 from settlement_svc.adapters import packages as db
 from settlement_svc.adapters import settlements as settlements_db
-from settlement_svc.domain import lifecycle
+from settlement_svc.domain import lifecycle, words
 from settlement_svc.domain import packages as rules
 from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
 from settlement_svc.domain.packages import Package, Policy
@@ -109,6 +110,10 @@ async def on_accepted(
     if Effect.NOTE_MISMATCH in move.effects:
         await db.note_error(conn, package.id, rules.mismatch_note(*counted))
     await apply(conn, package, move, policy, "ack_mismatch")
+    await _emit_acknowledged(conn, package, move)
+
+
+async def _emit_acknowledged(conn: asyncpg.Connection, package: Package, move: Move) -> None:
     if Effect.EMIT_ACKNOWLEDGED in move.effects:
         acknowledged = PaymentListAcknowledged(
             package_id=package.id, list_id=package.list_id, version=package.version
@@ -147,12 +152,18 @@ async def on_rejected(
 async def on_recall_rejected(
     conn: asyncpg.Connection, refused: RecallRejected, context: EventContext, policy: Policy
 ) -> None:
-    """The post office keeps a package we asked back: it has paid people in it."""
-    found = await _step(conn, refused, context, _always(Event.RECALL_REFUSED))
+    """The post office keeps a package we asked back: it has paid people in it. If its
+    acceptance never reached us, the refusal stands for it (the settlement opens)."""
+
+    async def event_of(package: Package) -> Event:
+        return lifecycle.on_recall_refusal(await db.was_acknowledged(conn, package.id))
+
+    found = await _step(conn, refused, context, event_of)
     if found is None:
         return
     package, move = found
     await apply(conn, package, move, policy, "recall_refused")
+    await _emit_acknowledged(conn, package, move)
     note = f"recall refused: {refused.reason}, {refused.paid_count} paid"  # after the move
     await db.note_error(conn, package.id, note + (f": {refused.detail}" if refused.detail else ""))
 
@@ -166,7 +177,7 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
         r.line_id: (r.status, r.paid_on.isoformat() if r.paid_on else None) for r in part.results
     }
     recorded = await results.outcomes(conn, package.id, list(incoming))
-    sorted_ = lifecycle.sort_results(recorded, incoming)
+    sorted_ = words.sort_results(recorded, incoming)
     for reason, lines in (
         (Reason.RESULT_DISAGREES, sorted_.disagreeing),
         (Reason.UNKNOWN_LINE, sorted_.unknown),
@@ -176,7 +187,7 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
                 f"{line}: {recorded.get(line, ('?',))[0]} → {incoming[line][0]}" for line in lines
             )
             await refuse(conn, context.district_code, package.id, part.event_type, reason, detail)
-    new = set(sorted_.new)
+    new = await _screen(conn, package, part, sorted_.new, incoming)
     changed = await results.record(conn, package.id, [r for r in part.results if r.line_id in new])
     changed = await _raise_against_hand(conn, package, part, changed)
     if changed:
@@ -191,6 +202,31 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
         await outbox.emit(
             conn, received, district=package.district_code, correlation=package.list_id
         )
+
+
+async def _screen(
+    conn: asyncpg.Connection,
+    package: Package,
+    part: PaymentResults,
+    new: list[UUID],
+    incoming: Mapping[UUID, words.Outcome],
+) -> set[UUID]:
+    """The first words that may be applied: a person-month is paid at most once across the
+    list's packages (``words.screen_results``); the others are raised, with the package
+    that holds the person now or paid them."""
+    elsewhere = await results.elsewhere(conn, package, new)
+    screened = words.screen_results(new, incoming, elsewhere)
+    for reason, lines, where in (
+        (Reason.PERSON_MOVED, screened.moved, "newer_sent"),
+        (Reason.PAID_ELSEWHERE, screened.paid_twice, "paid_in"),
+    ):
+        if lines:
+            detail = "; ".join(
+                f"{line}: {incoming[line][0]} (package {getattr(elsewhere[line], where)})"
+                for line in lines
+            )
+            await refuse(conn, package.district_code, package.id, part.event_type, reason, detail)
+    return set(screened.apply)
 
 
 async def _raise_against_hand(
