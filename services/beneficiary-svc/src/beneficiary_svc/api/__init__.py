@@ -1,7 +1,7 @@
 """beneficiary-svc HTTP routes for the internal web gateway. Every route is scoped to the
 caller's units: another district's beneficiary answers 404 everywhere."""
 
-from beneficiary_svc.api import beneficiaries, catalogues, changes, locks
+from beneficiary_svc.api import beneficiaries, catalogues, changes, locks, moves
 
 # In this order: ``/beneficiaries/duplicates`` must come before ``/beneficiaries/{id}``.
-routers = [beneficiaries.router, changes.router, catalogues.router, locks.router]
+routers = [beneficiaries.router, changes.router, catalogues.router, locks.router, moves.router]
