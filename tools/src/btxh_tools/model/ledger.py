@@ -72,7 +72,8 @@ class Ledger:
     """The model of one district's payments. Every action either changes the model and
     returns, or raises ``Refused(code)`` and changes nothing."""
 
-    def __init__(self, integrated: bool = True) -> None:
+    def __init__(self, integrated: bool = True, district: str | None = None) -> None:
+        self.district = district  # None: every person is this ledger's, whatever their moves
         self.people: dict[str, Person] = {}
         self.periods: dict[date, str] = {}
         self.levels: dict[date, int] = {}
@@ -181,6 +182,9 @@ class Ledger:
     def _line(self, made: PayList, person: Person, sources: list[Line]) -> None:
         if person.removed:
             return
+        lives = person.district_in(made.month)
+        if self.district is not None and lives is not None and lives != self.district:
+            return  # another district pays the month where the person lives then
         category, tenths, allowance = person.entitlement(made.month, self.levels[made.month])
         arrears, period = self._arrears(person, made.month)
         carried = sum(s.total for s in sources)
