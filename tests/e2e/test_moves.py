@@ -311,3 +311,43 @@ async def test_a_move_within_the_district_changes_the_commune_from_its_month(
         assert [(line["commune_code"], line["total"]) for line in found] == [
             (commune, expected(model, month, b["id"]))
         ]
+
+
+async def test_a_move_request_is_refused_with_a_code_for_what_is_wrong(world: Stack) -> None:
+    b = await person(world, "001", "001150000505")
+    body = {"effective_month": month_text(M1), "decision_no": "8/QĐ", "reason": "Chuyển"}
+    async with register(world, "001") as http:
+        for to, status, code in [
+            ("001", 422, "move_same_district"),
+            ("999", 422, "district_unknown"),
+        ]:
+            answer = await http.post(
+                f"/v1/beneficiaries/{b['id']}/moves", json={**body, "to_district_code": to}
+            )
+            assert (answer.status_code, answer.json()["code"]) == (status, code), answer.text
+        early = await http.post(
+            f"/v1/beneficiaries/{b['id']}/moves",
+            json={**body, "to_district_code": "002", "effective_month": "2024-12"},
+        )
+        assert (early.status_code, early.json()["code"]) == (422, "effective_month_invalid")
+    await request_move(world, b, "002", M1)
+    async with register(world, "001") as http:
+        twice = await http.post(
+            f"/v1/beneficiaries/{b['id']}/moves", json={**body, "to_district_code": "003"}
+        )
+        assert (twice.status_code, twice.json()["code"]) == (409, "move_pending")
+        commune = await http.post(
+            f"/v1/beneficiaries/{b['id']}/commune-move",
+            json={**body, "commune_code": "00004"},
+        )
+        assert (commune.status_code, commune.json()["code"]) == (409, "move_pending")
+    async with register(world, "002") as other:
+        theirs = await other.post(
+            f"/v1/beneficiaries/{b['id']}/moves", json={**body, "to_district_code": "003"}
+        )
+        assert theirs.status_code == 404
+    async with register(world, "001", Role.PROVINCE_OFFICER) as reader:
+        read_only = await reader.post(
+            f"/v1/beneficiaries/{b['id']}/moves", json={**body, "to_district_code": "003"}
+        )
+        assert (read_only.status_code, read_only.json()["code"]) == (403, "role_not_allowed")
