@@ -53,13 +53,15 @@ WITH current_lists AS (
     ORDER BY m.beneficiary_id, m.from_month <= $2 DESC,
              CASE WHEN m.from_month <= $2 THEN m.from_month END DESC NULLS LAST, m.from_month
 ), here AS (
-    SELECT r.beneficiary_id, r.commune_code FROM recipient r
+    SELECT r.*, r.commune_code AS lives_in FROM recipient r
     WHERE r.district_code = $1
-      AND NOT EXISTS (SELECT 1 FROM movers v WHERE v.beneficiary_id = r.beneficiary_id)
+      AND NOT EXISTS (SELECT 1 FROM recipient_move v WHERE v.beneficiary_id = r.beneficiary_id)
     UNION ALL
-    SELECT beneficiary_id, commune FROM movers WHERE district = $1
+    SELECT r.*, v.commune FROM movers v JOIN recipient r ON r.beneficiary_id = v.beneficiary_id
+    WHERE v.district = $1
 ), people AS (
-    SELECT r.beneficiary_id, r.national_id, r.full_name, h.commune_code, r.payment_channel,
+    SELECT r.beneficiary_id, r.national_id, r.full_name, r.lives_in AS commune_code,
+        r.payment_channel,
         r.bank_account, r.arrears_period,
         coalesce(p.category, r.category) AS category,
         coalesce(p.coefficient, r.coefficient) AS coefficient,
@@ -74,7 +76,7 @@ WITH current_lists AS (
              THEN r.arrears_amount ELSE 0 END AS arrears,
         coalesce(c.amount, 0) AS carried,
         coalesce(rd.amount, 0) AS outstanding
-    FROM here h JOIN recipient r ON r.beneficiary_id = h.beneficiary_id
+    FROM here r
     LEFT JOIN recipient_policy p ON p.beneficiary_id = r.beneficiary_id
          AND p.from_month <= $2 AND (p.to_month IS NULL OR p.to_month > $2)
     LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
