@@ -44,3 +44,16 @@ def test_a_model_of_no_district_pays_every_month_whatever_the_moves() -> None:
     anywhere.move("p", MAR, "002")
     anywhere.open_period(MAR)
     assert paid(anywhere, MAR) == {"p": 1_000_000}
+
+
+def test_the_sending_district_carries_its_own_unpaid_money_after_the_move() -> None:
+    """February's 1,000,000 unpaid in 001: 001's March line carries it with no allowance;
+    002 pays March's 1,000,000 and none of 001's."""
+    sending, receiving = district("001"), district("002")
+    february = sending.generate(FEB)
+    sending.submit(february)
+    (key,) = february.lines
+    sending.statuses(february, None, [(key, "unpaid")], supervisor=True)
+    march = sending.expected(sending.generate(MAR))["p"]
+    assert (march.allowance, march.carried_over, march.total) == (0, 1_000_000, 1_000_000)
+    assert paid(receiving, MAR) == {"p": 1_000_000}

@@ -21,7 +21,9 @@ from btxh_common.events import BeneficiaryChanged, BeneficiarySnapshot, District
 from btxh_common.inbox import ContractBroken, EventContext
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
 from payment_svc.adapters import recipients
+from payment_svc.api.schemas import StatusException
 from payment_svc.handlers import inbound, lists, periods
+from payment_svc.handlers.lines import manual_statuses
 
 JUNE, JULY, AUGUST = date(2024, 6, 1), date(2024, 7, 1), date(2024, 8, 1)
 PERSON = UUID(int=42, version=4)
@@ -141,3 +143,39 @@ async def test_a_move_into_another_district_than_the_event_is_keyed_by_is_never_
     with pytest.raises(ContractBroken):
         await move(conn, "2024-07", key="001")
     assert await conn.fetchval("SELECT count(*) FROM recipient_move") == 0
+
+
+async def test_unpaid_money_of_the_sending_district_is_carried_on_its_own_next_list(
+    conn: asyncpg.Connection,
+) -> None:
+    """June's 360,000 unpaid in 001; the person lives in 002 from July: 001's July line
+    carries the 360,000 with no allowance, 002's pays July's 500,000 and nothing of 001's."""
+    async with conn.transaction():
+        june = await lists.generate(conn, BOTH, "001", JUNE, "monthly")
+        await lists.submit(conn, BOTH, june)
+        line = await conn.fetchval(
+            "SELECT id FROM payment_line WHERE list_id = $1 AND beneficiary_id = $2", june, PERSON
+        )
+        boss = BOTH.model_copy(update={"role": Role.DISTRICT_SUPERVISOR})
+        unpaid = [StatusException(line_id=line, status="unpaid")]
+        await manual_statuses(conn, boss, june, "paid", JUNE, unpaid, "bảng kê")
+    await move(conn, "2024-07")
+    async with conn.transaction():
+        july = await lists.generate(conn, BOTH, "001", JULY, "monthly")
+    row = await conn.fetchrow(
+        """SELECT id, commune_code, allowance, carried_over, total FROM payment_line
+           WHERE list_id = $1 AND beneficiary_id = $2""",
+        july,
+        PERSON,
+    )
+    assert (row["commune_code"], row["allowance"], row["carried_over"], row["total"]) == (
+        "00001",
+        0,
+        360_000,
+        360_000,
+    )
+    assert (
+        await conn.fetchval("SELECT carried_into FROM payment_line WHERE id = $1", line)
+        == (row["id"])
+    )
+    assert await paid(conn, "002", JULY) == [("00037", 500_000)]

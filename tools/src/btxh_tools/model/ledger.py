@@ -182,11 +182,13 @@ class Ledger:
     def _line(self, made: PayList, person: Person, sources: list[Line]) -> None:
         if person.removed:
             return
-        lives = person.district_in(made.month)
-        if self.district is not None and lives is not None and lives != self.district:
-            return  # another district pays the month where the person lives then
         category, tenths, allowance = person.entitlement(made.month, self.levels[made.month])
         arrears, period = self._arrears(person, made.month)
+        lives = person.district_in(made.month)
+        if self.district is not None and lives is not None and lives != self.district:
+            # the district the person lives in pays the month; this one pays only the unpaid
+            # money it owes them from before they moved
+            allowance, arrears, period = 0, 0, None
         carried = sum(s.total for s in sources)
         gross = allowance + arrears + carried
         if gross <= 0:

@@ -46,31 +46,36 @@ WITH current_lists AS (
     -- latest move taken over by then, or before the first move where it came from
     SELECT DISTINCT ON (m.beneficiary_id) m.beneficiary_id,
            CASE WHEN m.from_month <= $2 THEN m.to_district ELSE m.from_district END AS district,
-           CASE WHEN m.from_month <= $2 THEN m.to_commune ELSE m.from_commune END AS commune
+           CASE WHEN m.from_month <= $2 THEN m.to_commune ELSE m.from_commune END AS commune,
+           m.from_commune AS left_from
     FROM recipient_move m
     WHERE m.beneficiary_id IN (SELECT beneficiary_id FROM recipient_move
                                WHERE from_district = $1 OR to_district = $1)
     ORDER BY m.beneficiary_id, m.from_month <= $2 DESC,
              CASE WHEN m.from_month <= $2 THEN m.from_month END DESC NULLS LAST, m.from_month
 ), here AS (
-    SELECT r.*, r.commune_code AS lives_in FROM recipient r
+    -- who lives in the district in $2, and who moved away with its unpaid money to carry
+    -- (their line carries only that money: the allowance is paid where they live)
+    SELECT r.*, r.commune_code AS lives_in, true AS lives_here FROM recipient r
     WHERE r.district_code = $1
       AND NOT EXISTS (SELECT 1 FROM recipient_move v WHERE v.beneficiary_id = r.beneficiary_id)
     UNION ALL
-    SELECT r.*, v.commune FROM movers v JOIN recipient r ON r.beneficiary_id = v.beneficiary_id
-    WHERE v.district = $1
+    SELECT r.*, CASE WHEN v.district = $1 THEN v.commune ELSE v.left_from END, v.district = $1
+    FROM movers v JOIN recipient r ON r.beneficiary_id = v.beneficiary_id
+    WHERE v.district = $1 OR v.beneficiary_id IN (SELECT beneficiary_id FROM carry_source)
 ), people AS (
     SELECT r.beneficiary_id, r.national_id, r.full_name, r.lives_in AS commune_code,
         r.payment_channel,
         r.bank_account, r.arrears_period,
         coalesce(p.category, r.category) AS category,
         coalesce(p.coefficient, r.coefficient) AS coefficient,
-        CASE WHEN p.status = 'active' AND p.coefficient IS NOT NULL
+        CASE WHEN r.lives_here AND p.status = 'active' AND p.coefficient IS NOT NULL
              THEN $3::bigint * p.coefficient
                   * CASE WHEN p.category = 'DON_THAN' THEN coalesce(p.children, 1) ELSE 1 END
                   / 10
              ELSE 0 END AS allowance,
-        CASE WHEN r.arrears_amount > 0 AND r.arrears_period <= $2 AND NOT EXISTS (
+        CASE WHEN r.lives_here AND r.arrears_amount > 0 AND r.arrears_period <= $2
+             AND NOT EXISTS (
                 SELECT 1 FROM arrears_listed a WHERE a.beneficiary_id = r.beneficiary_id
                   AND a.arrears_period = r.arrears_period)
              THEN r.arrears_amount ELSE 0 END AS arrears,
