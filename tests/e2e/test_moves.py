@@ -330,7 +330,7 @@ async def test_a_move_request_is_refused_with_a_code_for_what_is_wrong(world: St
             json={**body, "to_district_code": "002", "effective_month": "2024-12"},
         )
         assert (early.status_code, early.json()["code"]) == (422, "effective_month_invalid")
-    await request_move(world, b, "002", M1)
+    pending = await request_move(world, b, "002", M1)
     async with register(world, "001") as http:
         twice = await http.post(
             f"/v1/beneficiaries/{b['id']}/moves", json={**body, "to_district_code": "003"}
@@ -351,3 +351,17 @@ async def test_a_move_request_is_refused_with_a_code_for_what_is_wrong(world: St
             f"/v1/beneficiaries/{b['id']}/moves", json={**body, "to_district_code": "003"}
         )
         assert (read_only.status_code, read_only.json()["code"]) == (403, "role_not_allowed")
+
+    async with register(world, "002") as receiving:
+        theirs = await receiving.post(f"/v1/moves/{pending['id']}/cancel", json={"reason": "x"})
+        assert (theirs.status_code, theirs.json()["code"]) == (403, "move_not_sender")
+    async with register(world, "001") as http:
+        withdrawn = await http.post(
+            f"/v1/moves/{pending['id']}/cancel", json={"reason": "Nhập nhầm huyện"}
+        )
+        assert withdrawn.status_code == 200, withdrawn.text
+        assert (withdrawn.json()["status"], withdrawn.json()["refusal_reason"]) == (
+            "cancelled",
+            "Nhập nhầm huyện",
+        )
+    await request_move(world, b, "003", M1)  # withdrawn: the person may be asked for again

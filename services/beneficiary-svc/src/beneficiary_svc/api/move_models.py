@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from beneficiary_svc.api.models import STRICT, BeneficiaryDetail, Month
 
-MoveStatus = Literal["pending", "accepted", "refused"]
+MoveStatus = Literal["pending", "accepted", "refused", "cancelled"]
 
 
 class CommuneMove(BaseModel):
@@ -59,7 +59,7 @@ class Move(BaseModel):
     decision_no: str
     reason: str
     status: MoveStatus
-    refusal_reason: str | None
+    refusal_reason: str | None = Field(description="why it was refused (or withdrawn)")
     requested_by: str
     requested_at: datetime
     decided_by: str | None

@@ -121,6 +121,13 @@ async def refuse_move(move_id: UUID, body: MoveRefusal, caller: Caller, conn: Tx
     return await _detail(conn, caller, move)
 
 
+@router.post("/moves/{move_id}/cancel", dependencies=[allowed(Action.REGISTER_CHANGE)])
+async def cancel_move(move_id: UUID, body: MoveRefusal, caller: Caller, conn: Tx) -> MoveDetail:
+    """The sending district withdraws its pending request, with a reason; the person stays."""
+    move = await moves.cancel(conn, caller, move_id, body.reason)
+    return await _detail(conn, caller, move)
+
+
 async def _detail(conn: asyncpg.Connection, caller: Principal, move: asyncpg.Record) -> MoveDetail:
     out = MoveDetail(**move_out(move).model_dump())
     b = await db.get(conn, move["beneficiary_id"])

@@ -20,7 +20,7 @@ from beneficiary_svc.domain.errors import (
 )
 from beneficiary_svc.domain.register import Beneficiary, Change
 
-PENDING, ACCEPTED, REFUSED = "pending", "accepted", "refused"
+PENDING, ACCEPTED, REFUSED, CANCELLED = "pending", "accepted", "refused", "cancelled"
 
 
 class MovePending(DomainError):
@@ -35,12 +35,17 @@ class MoveNotFound(NotFoundError):
 
 class MoveDecided(DomainError):
     code = "move_decided"
-    message_vi = "Yêu cầu chuyển địa bàn đã được tiếp nhận hoặc từ chối"
+    message_vi = "Yêu cầu chuyển địa bàn đã được tiếp nhận, từ chối hoặc rút lại"
 
 
 class MoveNotReceiver(NotPermitted):
     code = "move_not_receiver"
     message_vi = "Chỉ huyện nhận mới được tiếp nhận hoặc từ chối yêu cầu chuyển địa bàn"
+
+
+class MoveNotSender(NotPermitted):
+    code = "move_not_sender"
+    message_vi = "Chỉ huyện chuyển đi mới được rút yêu cầu chuyển địa bàn"
 
 
 class MoveSameDistrict(InvalidInput):

@@ -178,13 +178,15 @@ async def request(
     return move
 
 
-async def _pending_for(conn: asyncpg.Connection, who: Principal, move_id: UUID) -> asyncpg.Record:
-    """The locked pending move ``who`` receives."""
+async def _pending_for(
+    conn: asyncpg.Connection, who: Principal, move_id: UUID, side: str = "to_district"
+) -> asyncpg.Record:
+    """The locked pending move ``who`` receives (or sends: ``side="from_district"``)."""
     move = await store.get(conn, move_id, for_update=True)
     if move is None or not (who.can_see(move["to_district"]) or who.can_see(move["from_district"])):
         raise rules.MoveNotFound()
-    if not who.can_see(move["to_district"]):
-        raise rules.MoveNotReceiver()
+    if not who.can_see(move[side]):
+        raise rules.MoveNotReceiver() if side == "to_district" else rules.MoveNotSender()
     if move["status"] != rules.PENDING:
         raise rules.MoveDecided()
     return move
@@ -228,4 +230,18 @@ async def refuse(
         conn, move_id, status=rules.REFUSED, officer=who.officer_id, refusal_reason=reason
     )
     await _history(conn, who, "move_refused", b, b, move["effective_month"], reason)
+    return decided_move
+
+
+async def cancel(
+    conn: asyncpg.Connection, who: Principal, move_id: UUID, reason: str
+) -> asyncpg.Record:
+    """The sending district withdraws its request before the receiving district decides."""
+    move = await _pending_for(conn, who, move_id, side="from_district")
+    b = await db.get(conn, move["beneficiary_id"])
+    assert b is not None
+    decided_move = await store.decide(
+        conn, move_id, status=rules.CANCELLED, officer=who.officer_id, refusal_reason=reason
+    )
+    await _history(conn, who, "move_cancelled", b, b, move["effective_month"], reason)
     return decided_move

@@ -1,7 +1,7 @@
 -- Moving a beneficiary to another area (chuyển địa bàn, issue 20). Within a district the move
 -- is recorded accepted at once; to another district the sending district requests it and the
--- receiving district accepts (with the commune) or refuses (with the reason). One pending
--- move per person at a time.
+-- receiving district accepts (with the commune) or refuses (with the reason), or the sending
+-- district withdraws it (cancelled, with the reason). One pending move per person at a time.
 CREATE TABLE beneficiary_move (
     id              uuid        PRIMARY KEY,
     beneficiary_id  uuid        NOT NULL REFERENCES beneficiary (id),
@@ -13,14 +13,15 @@ CREATE TABLE beneficiary_move (
     effective_month date        NOT NULL CHECK (extract(day FROM effective_month) = 1),
     decision_no     text        NOT NULL,
     reason          text        NOT NULL,
-    status          text        NOT NULL CHECK (status IN ('pending', 'accepted', 'refused')),
-    refusal_reason  text,
+    status          text        NOT NULL CHECK (status IN ('pending', 'accepted', 'refused',
+                                                           'cancelled')),
+    refusal_reason  text,       -- why it was refused, or withdrawn
     requested_by    text        NOT NULL,
     requested_at    timestamptz NOT NULL DEFAULT now(),
     decided_by      text,
     decided_at      timestamptz,
     CHECK (status <> 'accepted' OR to_commune IS NOT NULL),
-    CHECK (status <> 'refused' OR refusal_reason IS NOT NULL)
+    CHECK (status NOT IN ('refused', 'cancelled') OR refusal_reason IS NOT NULL)
 );
 CREATE UNIQUE INDEX beneficiary_move_one_pending ON beneficiary_move (beneficiary_id)
     WHERE status = 'pending';
