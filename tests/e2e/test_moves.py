@@ -113,7 +113,8 @@ async def learned(world: Stack, beneficiary_id: str, version: int) -> None:
 
 
 async def lines_of(world: Stack, district: str, month: date, who: str) -> list[dict[str, Any]]:
-    """Make ``district``'s monthly list of ``month`` (a new version), ``who``'s lines on it."""
+    """Make ``district``'s monthly list of ``month`` (a new version), ``who``'s lines on it;
+    the list is the district's alone (another district's token reads 404)."""
     async with pay(world, district) as http:
         opened = await http.post(
             f"/v1/districts/{district}/periods", json={"month": month_text(month)}
@@ -126,6 +127,10 @@ async def lines_of(world: Stack, district: str, month: date, who: str) -> list[d
         assert made.status_code == 201, made.text
         answer = await http.get(f"/v1/lists/{made.json()['id']}/lines", params={"size": 5000})
     assert answer.status_code == 200, answer.text
+    other = "002" if district != "002" else "001"
+    async with pay(world, other) as stranger:
+        hidden = await stranger.get(f"/v1/lists/{made.json()['id']}/lines")
+    assert hidden.status_code == 404
     return [line for line in answer.json()["lines"] if line["beneficiary_id"] == who]
 
 
