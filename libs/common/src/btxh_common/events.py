@@ -129,13 +129,33 @@ class BeneficiaryRegistered(EventPayload):
     position: RegisterPosition = None
 
 
+class DistrictMove(EventPayload):
+    """A move to another area (*chuyển địa bàn*) the register has put in force: the person
+    lives in ``to_commune`` of ``to_district`` from ``effective_month`` on, and in
+    ``from_commune`` of ``from_district`` before it. Within a district the two districts are
+    the same. A payer pays month M where the person lives in M (payment-svc keeps a month
+    with a list already made for it with the district that made it)."""
+
+    move_id: UUID
+    from_district: DistrictCode
+    from_commune: CommuneCode
+    to_district: DistrictCode
+    to_commune: CommuneCode
+    effective_month: Month = Field(pattern=MONTH_PATTERN)
+
+
 class BeneficiaryChanged(EventPayload):
+    """The record after a change. ``move`` (optional, additive) is set when the change is an
+    accepted move to another commune or district; the event then goes out under the
+    receiving district (its key and its register position)."""
+
     event_type = "BeneficiaryChanged"
     schema_version = 2
     beneficiary: BeneficiarySnapshot
     changed: list[FieldKey] = Field(max_length=64)
     source: Source
     position: RegisterPosition = None
+    move: DistrictMove | None = None
 
 
 class RejectedRow(EventPayload):

@@ -8,6 +8,9 @@ contains no SQL.
     model.open_period(month)
     expected = model.expected(model.generate(month))   # line key → Expected
     model.books("p1")                                  # owed / paid / carried / …
+
+A model of one district (``Model(district="001")``, people started with ``home=``) leaves
+out the months a person lives elsewhere (``model.move("p1", month, "002")``).
 """
 
 from __future__ import annotations
@@ -98,18 +101,25 @@ class Books:
 class Model(Ledger):
     """The register (a timeline of decisions per person) and the payments of one district."""
 
-    def __init__(self, integrated: bool = True) -> None:
-        super().__init__(integrated)
+    def __init__(self, integrated: bool = True, district: str | None = None) -> None:
+        super().__init__(integrated, district)
         self._seq = 0
 
     def _decision(self, kind: str, month: date, groups: dict[str, int] | None) -> Decision:
         self._seq += 1
         return Decision(self._seq, kind, month, tuple(sorted((groups or {}).items())))
 
-    def start(self, person: str, month: date, groups: dict[str, int]) -> Person:
-        p = self.people[person] = Person(person)
+    def start(
+        self, person: str, month: date, groups: dict[str, int], home: str | None = None
+    ) -> Person:
+        p = self.people[person] = Person(person, home=home)
         p.decisions.append(self._decision(START, month, groups))
         return p
+
+    def move(self, person: str, month: date, district: str) -> None:
+        """The person lives in ``district`` from ``month`` (a move to another area): the
+        district holding them in a month pays that month, and only it."""
+        self.people[person].moves.append((month, district))
 
     def add(self, person: str) -> Person:
         self.people[person] = Person(person)

@@ -72,7 +72,8 @@ class Ledger:
     """The model of one district's payments. Every action either changes the model and
     returns, or raises ``Refused(code)`` and changes nothing."""
 
-    def __init__(self, integrated: bool = True) -> None:
+    def __init__(self, integrated: bool = True, district: str | None = None) -> None:
+        self.district = district  # None: every person is this ledger's, whatever their moves
         self.people: dict[str, Person] = {}
         self.periods: dict[date, str] = {}
         self.levels: dict[date, int] = {}
@@ -183,6 +184,11 @@ class Ledger:
             return
         category, tenths, allowance = person.entitlement(made.month, self.levels[made.month])
         arrears, period = self._arrears(person, made.month)
+        lives = person.district_in(made.month)
+        if self.district is not None and lives is not None and lives != self.district:
+            # the district the person lives in pays the month; this one pays only the unpaid
+            # money it owes them from before they moved
+            allowance, arrears, period = 0, 0, None
         carried = sum(s.total for s in sources)
         gross = allowance + arrears + carried
         if gross <= 0:

@@ -120,6 +120,17 @@ class Person:
     decisions: list[Decision] = field(default_factory=list)
     arrears: tuple[int, date] | None = None
     removed: bool = False
+    home: str | None = None  # the district that first held them (None: any, one district)
+    moves: list[tuple[date, str]] = field(default_factory=list)  # (from month, district)
+
+    def district_in(self, month: date) -> str | None:
+        """The district the person lives in in ``month``: a move to another area (chuyển
+        địa bàn) takes effect from its month; before any, their first district."""
+        found = self.home
+        for since, district in sorted(self.moves):
+            if since <= month:
+                found = district
+        return found
 
     def in_force(self, month: date) -> tuple[str, dict[str, int]] | None:
         """(status, groups) the decisions effective by ``month`` put in force: later-effective

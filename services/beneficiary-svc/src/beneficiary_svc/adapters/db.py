@@ -101,18 +101,26 @@ async def add_history(
 
 
 async def history(
-    conn: asyncpg.Connection, beneficiary_id: UUID, limit: int, after: int | None = None
+    conn: asyncpg.Connection,
+    beneficiary_id: UUID,
+    limit: int,
+    after: int | None = None,
+    units: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The beneficiary's history, oldest first: ``limit`` entries after the entry ``after``."""
+    """The beneficiary's history, oldest first: ``limit`` entries after the entry ``after``;
+    with ``units``, only the entries written while one of them held the person (a district
+    that received the person by a move reads their history from the move on)."""
     rows = await conn.fetch(
         """SELECT id, at, officer, action, reason, source, changed, effective_month,
                   before::text AS before, after::text AS after
            FROM beneficiary_history
            WHERE beneficiary_id = $1 AND ($3::bigint IS NULL OR id > $3)
+             AND ($4::text[] IS NULL OR district_code = ANY($4::text[]))
            ORDER BY id LIMIT $2""",
         beneficiary_id,
         limit,
         after,
+        list(units) if units is not None else None,
     )
     return [
         {

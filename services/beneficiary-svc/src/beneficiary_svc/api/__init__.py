@@ -1,7 +1,7 @@
 """beneficiary-svc HTTP routes for the internal web gateway. Every route is scoped to the
 caller's units: another district's beneficiary answers 404 everywhere."""
 
-from beneficiary_svc.api import beneficiaries, catalogues, changes, locks, records, restore
+from beneficiary_svc.api import beneficiaries, catalogues, changes, locks, moves, records, restore
 
 # In this order: ``/beneficiaries/duplicates`` must come before ``/beneficiaries/{id}``.
 routers = [
@@ -11,4 +11,5 @@ routers = [
     locks.router,
     restore.router,
     records.router,
+    moves.router,
 ]

@@ -128,10 +128,13 @@ async def history(
     limit: paging.Limit = paging.MAX_PAGE,
     cursor: paging.CursorParam = None,
 ) -> CursorItems[HistoryEntry]:
-    """What happened to the beneficiary, oldest first, a page at a time."""
+    """What happened to the beneficiary, oldest first, a page at a time: what happened while
+    one of the caller's districts held them (after a move in: from the move on)."""
     visible(caller, await db.get(conn, beneficiary_id))
     after = paging.parse(cursor, int)
-    rows = await db.history(conn, beneficiary_id, limit + 1, after[0] if after else None)
+    rows = await db.history(
+        conn, beneficiary_id, limit + 1, after[0] if after else None, sorted(caller.units)
+    )
     shown, more = paging.page(rows, limit, lambda r: (r["id"],))
     found = listing(HistoryEntry, shown)
     return CursorItems(items=found.items, total=found.total, next_cursor=more)

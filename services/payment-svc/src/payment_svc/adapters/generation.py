@@ -1,7 +1,8 @@
 """The lists' lines computed set-based (seed "Quản lý chi trả" §1–9): one INSERT … SELECT per
 list, the rules of ``domain/amounts.py`` for every person at once. A month's allowance comes
 from the period of the person's timeline in force in that month (``recipient_policy``); a
-single parent's (DON_THAN) is per child (``domain.amounts.monthly_allowance``)."""
+single parent's (DON_THAN) is per child (``domain.amounts.monthly_allowance``). A person who
+moved (``recipient_move``) is on the list of the district they live in that month."""
 
 from __future__ import annotations
 
@@ -27,35 +28,65 @@ WITH current_lists AS (
     WHERE district_code = $1 AND status NOT IN ('superseded', 'deleted')
       AND kind = 'monthly' AND month <> $2
 ), arrears_listed AS (
-    SELECT DISTINCT l.beneficiary_id, l.arrears_period
+    SELECT l.beneficiary_id, l.arrears_period
     FROM payment_line l JOIN current_lists c ON c.id = l.list_id
     WHERE l.arrears > 0 AND l.parent_id IS NULL
+    UNION  -- arrears a person who moved had on another district's list are paid too
+    SELECT l.beneficiary_id, l.arrears_period
+    FROM recipient_move m JOIN payment_line l ON l.beneficiary_id = m.beneficiary_id
+    JOIN payment_list o ON o.id = l.list_id
+    WHERE m.to_district = $1 AND o.district_code <> $1 AND o.kind = 'monthly'
+      AND o.status NOT IN ('superseded', 'deleted') AND l.arrears > 0 AND l.parent_id IS NULL
 ), carried AS (
     SELECT beneficiary_id, sum(total)::bigint AS amount FROM carry_source GROUP BY 1
 ), due AS (
     SELECT beneficiary_id, sum(cap)::bigint AS amount FROM recovery_due GROUP BY 1
+), movers AS (
+    -- where each person who ever moved into or out of the district lives in month $2: the
+    -- latest move taken over by then, or before the first move where it came from
+    SELECT DISTINCT ON (m.beneficiary_id) m.beneficiary_id,
+           CASE WHEN m.from_month <= $2 THEN m.to_district ELSE m.from_district END AS district,
+           CASE WHEN m.from_month <= $2 THEN m.to_commune ELSE m.from_commune END AS commune,
+           m.from_commune AS left_from
+    FROM recipient_move m
+    WHERE m.beneficiary_id IN (SELECT beneficiary_id FROM recipient_move
+                               WHERE from_district = $1 OR to_district = $1)
+    ORDER BY m.beneficiary_id, m.from_month <= $2 DESC,
+             CASE WHEN m.from_month <= $2 THEN m.from_month END DESC NULLS LAST, m.from_month
+), here AS (
+    -- who lives in the district in $2, and who moved away with its unpaid money to carry
+    -- (their line carries only that money: the allowance is paid where they live)
+    SELECT r.*, r.commune_code AS lives_in, true AS lives_here FROM recipient r
+    WHERE r.district_code = $1
+      AND NOT EXISTS (SELECT 1 FROM recipient_move v WHERE v.beneficiary_id = r.beneficiary_id)
+    UNION ALL
+    SELECT r.*, CASE WHEN v.district = $1 THEN v.commune ELSE v.left_from END, v.district = $1
+    FROM movers v JOIN recipient r ON r.beneficiary_id = v.beneficiary_id
+    WHERE v.district = $1 OR v.beneficiary_id IN (SELECT beneficiary_id FROM carry_source)
 ), people AS (
-    SELECT r.beneficiary_id, r.national_id, r.full_name, r.commune_code, r.payment_channel,
+    SELECT r.beneficiary_id, r.national_id, r.full_name, r.lives_in AS commune_code,
+        r.payment_channel,
         r.bank_account, r.arrears_period,
         coalesce(p.category, r.category) AS category,
         coalesce(p.coefficient, r.coefficient) AS coefficient,
-        CASE WHEN p.status = 'active' AND p.coefficient IS NOT NULL
+        CASE WHEN r.lives_here AND p.status = 'active' AND p.coefficient IS NOT NULL
              THEN $3::bigint * p.coefficient
                   * CASE WHEN p.category = 'DON_THAN' THEN coalesce(p.children, 1) ELSE 1 END
                   / 10
              ELSE 0 END AS allowance,
-        CASE WHEN r.arrears_amount > 0 AND r.arrears_period <= $2 AND NOT EXISTS (
+        CASE WHEN r.lives_here AND r.arrears_amount > 0 AND r.arrears_period <= $2
+             AND NOT EXISTS (
                 SELECT 1 FROM arrears_listed a WHERE a.beneficiary_id = r.beneficiary_id
                   AND a.arrears_period = r.arrears_period)
              THEN r.arrears_amount ELSE 0 END AS arrears,
         coalesce(c.amount, 0) AS carried,
         coalesce(rd.amount, 0) AS outstanding
-    FROM recipient r
+    FROM here r
     LEFT JOIN recipient_policy p ON p.beneficiary_id = r.beneficiary_id
          AND p.from_month <= $2 AND (p.to_month IS NULL OR p.to_month > $2)
     LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
     LEFT JOIN due rd ON rd.beneficiary_id = r.beneficiary_id
-    WHERE r.district_code = $1 AND r.status <> 'removed'
+    WHERE r.status <> 'removed'
 ), lines AS (
     INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
         commune_code, payment_channel, bank_account, category, coefficient, allowance, arrears,

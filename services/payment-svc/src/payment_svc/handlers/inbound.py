@@ -19,7 +19,7 @@ from btxh_common.events import (
 )
 from btxh_common.inbox import EventContext, require_district
 
-from payment_svc.adapters import lines, lists, recipients
+from payment_svc.adapters import lines, lists, moves, recipients
 from payment_svc.domain.states import ListAction, payment_unit_move
 
 
@@ -29,6 +29,9 @@ async def on_beneficiary(
     context: EventContext,
 ) -> None:
     require_district(context, event.beneficiary.district_code, "beneficiary.district_code")
+    if isinstance(event, BeneficiaryChanged) and event.move is not None:
+        require_district(context, event.move.to_district, "move.to_district")
+        await moves.record(conn, event.move, event.beneficiary.id)
     await recipients.save(conn, event.beneficiary)
     await readpos.record(conn, context.district_code, event.position)
 
