@@ -101,7 +101,7 @@ class Guard:
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as pw:
         found = await pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--lang=vi-VN"]
         )
         yield found
         await found.close()

@@ -44,6 +44,7 @@ async def overview(
     return web.render(
         request, "excel.html", officer=officer, district=district, menu="excel", kind=kind,
         kinds=labels.KINDS_VI, communes=communes, batches=batches, upload=upload, error=error,
+        names={c["code"]: c["name"] for c in communes},
     )  # fmt: skip
 
 

@@ -31,6 +31,8 @@ def _columns(kind: str, rows: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     keys: list[str] = []
     for row in rows:
         keys += [k for k in row["values"] if k not in keys]
+    order = list(labels.HEADERS_VI)
+    keys.sort(key=lambda k: order.index(k) if k in order else len(order))
     read_only = {"beneficiary_id"} | (labels.READ_ONLY_COLUMNS if kind == "arrears" else set())
     return [(k, k not in read_only) for k in keys]
 
@@ -124,8 +126,11 @@ async def standardise(
     request: Request, officer: Writer, district: District, svc: Svc, batch: str
 ) -> Response:
     url = f"/d/{district}/cap-nhat-excel/lo/{batch}"
+    skip = (await request.form()).get("skip_invalid") == "1"
     try:
-        await svc.json(officer, "import", "POST", f"/v1/imports/{batch}/confirm", json={})
+        await svc.json(
+            officer, "import", "POST", f"/v1/imports/{batch}/confirm", json={"skip_invalid": skip}
+        )
     except ServiceError as exc:
         web.flash_error(request, exc)
         return web.back(url)

@@ -14,7 +14,7 @@ function pollProgress(box) {
     bar.value = state.done;
     text.textContent = state.text;
     if (state.finished) {
-      if (box.dataset.reload) { window.location.reload(); }
+      if (box.dataset.reload) { window.location.assign(box.dataset.reload); }
       return;
     }
     setTimeout(tick, 700);
