@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -146,3 +147,28 @@ def page_error(request: Request, error: PageError) -> Response:
         title=error.title,
         detail=error.detail,
     )
+
+
+async def supervisor(officer: Writer) -> Officer:
+    if not officer.is_supervisor:
+        raise PageError(403, "Không có quyền thực hiện thao tác này", SUPERVISOR_ONLY)
+    return officer
+
+
+Supervisor = Annotated[Officer, Depends(supervisor)]
+
+
+async def act(request: Request, url: str, ok: str, call: Awaitable[Any]) -> Response:
+    """Do a write; its refusal is said in place on the page it came from, in Vietnamese."""
+    try:
+        await call
+    except ServiceError as exc:
+        flash_error(request, exc)
+    else:
+        flash(request, "ok", ok)
+    return back(url)
+
+
+async def form_text(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(v).strip() for k, v in form.items() if k != "csrf" and isinstance(v, str)}
