@@ -3,13 +3,16 @@
 # LibreOffice Calc (the import tests re-save workbooks as officers' LibreOffice does, and open
 # the Excel reports to prove they need no repair), the Docker client's compose (the deploy
 # check parses the compose file; no engine needed) and kubectl (the deploy check builds the
-# Kustomize overlays with `kubectl kustomize`). Used by `make test`, `make deploy-check` and
-# .ci/run.
+# Kustomize overlays with `kubectl kustomize`), Debian's Chromium and a font with Vietnamese
+# diacritics (the console's browser tests, tests/browser, drive it headless through
+# Playwright; no browser is downloaded). Used by `make test`, `make deploy-check` and .ci/run.
 set -euo pipefail
 
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubectl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
     missing+=(docker-compose)
 fi

@@ -41,7 +41,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         SessionMiddleware,
         secret_key=settings.session_secret or secrets.token_urlsafe(32),
         session_cookie=SESSION_COOKIE,
-        max_age=settings.idle_minutes * 60,  # the browser forgets it too; the server checks
+        # the server ends an idle session (and says so); the browser drops the cookie later
+        max_age=settings.idle_minutes * 60 + 3600,
         same_site="strict",
         https_only=settings.secure_cookie,
     )
