@@ -111,6 +111,29 @@ async def download_dvct01(page: Page, month: date, tmp: Path) -> None:
     assert book.worksheets[0].max_row > 1
 
 
+async def supervisor_sets_up(context: BrowserContext, world: World) -> str:
+    """Quản trị hệ thống → Thiết lập hệ thống, as the supervisor (the officer may only read)."""
+    page = await context.new_page()
+    await login(page, world, "supervisor")
+    menu = page.get_by_role("navigation", name="Menu chính")
+    await menu.get_by_role("link", name="Thiết lập hệ thống").click()
+    await page.get_by_label("Ngày chốt gửi danh sách chi trả").fill("20")
+    await page.get_by_label("Ngày chốt gửi quyết toán").fill("last")
+    await page.get_by_label("Số tháng quyết toán 1 lần").fill("3")
+    await page.get_by_role("button", name="Lưu").click()
+    await expect(page.locator(".flash.ok")).to_contain_text("Đã lưu thiết lập hệ thống")
+    await page.reload()
+    await expect(page.get_by_label("Số tháng quyết toán 1 lần")).to_have_value("3")
+    await expect(page.get_by_label("Ngày chốt gửi quyết toán")).to_have_value("last")
+    await shot(page, "18-settings")
+    await page.get_by_label("Ngày chốt gửi danh sách chi trả").fill("31")  # refused: 1–28
+    await page.get_by_role("button", name="Lưu").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Dữ liệu không hợp lệ")
+    url = page.url
+    await page.close()
+    return url
+
+
 WRITE_WORDS = re.compile(
     "Mở kỳ|Lập danh sách|Gửi danh sách|Gia hạn|Chốt quyết toán|Khóa kỳ|Tải tệp lên|Lưu"
 )
@@ -166,5 +189,6 @@ async def test_a_period_from_list_to_closed_settlement(
         settlement_url = await submit_and_settle(page)
     await extend_and_close(page)
     await download_dvct01(page, month, tmp_path)
+    setup_url = await supervisor_sets_up(context, world)
     period_url = f"{world.url}/d/{D}/chi-tra/ky/{month:%Y-%m}"
-    await province_reads_only(context, world, [period_url, lines_url, settlement_url])
+    await province_reads_only(context, world, [setup_url, period_url, lines_url, settlement_url])

@@ -139,11 +139,14 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def page_error(request: Request, error: PageError) -> Response:
     username = request.session.get("user")
     officer = request.app.state.accounts.get(username) if isinstance(username, str) else None
+    asked = request.path_params.get("district")
+    district = None if officer is None else asked if asked in officer.units else officer.units[0]
     return render(
         request,
         "error.html",
         status_code=error.status,
         officer=officer,
+        district=district,
         title=error.title,
         detail=error.detail,
     )

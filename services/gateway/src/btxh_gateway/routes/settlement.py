@@ -14,6 +14,12 @@ from btxh_gateway.web import CurrentOfficer, District, Supervisor, Svc, Writer
 
 router = APIRouter(prefix="/d/{district}")
 UNPAID_SHOWN = 500
+NOT_SET = {
+    "list_cutoff_day": "",
+    "settlement_cutoff_day": "",
+    "months_per_settlement": 1,
+    "integrated": False,
+}
 
 
 @router.get("/quyet-toan")
@@ -89,6 +95,8 @@ async def setup(
         )
     except ServiceError as exc:
         error = exc
+        if exc.status == 404:  # not set yet: an empty form the supervisor fills
+            found = dict(NOT_SET)
     return web.render(
         request, "setup.html", officer=officer, district=district, menu="setup", s=found,
         error=error,
