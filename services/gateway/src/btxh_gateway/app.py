@@ -16,7 +16,15 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from btxh_gateway import web
 from btxh_gateway.accounts import Accounts
-from btxh_gateway.routes import imports, login, payments, register, review, settlement
+from btxh_gateway.routes import (
+    imports,
+    login,
+    newcomer,
+    payments,
+    register,
+    review,
+    settlement,
+)
 from btxh_gateway.services import Services
 from btxh_gateway.settings import GatewaySettings
 from btxh_gateway.tokens import load_signer
@@ -48,7 +56,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for module in (login, register, imports, review, payments, settlement):
+    for module in (login, newcomer, register, imports, review, payments, settlement):
         app.include_router(module.router)
     _handlers(app)
     return app

@@ -140,6 +140,21 @@ def day(value: Any) -> str:
     return f"{value:%d/%m/%Y}"
 
 
+MONTH_COLUMNS = {"arrears_period", "effective_month"}
+
+
+def cell(value: Any, key: str) -> str:
+    """A staged cell as the officer typed it in Excel: amounts with dots, months MM/YYYY."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number(value)
+    text = str(value)
+    if key in MONTH_COLUMNS and len(text) == 7 and text[4] == "-":
+        return month(text)
+    return text
+
+
 def month_input(text: str) -> str:
     """An officer's ``MM/YYYY`` (or ``YYYY-MM`` from a month picker) as the APIs' ``YYYY-MM``;
     anything else is passed on for the service to refuse in Vietnamese."""

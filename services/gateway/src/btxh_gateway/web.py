@@ -26,7 +26,7 @@ for _name, _filter in {
     "state": labels.state,
 }.items():
     TEMPLATES.env.filters[_name] = _filter
-TEMPLATES.env.globals.update(HEADERS_VI=labels.HEADERS_VI, KINDS=labels.KINDS)
+TEMPLATES.env.globals.update(HEADERS_VI=labels.HEADERS_VI, KINDS=labels.KINDS, cell=labels.cell)
 
 
 class PageError(Exception):

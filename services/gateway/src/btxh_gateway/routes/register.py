@@ -128,7 +128,7 @@ def _change_body(action: str, form: Any) -> dict[str, Any]:
     text = {k: str(v).strip() for k, v in form.items() if k != "csrf"}
     if action == "death":
         body: dict[str, Any] = {
-            "death_date": _iso_date(text.get("death_date", "")),
+            "death_date": iso_date(text.get("death_date", "")),
             "decision_no": text.get("decision_no", ""),
         }
         if text.get("funeral_recipient"):
@@ -146,7 +146,7 @@ def _change_body(action: str, form: Any) -> dict[str, Any]:
     return body
 
 
-def _iso_date(text: str) -> str:
+def iso_date(text: str) -> str:
     """``DD/MM/YYYY`` as the APIs' ``YYYY-MM-DD``; anything else for the service to refuse."""
     parts = text.split("/")
     if len(parts) == 3 and all(p.isdigit() for p in parts):

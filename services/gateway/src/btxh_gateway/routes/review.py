@@ -31,7 +31,7 @@ def _columns(kind: str, rows: list[dict[str, Any]]) -> list[tuple[str, bool]]:
     keys: list[str] = []
     for row in rows:
         keys += [k for k in row["values"] if k not in keys]
-    order = list(labels.HEADERS_VI)
+    order = [*list(labels.HEADERS_VI)[1:], "beneficiary_id"]  # the reference id last
     keys.sort(key=lambda k: order.index(k) if k in order else len(order))
     read_only = {"beneficiary_id"} | (labels.READ_ONLY_COLUMNS if kind == "arrears" else set())
     return [(k, k not in read_only) for k in keys]
