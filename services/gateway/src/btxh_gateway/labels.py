@@ -88,6 +88,33 @@ HEADERS_VI = {
     "death_date": "Ngày chết",
     "children": "Số con",
 }
+HEADERS_VI.update(
+    status="Trạng thái",
+    status_effective_month="Trạng thái từ tháng",
+    status_reason="Lý do",
+    allowance_start_month="Hưởng từ tháng",
+    payment_channel="Hình thức chi trả",
+    coefficient="Hệ số",
+    funeral_recipient="Người nhận mai táng phí",
+)
+ACTIONS_VI = {
+    "register": "Thêm mới",
+    "update_info": "Sửa thông tin",
+    "stop": "Thôi hưởng",
+    "adjust": "Điều chỉnh",
+    "suspend": "Tạm dừng",
+    "resume": "Tiếp tục hưởng",
+    "death": "Cắt chết",
+    "add_policy": "Thêm chính sách",
+    "delete_policy": "Xóa chính sách",
+    "remove": "Xóa khỏi hệ thống",
+    "import_arrears": "Cập nhật truy lĩnh từ excel (10C)",
+    "import_info": "Cập nhật thông tin từ excel (10B)",
+    "import_new": "Tăng thêm từ excel (10A)",
+    "import_adjust": "Điều chỉnh từ excel (10A)",
+    "import_stop": "Thôi hưởng từ excel (10A)",
+    "import_death": "Cắt chết từ excel (10A)",
+}
 READ_ONLY_COLUMNS = {"beneficiary_id", "full_name"}
 KINDS = {"policy": "10A", "info": "10B", "arrears": "10C"}
 KINDS_VI = {
@@ -152,6 +179,22 @@ def cell(value: Any, key: str) -> str:
     text = str(value)
     if key in MONTH_COLUMNS and len(text) == 7 and text[4] == "-":
         return month(text)
+    return text
+
+
+def change(key: str, value: Any) -> str:
+    """One value of a history entry, in the officer's words and formats."""
+    if value is None or value == "":
+        return "(trống)"
+    if key == "status" or key == "payment_channel":
+        return state(value)
+    text = str(value)
+    if key.endswith("_month") and len(text) >= 7:
+        return month(text[:7])
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return day(text)
+    if key.endswith("amount") and isinstance(value, int):
+        return money(value)
     return text
 
 

@@ -26,7 +26,13 @@ for _name, _filter in {
     "state": labels.state,
 }.items():
     TEMPLATES.env.filters[_name] = _filter
-TEMPLATES.env.globals.update(HEADERS_VI=labels.HEADERS_VI, KINDS=labels.KINDS, cell=labels.cell)
+TEMPLATES.env.globals.update(
+    HEADERS_VI=labels.HEADERS_VI,
+    KINDS=labels.KINDS,
+    ACTIONS_VI=labels.ACTIONS_VI,
+    cell=labels.cell,
+    change=labels.change,
+)
 
 
 class PageError(Exception):

@@ -45,6 +45,9 @@ def _body(text: dict[str, str]) -> dict[str, Any]:
     if text.get("birth_date"):
         body["birth_date"] = iso_date(text["birth_date"])
     body.update({k: text[k] for k in OPTIONAL if text.get(k)})
+    if text.get("children"):
+        children = text["children"]
+        body["children"] = int(children) if children.isdigit() else children
     return body
 
 
