@@ -90,3 +90,17 @@ async def test_search_register_and_change(world: World, guarded) -> None:
         f"{following:%m/%Y}"
     )
     await shot(page, "22-record-history")
+
+    await page.locator("#truy-thu + table + details summary").click()
+    await page.locator("#rc-dec").fill("103/QĐ-UBND")
+    await page.get_by_label("Ngày quyết định (DD/MM/YYYY)").fill(f"01/{this:%m/%Y}")
+    await page.locator("#rc-reason").fill("Hưởng sai chế độ")
+    await page.get_by_label("Tổng phải thu (đồng)").fill("1.500.000")
+    await page.get_by_label("Thu mỗi kỳ (đồng)").fill("500.000")
+    await page.get_by_role("button", name="Tạo khoản truy thu").click()
+    await expect(page.locator(".flash.ok")).to_contain_text("Đã tạo khoản truy thu")
+    row = page.locator("#recoveries tbody tr").first
+    await expect(row).to_contain_text("103/QĐ-UBND")
+    await expect(row).to_contain_text("1.500.000 đ")
+    await expect(row).to_contain_text("Đang thu")
+    await shot(page, "23-record-recovery")

@@ -21,6 +21,7 @@ from btxh_gateway.routes import (
     login,
     newcomer,
     payments,
+    recoveries,
     register,
     review,
     settlement,
@@ -56,7 +57,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     static = Path(__file__).parent / "static"
     app.mount("/static", StaticFiles(directory=static), name="static")
-    for module in (login, newcomer, register, imports, review, payments, settlement):
+    for module in (login, newcomer, register, recoveries, imports, review, payments, settlement):
         app.include_router(module.router)
     _handlers(app)
     return app

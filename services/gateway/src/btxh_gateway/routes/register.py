@@ -110,6 +110,10 @@ async def record(
         history = await svc.get(
             officer, "beneficiary", f"/v1/beneficiaries/{beneficiary_id}/history"
         )
+        recoveries = await svc.get(
+            officer, "payment", f"/v1/districts/{district}/recoveries",
+            beneficiary_id=beneficiary_id,
+        )  # fmt: skip
     except ServiceError as exc:
         raise web.PageError(exc.status, exc.title, "; ".join(exc.items)) from exc
     return web.render(
@@ -121,6 +125,7 @@ async def record(
         person=person,
         history=history["items"],
         changes=CHANGES,
+        recoveries=recoveries["recoveries"],
     )
 
 
