@@ -19,13 +19,15 @@ from btxh_common.topics import BENEFICIARY_EVENTS
 from btxh_tools.console import Account, console, write_accounts
 from btxh_tools.harness import Stack, start_stack
 from btxh_tools.polling import until
-from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
 
 D = "001"
 PEOPLE = 300
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("BTXH_SCREENSHOTS", ".run/screenshots")).resolve()
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# Two cores shared with the services, the broker and PostgreSQL: wait longer than the default.
+expect.set_options(timeout=20_000)
 
 ACCOUNTS = {
     "officer": Account(
@@ -112,6 +114,7 @@ async def guarded(browser: Browser) -> AsyncIterator[tuple[BrowserContext, Guard
     context = await browser.new_context(
         viewport={"width": 1366, "height": 768}, locale="vi-VN", accept_downloads=True
     )
+    context.set_default_timeout(30_000)
     guard = Guard()
     await context.route("**/*", guard.route)
     yield context, guard

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -26,7 +27,7 @@ from btxh_gateway.routes import (
     review,
     settlement,
 )
-from btxh_gateway.services import Services
+from btxh_gateway.services import ServiceError, Services
 from btxh_gateway.settings import GatewaySettings
 from btxh_gateway.tokens import load_signer
 
@@ -60,7 +61,37 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (login, newcomer, register, recoveries, imports, review, payments, settlement):
         app.include_router(module.router)
     _handlers(app)
+    _guard(app, settings.max_upload_bytes)
     return app
+
+
+# Only this console's own files: no CDN, no inline script, no framing, forms post home.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",  # pages hold people's data
+}
+TOO_LARGE = "Dung lượng tải lên vượt quá {mib} MB; hãy chia thành nhiều lần tải lên"
+
+
+def _guard(app: FastAPI, max_bytes: int) -> None:
+    """Security headers on every answer; a POST body over ``max_bytes`` (by its declared
+    length) refused before anything reads it."""
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        length = request.headers.get("content-length", "")
+        if request.method == "POST" and length.isdigit() and int(length) > max_bytes:
+            detail = TOO_LARGE.format(mib=max_bytes // 2**20)
+            answer: Response = web.bare_error(request, 413, "Tệp quá lớn", detail)
+        else:
+            answer = await call_next(request)
+        if not request.url.path.startswith("/static/"):
+            answer.headers.update(SECURITY_HEADERS)
+        return answer
 
 
 def _handlers(app: FastAPI) -> None:
@@ -79,6 +110,12 @@ def _handlers(app: FastAPI) -> None:
         title = "Không tìm thấy trang" if exc.status_code == 404 else "Yêu cầu không hợp lệ"
         return web.page_error(request, web.PageError(exc.status_code, title))
 
+    async def on_service(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ServiceError)
+        error = web.PageError(exc.status, exc.title, "; ".join(exc.items))
+        return web.page_error(request, error)
+
+    app.add_exception_handler(ServiceError, on_service)
     app.add_exception_handler(web.LoginRequired, on_login)
     app.add_exception_handler(web.PageError, on_page)
     app.add_exception_handler(HTTPException, on_http)

@@ -30,6 +30,9 @@ class GatewaySettings(BaseSettings):
     # http://127.0.0.1 turns it off.
     secure_cookie: bool = True
     token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    # A POST body larger than this is refused before it is read (import-svc's own cap on an
+    # upload is 200 MiB).
+    max_upload_bytes: int = Field(default=200 * 2**20, ge=1024)
     service_timeout_seconds: float = Field(default=60.0, gt=0)
     import_url: str = "http://127.0.0.1:8001"
     beneficiary_url: str = "http://127.0.0.1:8002"

@@ -181,3 +181,9 @@ async def act(request: Request, url: str, ok: str, call: Awaitable[Any]) -> Resp
 async def form_text(request: Request) -> dict[str, str]:
     form = await request.form()
     return {k: str(v).strip() for k, v in form.items() if k != "csrf" and isinstance(v, str)}
+
+
+def bare_error(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+    """An error page before the session is read (no menu, no form)."""
+    context = {"csrf": "", "flash": None, "can_write": False, "title": title, "detail": detail}
+    return TEMPLATES.TemplateResponse(request, "error.html", context, status_code=status)

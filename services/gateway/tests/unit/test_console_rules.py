@@ -126,3 +126,22 @@ def test_a_wrong_password_is_refused_in_vietnamese(tmp_path: Path) -> None:
         assert answer.status_code == 401
         assert "Tên đăng nhập hoặc mật khẩu không đúng" in answer.text
         assert client.get("/d/001/", follow_redirects=False).status_code == 303
+
+
+def test_pages_load_nothing_from_elsewhere_and_big_bodies_are_refused_unread(
+    tmp_path: Path,
+) -> None:
+    with TestClient(create_app(settings(tmp_path, max_upload_bytes=4096))) as client:
+        page = client.get("/dang-nhap")
+        policy = page.headers["content-security-policy"]
+        assert "default-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert page.headers["cache-control"] == "no-store"
+        assert "http" not in page.text.split("<main")[0].replace('charset="utf-8"', "")
+        big = client.post(
+            "/d/001/cap-nhat-excel/tai-len",
+            content=b"x" * 5000,
+            headers={"content-type": "multipart/form-data; boundary=b"},
+        )
+        assert big.status_code == 413
+        assert "vượt quá" in big.text
