@@ -111,10 +111,26 @@ async def download_dvct01(page: Page, month: date, tmp: Path) -> None:
     assert book.worksheets[0].max_row > 1
 
 
-async def supervisor_sets_up(context: BrowserContext, world: World) -> str:
-    """Quản trị hệ thống → Thiết lập hệ thống, as the supervisor (the officer may only read)."""
+async def lock_period(page: Page, period_url: str, month: date) -> None:
+    """The officer locks the period; only a supervisor may unlock it."""
+    await page.goto(period_url)
+    await page.get_by_label("Ghi chú khi khóa").fill("Đã quyết toán xong")
+    await page.get_by_role("button", name="Khóa kỳ").click()
+    await expect(page.locator(".flash.ok")).to_contain_text(f"Đã khóa kỳ {month:%m/%Y}")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Đã khóa")
+    await expect(page.get_by_role("button", name="Mở khóa kỳ")).to_have_count(0)
+
+
+async def supervisor_sets_up(context: BrowserContext, world: World, period_url: str) -> str:
+    """The supervisor unlocks the period, then Quản trị hệ thống → Thiết lập hệ thống (the
+    officer may only read it)."""
     page = await context.new_page()
     await login(page, world, "supervisor")
+    await page.goto(period_url)
+    await page.get_by_label("Lý do mở khóa").fill("Điều chỉnh sau quyết toán")
+    await page.get_by_role("button", name="Mở khóa kỳ").click()
+    await expect(page.locator(".flash.ok")).to_contain_text("Đã mở khóa kỳ")
+    await expect(page.get_by_role("heading", level=1)).not_to_contain_text("Đã khóa")
     menu = page.get_by_role("navigation", name="Menu chính")
     await menu.get_by_role("link", name="Thiết lập hệ thống").click()
     await page.get_by_label("Ngày chốt gửi danh sách chi trả").fill("20")
@@ -189,6 +205,7 @@ async def test_a_period_from_list_to_closed_settlement(
         settlement_url = await submit_and_settle(page)
     await extend_and_close(page)
     await download_dvct01(page, month, tmp_path)
-    setup_url = await supervisor_sets_up(context, world)
     period_url = f"{world.url}/d/{D}/chi-tra/ky/{month:%Y-%m}"
+    await lock_period(page, period_url, month)
+    setup_url = await supervisor_sets_up(context, world, period_url)
     await province_reads_only(context, world, [setup_url, period_url, lines_url, settlement_url])
