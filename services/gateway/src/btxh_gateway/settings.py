@@ -15,7 +15,9 @@ class GatewaySettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=None, extra="ignore")
 
-    host: str = "127.0.0.1"
+    host: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("GATEWAY_HOST", "HTTP_HOST")
+    )
     port: int = 8000
     # Local accounts: a JSON file of officers with argon2 password hashes (see README).
     accounts_file: str = str(DEMO_ACCOUNTS)

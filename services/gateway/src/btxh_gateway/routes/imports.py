@@ -15,7 +15,6 @@ from btxh_gateway.services import ServiceError
 from btxh_gateway.web import CurrentOfficer, District, Svc, Writer
 
 router = APIRouter(prefix="/d/{district}/cap-nhat-excel")
-ROWS_SHOWN = 500
 DONE = {"awaiting_review", "failed", "applied", "partially_applied", "refused"}
 
 

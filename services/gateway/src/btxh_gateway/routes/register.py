@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from btxh_gateway import labels, web
+from btxh_gateway.accounts import Officer
 from btxh_gateway.services import ServiceError, Services
 from btxh_gateway.web import CurrentOfficer, District, Svc, Writer
 
@@ -93,7 +94,7 @@ async def missing(
 
 
 async def _listing(
-    svc: Services, officer: Any, path: str, **params: Any
+    svc: Services, officer: Officer, path: str, **params: Any
 ) -> tuple[dict[str, Any], ServiceError | None]:
     try:
         return await svc.get(officer, "beneficiary", path, **params), None
