@@ -8,6 +8,7 @@ on the person's record."""
 from __future__ import annotations
 
 import subprocess
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -202,6 +203,11 @@ async def test_10c_end_to_end(world: World, guarded, tmp_path: Path) -> None:
     twin = await register_twin(world, national_ids(book)[2], second)
     saved = resave_with_libreoffice(book, tmp_path / "lo")
     untouched = await download_template(page, second, tmp_path / f"{second}.xlsx")
+    every = await download_template(page, "", tmp_path / "all.zip")  # Tất cả phường/xã
+    with zipfile.ZipFile(every) as archive:
+        names = archive.namelist()
+    assert any(n.startswith(f"{first} - ") for n in names), names
+    assert len(names) >= 2
     await shot(page, "02-excel-10c")
     await upload_files(page, world, [saved, untouched])
     listing = page.locator("#batches")
