@@ -104,3 +104,27 @@ async def test_search_register_and_change(world: World, guarded) -> None:
     await expect(row).to_contain_text("1.500.000 đ")
     await expect(row).to_contain_text("Đang thu")
     await shot(page, "23-record-recovery")
+
+
+async def test_the_keyboard_alone_signs_in_and_opens_a_page(world: World, guarded) -> None:
+    """No mouse: the login form's field has the focus, Tab and Enter do the rest; the first
+    Tab on a page reaches the skip link, which jumps past the menu to the page's own links."""
+    context, _guard = guarded
+    page = await context.new_page()
+    await page.goto(world.url + "/dang-nhap")
+    await page.keyboard.type("canbo.001")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("mat-khau-canbo")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{world.url}/d/**")
+    await page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    await expect(focused).to_have_text("Bỏ qua menu")
+    await page.keyboard.press("Enter")  # to the main content
+    for _ in range(12):
+        await page.keyboard.press("Tab")
+        if (await focused.inner_text()) == "Chi trả trợ cấp xã hội":
+            break
+    await expect(focused).to_have_text("Chi trả trợ cấp xã hội")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Chi trả trợ cấp xã hội")
