@@ -49,16 +49,20 @@ def _cells(row: dict[str, Any]) -> dict[str, str]:
 
 @router.get("")
 async def grid(
-    request: Request, officer: CurrentOfficer, district: District, svc: Svc, batch: str
-) -> Response:
+    request: Request, officer: CurrentOfficer, district: District, svc: Svc, batch: str,
+    page: int = 1,
+) -> Response:  # fmt: skip
     found = await _batch(svc, officer, batch)
-    rows = (await svc.get(officer, "import", f"/v1/imports/{batch}/rows", size=ROWS_SHOWN))["rows"]
+    page = min(max(page, 1), 100_000)
+    path = f"/v1/imports/{batch}/rows"
+    rows = (await svc.get(officer, "import", path, size=ROWS_SHOWN, page=page))["rows"]
     for row in rows:
         row["cells"] = _cells(row)
     return web.render(
         request, "review.html", officer=officer, district=district, menu="excel", batch=found,
         rows=rows, columns=_columns(found["kind"], rows), editable=found["status"] ==
-        "awaiting_review" and officer.can_write,
+        "awaiting_review" and officer.can_write, page=page,
+        pages=max(1, -(-found["total"] // ROWS_SHOWN)),
     )  # fmt: skip
 
 
