@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # One image for every service and the post-office simulator: the service is chosen at run time
 # (`python -m import_svc`, `beneficiary_svc`, `payment_svc`, `settlement_svc`,
-# `btxh_tools.postoffice_sim`). Versions come from uv.lock only.
+# `btxh_gateway` (the officer console), `btxh_tools.postoffice_sim`). Versions come from uv.lock only.
 
 FROM python:3.11-slim-bookworm AS build
 COPY --from=ghcr.io/astral-sh/uv:0.9 /uv /usr/local/bin/uv
@@ -14,6 +14,7 @@ COPY services/import-svc/pyproject.toml services/import-svc/
 COPY services/beneficiary-svc/pyproject.toml services/beneficiary-svc/
 COPY services/payment-svc/pyproject.toml services/payment-svc/
 COPY services/settlement-svc/pyproject.toml services/settlement-svc/
+COPY services/gateway/pyproject.toml services/gateway/
 COPY tools/pyproject.toml tools/
 # devtools (`btxh-token`, which mints tokens) is a workspace member for development only:
 # its pyproject is needed to read the lock, the package itself is never installed here.

@@ -6,8 +6,10 @@
 # Kustomize overlays with `kubectl kustomize`), promtool (Debian's prometheus package: the
 # deploy check runs `promtool check rules` and the alert rules' unit tests; the server it also
 # ships is never started), poppler-utils (the decision-PDF test reads the text back with
-# `pdftotext`), and what WeasyPrint needs to print decisions: Pango and the DejaVu fonts
-# (every Vietnamese diacritic). Used by `make test`, `make deploy-check` and .ci/run.
+# `pdftotext`), what WeasyPrint needs to print decisions: Pango and the DejaVu fonts
+# (every Vietnamese diacritic), and Debian's Chromium with a font with Vietnamese diacritics
+# (the console's browser tests, tests/browser, drive it headless through Playwright; no
+# browser is downloaded). Used by `make test`, `make deploy-check` and .ci/run.
 set -euo pipefail
 
 missing=()
@@ -17,6 +19,8 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 { /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null; } | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || missing+=(fonts-dejavu-core)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
     missing+=(docker-compose)
 fi

@@ -109,8 +109,10 @@ def up() -> int:
         for svc in SERVICES:
             wait_http_ok(f"http://127.0.0.1:{svc.port}/readyz", timeout=120)
         _start_post_office(bootstrap, state)
+        _start_gateway(state)
         _seed_demo_district(dsns["beneficiary-svc"])
         _wait_read_models()
+        wait_http_ok(f"http://127.0.0.1:{GATEWAY_PORT}/dang-nhap", timeout=60)
     except Exception:
         print(f"Start-up failed; logs are in {RUN / 'logs'}", file=sys.stderr)
         STATE.write_text(json.dumps(state, indent=2))
@@ -193,6 +195,41 @@ def _start_post_office(bootstrap: str, state: dict[str, object]) -> None:
     pids["postoffice-sim"] = process.pid
 
 
+GATEWAY_PORT = 8000
+# The demo accounts of btxh_gateway/demo_accounts.json (local stack only): user, password, who.
+DEMO_ACCOUNTS = (
+    ("canbo.001", "demo-canbo", "cán bộ quận/huyện 001"),
+    ("lanhdao.001", "demo-lanhdao", "lãnh đạo phòng quận/huyện 001"),
+    ("tinh.01", "demo-tinh", "cán bộ cấp tỉnh, chỉ xem 001"),
+)
+
+
+def _start_gateway(state: dict[str, object]) -> None:
+    """The officer console on :8000, signing with the dev key (``BTXH_ENV=local``)."""
+    environment = {
+        **os.environ,
+        "BTXH_ENV": "local",
+        "BTXH_RUN_DIR": str(RUN),
+        "GATEWAY_PORT": str(GATEWAY_PORT),
+        "GATEWAY_SECURE_COOKIE": "false",  # plain http on loopback
+        **{
+            f"GATEWAY_{s.name.removesuffix('-svc').upper()}_URL": f"http://127.0.0.1:{s.port}"
+            for s in SERVICES
+        },
+    }
+    with open(RUN / "logs" / "gateway.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "btxh_gateway"],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    pids = state["pids"]
+    assert isinstance(pids, dict)
+    pids["gateway"] = process.pid
+
+
 def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, object]) -> None:
     process = launch(
         svc,
@@ -209,6 +246,9 @@ def _start_service(svc: Service, dsn: str, bootstrap: str, state: dict[str, obje
 
 
 def _print_urls(state: dict[str, object]) -> None:
+    print(f"  officer console  http://127.0.0.1:{GATEWAY_PORT}  (demo accounts below)")
+    for user, password, who in DEMO_ACCOUNTS:
+        print(f"    {user:12} / {password:13} {who}")
     for svc in SERVICES:
         print(f"  {svc.name:16} http://127.0.0.1:{svc.port}  (API docs: /docs)")
     print("  post office      simulator (logs: postoffice-sim.log)")
