@@ -3,8 +3,13 @@
 A district's .zip holds one workbook per commune, written one at a time to a temporary file
 (streamed: a district of 100k people never sits in memory as workbooks).
 
-Cells are written as typed values; a text that starts with ``=``, ``+``, ``-`` or ``@`` is
-forced to a text cell, so no spreadsheet program runs it.
+Written with xlsxwriter in constant-memory mode (each row goes to disk as it is written): 1.8×
+faster than openpyxl's write-only mode at 100k rows, with everything a template needs (text
+columns, the hidden list behind the change-type drop-down, the defined names the reader finds
+columns by), which rustpy-xlsxwriter, faster still, does not offer (README, Performance).
+
+Every text is written as a string cell, so nothing an officer or the register typed (``=``,
+``+``, ``-``, ``@`` first) becomes a formula a spreadsheet program runs.
 """
 
 from __future__ import annotations
@@ -15,13 +20,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from import_svc.adapters import units
 from import_svc.domain.columns import (
@@ -31,69 +33,90 @@ from import_svc.domain.columns import (
     FIRST_DATA_ROW,
     NAME_PREFIX,
     SHEET_TITLE,
+    Column,
     Kind,
     entry_name,
     template_row,
 )
 
-_HEAD_FONT = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(wrap_text=True, vertical="center")
 MAX_ROWS = 1_048_576
-
-
-def _cell(ws: Worksheet, value: Any, text: bool) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever it starts with
-    if text:
-        cell.number_format = "@"
-    return cell
+_OPTIONS = {
+    "constant_memory": True,  # rows go to a temporary file as they are written
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
+_HEAD = {"bold": True, "bg_color": "#DDEBF7", "pattern": 1, "text_wrap": True, "valign": "vcenter"}
 
 
 def write_workbook(kind: Kind, people: Iterable[dict[str, Any]], target: IO[bytes]) -> int:
     """One workbook of ``people`` (dicts keyed by column key); returns the rows written."""
     columns = COLUMNS[kind]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET_TITLE)
-    choices = book.create_sheet(CHOICES_TITLE)
-    choices.sheet_state = "hidden"
-    options = CHANGE_CHOICES[kind]
-    for option in options:
-        choices.append([_cell(choices, option, True)])
-    for i, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = column.width
-    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
-    change_col = get_column_letter(
-        next(i for i, c in enumerate(columns, 1) if c.key == "change_type")
-    )
-    drop_down = DataValidation(
-        type="list",
-        formula1=f"{CHOICES_TITLE}!$A$1:$A${len(options)}",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Loại biến động",
-        error="Chọn một giá trị trong danh sách",
-    )
-    drop_down.add(f"{change_col}{FIRST_DATA_ROW}:{change_col}{MAX_ROWS}")
-    sheet.data_validations.append(drop_down)
-    header = []
-    for column in columns:
-        cell = _cell(sheet, column.header, False)
-        cell.font, cell.fill, cell.alignment = _HEAD_FONT, _HEAD_FILL, _WRAP
-        header.append(cell)
-    sheet.append(header)
-    written = 0
-    for person in people:
-        sheet.append([_cell(sheet, person.get(c.key), c.text) for c in columns])
-        written += 1
-    for i, column in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        book.defined_names[f"{NAME_PREFIX}{column.key}"] = DefinedName(
-            f"{NAME_PREFIX}{column.key}", attr_text=f"{SHEET_TITLE}!${letter}$1"
-        )
-    book.save(target)
+    book = xlsxwriter.Workbook(target, _OPTIONS)
+    text = book.add_format({"num_format": "@"})
+    sheet = book.add_worksheet(SHEET_TITLE)
+    _choices(book, kind, text)
+    _layout(sheet, kind, text)
+    head = book.add_format(_HEAD)
+    for i, column in enumerate(columns):
+        sheet.write_string(0, i, column.header, head)
+    written = _rows(sheet, columns, people, text)
+    for i, column in enumerate(columns):
+        letter = xl_col_to_name(i)
+        book.define_name(f"{NAME_PREFIX}{column.key}", f"={SHEET_TITLE}!${letter}$1")
+    book.close()
     return written
+
+
+def _choices(book: xlsxwriter.Workbook, kind: Kind, text: Format) -> None:
+    """The hidden sheet the change-type drop-down lists."""
+    choices = book.add_worksheet(CHOICES_TITLE)
+    for r, option in enumerate(CHANGE_CHOICES[kind]):
+        choices.write_string(r, 0, option, text)
+    choices.hide()
+
+
+def _layout(sheet: Worksheet, kind: Kind, text: Format) -> None:
+    """Widths, text columns (typed IDs keep their zeros), the frozen header, the drop-down."""
+    columns = COLUMNS[kind]
+    for i, column in enumerate(columns):
+        sheet.set_column(i, i, column.width, text if column.text else None)
+    sheet.freeze_panes(FIRST_DATA_ROW - 1, 0)
+    change = next(i for i, c in enumerate(columns) if c.key == "change_type")
+    count = len(CHANGE_CHOICES[kind])
+    sheet.data_validation(
+        FIRST_DATA_ROW - 1,
+        change,
+        MAX_ROWS - 1,
+        change,
+        {
+            "validate": "list",
+            "source": f"={CHOICES_TITLE}!$A$1:$A${count}",
+            "ignore_blank": True,
+            "error_title": "Loại biến động",
+            "error_message": "Chọn một giá trị trong danh sách",
+        },
+    )
+
+
+def _rows(
+    sheet: Worksheet, columns: Sequence[Column], people: Iterable[dict[str, Any]], text: Format
+) -> int:
+    """Each person as one row of typed cells; empty values stay empty cells."""
+    cells = [(i, c.key, text if c.text else None) for i, c in enumerate(columns)]
+    put_text, put_number = sheet.write_string, sheet.write_number
+    row = FIRST_DATA_ROW - 1
+    for person in people:
+        for i, key, fmt in cells:
+            value = person.get(key)
+            if value is None:
+                continue
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                put_number(row, i, value, fmt)
+            else:
+                put_text(row, i, str(value), fmt)
+        row += 1
+    return row - (FIRST_DATA_ROW - 1)
 
 
 def write_template(
