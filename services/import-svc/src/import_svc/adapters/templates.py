@@ -82,10 +82,8 @@ def _write_cells(kind: Kind, records: Iterator[dict[str, Any]], cells: BinaryIO)
 def _finish(kind: Kind, cells: IO[bytes], target: IO[bytes]) -> None:
     """Copy the workbook into ``target`` with the defined names and the drop-down added."""
     patches: dict[str, Callable[[bytes], bytes]] = {
-        "xl/workbook.xml": lambda xml: xml.replace(b"</sheets>", b"</sheets>" + _names(kind), 1),
-        "xl/worksheets/sheet1.xml": lambda xml: xml.replace(
-            b"<pageMargins", _drop_down(kind) + b"<pageMargins", 1
-        ),
+        "xl/workbook.xml": lambda xml: _after(xml, b"</sheets>", _names(kind)),
+        "xl/worksheets/sheet1.xml": lambda xml: _after(xml, b"</sheetData>", _drop_down(kind)),
     }
     with (
         zipfile.ZipFile(cells) as source,
@@ -105,6 +103,16 @@ def _finish(kind: Kind, cells: IO[bytes], target: IO[bytes]) -> None:
 
 def _unchanged(xml: bytes) -> bytes:
     return xml
+
+
+def _after(xml: bytes, marker: bytes, addition: bytes) -> bytes:
+    """``addition`` right after ``marker`` (where the schema puts it); a writer that moved the
+    marker out of reach fails here, not in an officer's spreadsheet program."""
+    at = xml.find(marker)
+    if at < 0:
+        raise RuntimeError(f"template writer: {marker!r} not found")
+    at += len(marker)
+    return xml[:at] + addition + xml[at:]
 
 
 def _names(kind: Kind) -> bytes:
