@@ -3,25 +3,26 @@
 A district's .zip holds one workbook per commune, written one at a time to a temporary file
 (streamed: a district of 100k people never sits in memory as workbooks).
 
-Cells are written as typed values; a text that starts with ``=``, ``+``, ``-`` or ``@`` is
-forced to a text cell, so no spreadsheet program runs it.
+The cells are written by rustpy-xlsxwriter (Rust; rows streamed from a generator), 6× faster
+than xlsxwriter and 10× faster than openpyxl at 100k rows; what it cannot write, the defined
+names the reader finds columns by and the change-type drop-down down to the sheet's last row
+(rows an officer adds keep it), is added to its XML as the workbook is copied into ``target``.
+
+Every text is an inline string cell, so nothing an officer or the register typed (``=``, ``+``,
+``-``, ``@`` first) becomes a formula a spreadsheet program runs; text columns carry the text
+format, so an ID typed into a new row keeps its leading zeros.
 """
 
 from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
+from xml.sax.saxutils import quoteattr
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+import rustpy_xlsxwriter
 
 from import_svc.adapters import units
 from import_svc.domain.columns import (
@@ -31,69 +32,121 @@ from import_svc.domain.columns import (
     FIRST_DATA_ROW,
     NAME_PREFIX,
     SHEET_TITLE,
+    Column,
     Kind,
     entry_name,
     template_row,
 )
 
-_HEAD_FONT = Font(bold=True)
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WRAP = Alignment(wrap_text=True, vertical="center")
 MAX_ROWS = 1_048_576
-
-
-def _cell(ws: Worksheet, value: Any, text: bool) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever it starts with
-    if text:
-        cell.number_format = "@"
-    return cell
+_TAIL = 64 * 1024  # the end of a sheet's XML, where the drop-down goes, is read into memory
 
 
 def write_workbook(kind: Kind, people: Iterable[dict[str, Any]], target: IO[bytes]) -> int:
     """One workbook of ``people`` (dicts keyed by column key); returns the rows written."""
     columns = COLUMNS[kind]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(SHEET_TITLE)
-    choices = book.create_sheet(CHOICES_TITLE)
-    choices.sheet_state = "hidden"
-    options = CHANGE_CHOICES[kind]
-    for option in options:
-        choices.append([_cell(choices, option, True)])
-    for i, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = column.width
-    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
-    change_col = get_column_letter(
-        next(i for i, c in enumerate(columns, 1) if c.key == "change_type")
+    counted = [0]
+
+    def records() -> Iterator[dict[str, Any]]:
+        for person in people:
+            counted[0] += 1
+            yield {c.header: person.get(c.key) for c in columns}
+        if not counted[0]:  # a header needs one row to name it; this one stays empty
+            yield dict.fromkeys(c.header for c in columns)
+
+    with tempfile.TemporaryFile() as cells:
+        _write_cells(kind, records(), cells)
+        cells.seek(0)
+        _finish(kind, cells, target)
+    return counted[0]
+
+
+def _write_cells(kind: Kind, records: Iterator[dict[str, Any]], cells: BinaryIO) -> None:
+    """The data sheet (header styled, text columns, frozen header) and the hidden sheet that
+    lists the change types (one a row, from A1: the first is its "header")."""
+    columns = COLUMNS[kind]
+    first, *rest = CHANGE_CHOICES[kind]
+    text = rustpy_xlsxwriter.Format().set_num_format("@")
+    head = rustpy_xlsxwriter.Format().set_bold().set_background_color("#DDEBF7")
+    rustpy_xlsxwriter.write_worksheets(
+        [(SHEET_TITLE, records), (CHOICES_TITLE, [{first: o} for o in rest] or [{first: None}])],
+        cells,
+        freeze_panes={SHEET_TITLE: {"row": FIRST_DATA_ROW - 1, "col": 0}},
+        column_widths={SHEET_TITLE: [c.width for c in columns]},
+        column_formats={SHEET_TITLE: {c.header: text for c in columns if c.text}},
+        header_format={SHEET_TITLE: head.set_text_wrap().set_align("vcenter")},
+        sheet_view={CHOICES_TITLE: {"hidden": True}},
     )
-    drop_down = DataValidation(
-        type="list",
-        formula1=f"{CHOICES_TITLE}!$A$1:$A${len(options)}",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Loại biến động",
-        error="Chọn một giá trị trong danh sách",
+
+
+def _finish(kind: Kind, cells: IO[bytes], target: IO[bytes]) -> None:
+    """Copy the workbook into ``target`` with the defined names and the drop-down added."""
+    patches: dict[str, Callable[[bytes], bytes]] = {
+        "xl/workbook.xml": lambda xml: _after(xml, b"</sheets>", _names(kind)),
+        "xl/worksheets/sheet1.xml": lambda xml: _after(xml, b"</sheetData>", _drop_down(kind)),
+    }
+    with (
+        zipfile.ZipFile(cells) as source,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
+        for info in source.infolist():
+            patch = patches.get(info.filename, _unchanged)
+            with source.open(info) as part, out.open(info.filename, "w") as entry:
+                tail = b""
+                while chunk := part.read(1024 * 1024):
+                    tail += chunk
+                    if len(tail) > _TAIL:
+                        entry.write(tail[:-_TAIL])
+                        tail = tail[-_TAIL:]
+                entry.write(patch(tail))
+
+
+def _unchanged(xml: bytes) -> bytes:
+    return xml
+
+
+def _after(xml: bytes, marker: bytes, addition: bytes) -> bytes:
+    """``addition`` right after ``marker`` (where the schema puts it); a writer that moved the
+    marker out of reach fails here, not in an officer's spreadsheet program."""
+    at = xml.find(marker)
+    if at < 0:
+        raise RuntimeError(f"template writer: {marker!r} not found")
+    at += len(marker)
+    return xml[:at] + addition + xml[at:]
+
+
+def _names(kind: Kind) -> bytes:
+    """``btxh.<key>`` naming each column's header cell."""
+    names = "".join(
+        f'<definedName name="{NAME_PREFIX}{c.key}">{SHEET_TITLE}!${_letter(i)}$1</definedName>'
+        for i, c in enumerate(COLUMNS[kind])
     )
-    drop_down.add(f"{change_col}{FIRST_DATA_ROW}:{change_col}{MAX_ROWS}")
-    sheet.data_validations.append(drop_down)
-    header = []
-    for column in columns:
-        cell = _cell(sheet, column.header, False)
-        cell.font, cell.fill, cell.alignment = _HEAD_FONT, _HEAD_FILL, _WRAP
-        header.append(cell)
-    sheet.append(header)
-    written = 0
-    for person in people:
-        sheet.append([_cell(sheet, person.get(c.key), c.text) for c in columns])
-        written += 1
-    for i, column in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        book.defined_names[f"{NAME_PREFIX}{column.key}"] = DefinedName(
-            f"{NAME_PREFIX}{column.key}", attr_text=f"{SHEET_TITLE}!${letter}$1"
-        )
-    book.save(target)
-    return written
+    return f"<definedNames>{names}</definedNames>".encode()
+
+
+def _drop_down(kind: Kind) -> bytes:
+    """The change-type list (the hidden sheet's rows) on its column, from the first data row
+    to the sheet's last."""
+    columns: Sequence[Column] = COLUMNS[kind]
+    letter = _letter(next(i for i, c in enumerate(columns) if c.key == "change_type"))
+    source = f"{CHOICES_TITLE}!$A$1:$A${len(CHANGE_CHOICES[kind])}"
+    return (
+        '<dataValidations count="1"><dataValidation type="list" allowBlank="1" '
+        f'showInputMessage="1" showErrorMessage="1" errorTitle={quoteattr("Loại biến động")} '
+        f"error={quoteattr('Chọn một giá trị trong danh sách')} "
+        f'sqref="{letter}{FIRST_DATA_ROW}:{letter}{MAX_ROWS}"><formula1>{source}</formula1>'
+        "</dataValidation></dataValidations>"
+    ).encode()
+
+
+def _letter(index: int) -> str:
+    """Column letter of a 0-based index."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def write_template(
