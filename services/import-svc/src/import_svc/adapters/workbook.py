@@ -15,8 +15,10 @@ import io
 import itertools
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import python_calamine
@@ -24,7 +26,6 @@ import python_calamine
 from import_svc.domain.cells import clean_text
 from import_svc.domain.columns import (
     FIRST_DATA_ROW,
-    HEADER_ROW,
     NAME_PREFIX,
     Column,
     Kind,
@@ -80,20 +81,21 @@ class Sheet:
     ignored_headers: list[str]
 
 
-def check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
+def check_container(source: bytes | Path, limits: Limits) -> zipfile.ZipFile:
     """Refuse what is not a plain, reasonably sized .xlsx; the answer names the problem."""
-    if len(data) > limits.max_bytes:
+    size = source.stat().st_size if isinstance(source, Path) else len(source)
+    if size > limits.max_bytes:
         raise FileRefused(
             "file_too_large",
             f"Tệp lớn hơn giới hạn {limits.max_bytes // (1024 * 1024)} MB; hãy chia nhỏ theo xã",
         )
-    if data[:8] == OLE_MAGIC:
+    if _magic(source) == OLE_MAGIC:
         raise FileRefused(
             "encrypted_or_legacy",
             "Tệp được đặt mật khẩu hoặc là định dạng .xls cũ; hãy bỏ mật khẩu và lưu thành .xlsx",
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise FileRefused(
@@ -115,6 +117,13 @@ def check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
             "Tệp nén có dung lượng giải nén bất thường (nghi tệp độc hại); tệp không được đọc",
         )
     return archive
+
+
+def _magic(source: bytes | Path) -> bytes:
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            return stream.read(8)
+    return source[:8]
 
 
 def _first_sheet_xml(archive: zipfile.ZipFile, limits: Limits) -> bytes:
@@ -149,30 +158,73 @@ def _cell(value: Any) -> Any:
 
 
 def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
-    archive = check_container(data, limits)
+    """The whole first sheet at once (tests and small files; uploads are read by
+    ``open_sheet`` chunk by chunk)."""
+    opened = open_sheet(data, kind, limits)
+    return Sheet(columns=opened.columns, rows=list(opened.rows), ignored_headers=opened.ignored)
+
+
+@dataclass
+class Opened:
+    """A sheet whose columns are known and whose rows are read one by one (``rows``)."""
+
+    columns: list[Column]
+    ignored: list[str]
+    rows: Iterator[RawRow]
+
+
+def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
+    """Check the file, find what values alone do not show, then open its first sheet: the
+    sheet's XML is let go before the reader allocates its grid, and the rows are made one at
+    a time as ``rows`` is iterated (never a second copy of the sheet in Python objects)."""
+    archive = check_container(source, limits)
     xml = _first_sheet_xml(archive, limits)
     extent = _check_extent(xml, limits)
+    marks = _marks(xml, FIRST_DATA_ROW, extent)
+    del xml
+    defined = _defined_columns(archive)
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        if isinstance(source, Path):
+            book = python_calamine.CalamineWorkbook.from_path(source)
+        else:
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
+        sheet = book.get_sheet_by_index(0)
     except python_calamine.PasswordError as exc:
         raise FileRefused("encrypted_or_legacy", "Tệp được đặt mật khẩu; hãy bỏ mật khẩu") from exc
     except Exception as exc:  # calamine raises several types for damaged content
         raise FileRefused(
             "unreadable_workbook", f"Không đọc được bảng tính (tệp hỏng): {str(exc)[:120]}"
         ) from exc
-    if len(grid) < HEADER_ROW:
+    grid = _grid(sheet)
+    header = next(grid, None)
+    if header is None:
         raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
-    columns, ignored = _map_columns(grid, kind, _defined_columns(archive))
-    start = FIRST_DATA_ROW
-    formulas, hidden, merged = _marks(xml, start, extent)
-    rows: list[RawRow] = []
+    columns, ignored = _map_columns(header, kind, defined)
+    return Opened([c for _, c in columns], ignored, _rows(grid, kind, columns, marks))
+
+
+def _grid(sheet: python_calamine.CalamineSheet) -> Iterator[list[Any]]:
+    """The sheet's rows from row 1 and column A (the reader starts at the first cell with
+    data; empty rows and columns before it are given back as empty)."""
+    first_row, first_column = sheet.start or (0, 0)
+    for _ in range(first_row):
+        yield []
+    pad = [None] * first_column
+    for cells in sheet.iter_rows():
+        yield pad + cells if first_column else cells
+
+
+def _rows(
+    grid: Iterator[list[Any]],
+    kind: Kind,
+    columns: list[tuple[int, Column]],
+    marks: tuple[dict[int, set[int]], set[int], dict[int, set[int]]],
+) -> Iterator[RawRow]:
+    formulas, hidden, merged = marks
     plan = [(position, column.key, column.key == "national_id") for position, column in columns]
     letters = {column.key: column_letters(position) for position, column in columns}
     moved = letters if letters != {k: template_letters(kind)[k] for k in letters} else None
-    for index in range(start - 1, len(grid)):
-        row_no = index + 1
-        cells = grid[index]
+    for row_no, cells in enumerate(grid, start=FIRST_DATA_ROW):
         width = len(cells)
         raw: dict[str, Any] = {}
         row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden, letters=moved)
@@ -189,8 +241,7 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
                 row.issues[key] = "merged_cell"
         if not row.issues and all(v is None for v in raw.values()):
             continue
-        rows.append(row)
-    return Sheet(columns=[c for _, c in columns], rows=rows, ignored_headers=ignored)
+        yield row
 
 
 def _check_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
@@ -319,13 +370,13 @@ def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:
 
 
 def _map_columns(
-    grid: list[list[Any]], kind: Kind, defined: dict[str, int]
+    header: list[Any], kind: Kind, defined: dict[str, int]
 ) -> tuple[list[tuple[int, Column]], list[str]]:
     keys, headers = by_key(kind), by_header(kind)
     mapped = [(i, keys[k]) for k, i in defined.items() if k in keys]
     if not mapped:
-        for i, header in enumerate(grid[HEADER_ROW - 1]):
-            if isinstance(header, str) and (column := headers.get(fold_header(header))):
+        for i, title in enumerate(header):
+            if isinstance(title, str) and (column := headers.get(fold_header(title))):
                 mapped.append((i, column))
     found = {c.key for _, c in mapped}
     required = [c for c in keys.values() if c.key in _REQUIRED[kind]]
@@ -339,9 +390,7 @@ def _map_columns(
             + {"arrears": "truy lĩnh", "info": "thông tin", "policy": "biến động chính sách"}[kind],
         )
     used = {p for p, _ in mapped}
-    ignored = [
-        str(h) for i, h in enumerate(grid[HEADER_ROW - 1]) if h not in (None, "") and i not in used
-    ]
+    ignored = [str(h) for i, h in enumerate(header) if h not in (None, "") and i not in used]
     return mapped, ignored
 
 
