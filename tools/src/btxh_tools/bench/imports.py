@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import random
 import resource
 import sys
@@ -83,11 +84,50 @@ async def run(ctx: BenchContext) -> None:
         people = _people(ctx.rows)
         async with pool.acquire() as conn:
             await _register(conn, people)
-        await _upload_bench(ctx, pool, dsn, _workbook(people))
-        await _template_bench(ctx, people)
+        if ctx.wants("import_upload_validated"):
+            await _upload_bench(ctx, pool, dsn, _workbook(people))
+        if ctx.wants("template_district"):
+            await _template_bench(ctx, people)
+        if ctx.wants("import_upload_peak_rss"):
+            del people
+            await _upload_big(ctx, pool, dsn, ctx.rows * 10)
         await pool.close()
     finally:
         await drop_database(ctx.server, name)
+
+
+async def _upload_big(ctx: BenchContext, pool: asyncpg.Pool, dsn: str, rows: int) -> None:
+    """One upload of ``rows`` (10× the bench's size: 1M) through the same path, once, for its
+    peak RSS (target ≤ 400 MB); its seconds are printed, no floor."""
+    people = _people(rows)
+    async with pool.acquire() as conn:
+        await conn.execute("TRUNCATE identity, import_batch, upload_progress, outbox CASCADE")
+        await _register(conn, people)
+    workbook_file = Path(tempfile.mkdtemp()) / "big.xlsx"
+    workbook_file.write_bytes(_workbook(people))
+    del people
+    seconds, rss = await _child(dsn, workbook_file, rows)
+    name = f"import_upload_peak_rss_{rows // 1000}k"
+    print(f"{name:32} {seconds:9.2f} {'—':>9} {'—':>7} {rss:10.0f}", flush=True)
+    workbook_file.unlink()
+
+
+async def _child(dsn: str, workbook_file: Path, rows: int) -> tuple[float, float]:
+    """import-svc's upload path run by a child process: its seconds and peak RSS."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "btxh_tools.bench.imports",
+        dsn,
+        str(workbook_file),
+        str(rows),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError("the upload child failed")
+    seconds, rss = json.loads(out)
+    return float(seconds), float(rss)
 
 
 async def _register(conn: asyncpg.Connection, people: list[dict[str, Any]]) -> None:
@@ -129,20 +169,9 @@ async def _upload_bench(ctx: BenchContext, pool: asyncpg.Pool, dsn: str, data: b
         """import-svc's path in a process of its own, so its peak RSS is its own."""
         async with pool.acquire() as conn:
             await conn.execute("TRUNCATE import_batch, upload_progress, outbox CASCADE")
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "btxh_tools.bench.imports",
-            dsn,
-            str(workbook_file),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await child.communicate()
-        if child.returncode != 0:
-            raise RuntimeError("the upload child failed")
-        seconds, rss = json.loads(out)
+        seconds, rss = await _child(dsn, workbook_file, ctx.rows)
         system_rss.append(rss)
-        return float(seconds)
+        return seconds
 
     async def floor() -> float:
         started = time.perf_counter()
@@ -205,22 +234,28 @@ async def _template_bench(ctx: BenchContext, people: list[dict[str, Any]]) -> No
     report(f"template_district_{ctx.rows // 1000}k", *await alternate(ctx.rounds, system, floor))
 
 
-async def _upload_child(dsn: str, data: bytes) -> tuple[float, float]:
+async def _upload_child(dsn: str, path: Path, rows: int) -> tuple[float, float]:
     """Seconds, and peak RSS of this process plus that of import-svc's file-reading child
-    (they overlap while the file is read)."""
+    (they overlap while the file is read). The limits are the service's defaults, raised to
+    ``rows`` for the big upload."""
     from import_svc import handlers
     from import_svc.adapters.child_reader import Reading
     from import_svc.adapters.spool import Spooled
+    from import_svc.adapters.workbook import Limits
+
+    reading = Reading()
+    if rows > reading.upload_rows:
+        limits = Limits(max_rows=rows, max_bytes=2**40, max_uncompressed=2**40, max_ratio=2**20)
+        reading = Reading(limits, upload_rows=rows, seconds=3600.0)
 
     pool = await create_pool(dsn, 1, 4)
     try:
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as directory:
-            spooled = Spooled("b.xlsx", Path(directory) / "b.xlsx", len(data))
-            spooled.path.write_bytes(data)
-            async with pool.acquire() as conn, conn.transaction():
-                await handlers.accept_upload(conn, DISTRICT, "arrears", "bench", [spooled])
-        while await handlers.parse_next(pool, Reading()):
+        size = await asyncio.to_thread(os.path.getsize, path)
+        async with pool.acquire() as conn, conn.transaction():
+            spooled = Spooled("b.xlsx", path, size)
+            await handlers.accept_upload(conn, DISTRICT, "arrears", "bench", [spooled])
+        while await handlers.parse_next(pool, reading):
             pass
         reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         return time.perf_counter() - started, peak_rss_mb() + reader
@@ -232,4 +267,4 @@ if __name__ == "__main__":
     from btxh_common.logs import configure_logging
 
     configure_logging("bench", "WARNING")
-    print(json.dumps(asyncio.run(_upload_child(sys.argv[1], Path(sys.argv[2]).read_bytes()))))
+    print(json.dumps(asyncio.run(_upload_child(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])))))

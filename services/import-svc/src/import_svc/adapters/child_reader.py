@@ -39,6 +39,7 @@ class Reading:
     attempts: int = 2
     spool: str | None = None
     upload_rows: int = 100_000  # the rows of all the files of one upload together
+    chunk_rows: int = 5_000  # rows per message from the child: the part of a file in memory
 
 
 class ReadDied(Exception):
@@ -49,7 +50,6 @@ class ReadDied(Exception):
         self.reason = reason
 
 
-CHUNK_ROWS = 5_000  # rows per message from the child: a bounded part of the file in memory
 _LENGTH = struct.Struct(">Q")
 
 
@@ -115,6 +115,7 @@ async def stream_in_child(path: Path, kind: Kind, reading: Reading) -> AsyncIter
         json.dumps(asdict(reading.limits)),
         str(reading.memory_bytes),
         str(max(1, int(reading.seconds))),
+        str(reading.chunk_rows),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
@@ -183,9 +184,9 @@ def _send(answer: Any) -> None:
 
 
 def _main(argv: list[str]) -> None:
-    """The columns (or the refusal), then the rows in chunks of ``CHUNK_ROWS`` (tuples: half
+    """The columns (or the refusal), then the rows in chunks of ``chunk_rows`` (tuples: half
     the pickling), then ``None``."""
-    path, kind, limits, memory, seconds = argv
+    path, kind, limits, memory, seconds, chunk_rows = argv
     gc.disable()  # a short-lived process making many small objects, none of them in a cycle
     resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
     resource.setrlimit(resource.RLIMIT_CPU, (int(seconds), int(seconds) + 1))
@@ -199,7 +200,7 @@ def _main(argv: list[str]) -> None:
     chunk: list[tuple[Any, ...]] = []
     for r in opened.rows:
         chunk.append((r.row_no, r.values, r.issues, r.numeric_id, r.hidden, r.letters))
-        if len(chunk) == CHUNK_ROWS:
+        if len(chunk) == int(chunk_rows):
             _send(chunk)
             chunk = []
     if chunk:
