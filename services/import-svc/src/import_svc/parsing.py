@@ -37,7 +37,7 @@ from import_svc.domain.columns import Kind
 from import_svc.domain.duplicates import UploadIds
 from import_svc.domain.errors import UploadTooManyRows
 from import_svc.domain.findings import Checked
-from import_svc.domain.rows import keep_in_commune, staged
+from import_svc.domain.rows import found_in, keep_in_commune
 from import_svc.domain.validation import national_ids, validate
 
 log = get_logger(__name__)
@@ -150,7 +150,7 @@ async def _stage_file(
         if up.rows > most:
             raise too_many_rows(most)
         ROWS_READ.labels(f["kind"]).inc(len(chunk))
-        found = staged([chunk])
+        found = found_in(chunk)
         del chunk
         checked = await up.check(conn, found)
         progress = progress.more(read=len(found), validated=len(found))

@@ -28,6 +28,7 @@ from import_svc.domain.rows import (
     by_commune,
     confirmed_row,
     flags,
+    found_in,
     jsonable,
     keep_in_commune,
     staged,
@@ -236,3 +237,26 @@ def test_a_batch_is_confirmed_only_from_review_and_applied_only_once_confirmed()
 def test_progress_adds_up_rows_read_validated_and_staged() -> None:
     p = Progress("staging").more(read=5, validated=5).more(staged=5).more(read=2)
     assert (p.phase, p.read, p.validated, p.staged) == ("staging", 7, 5, 5)
+
+
+def test_a_chunk_from_the_child_is_validated_as_the_same_rows_read_in_place() -> None:
+    sent = [
+        (
+            2,
+            {"national_id": "001085000001", "birth_date": date(1950, 1, 2)},
+            {},
+            False,
+            False,
+            None,
+        ),
+        (3, {"national_id": 1085000002}, {"full_name": "merged_cell"}, True, True, {"x": "C"}),
+    ]
+    in_place = staged([[RawRow(*r) for r in sent]])
+    assert found_in(sent) == [{k: v for k, v in s.items() if k != "file"} for s in in_place]
+    assert found_in(sent)[0]["values"]["birth_date"] == "1950-01-02"
+    assert found_in(sent)[1]["flags"] == {
+        "issues": {"full_name": "merged_cell"},
+        "hidden": True,
+        "numeric_id": True,
+        "columns": {"x": "C"},
+    }

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from import_svc.adapters.workbook import FileRefused, Limits, Sheet, open_sheet
 from import_svc.domain.columns import Column, Kind
-from import_svc.domain.rows import RawRow
+from import_svc.domain.rows import RawRow, Sent
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Streamed:
 
     columns: list[Column]
     ignored_headers: list[str]
-    chunks: AsyncIterator[list[RawRow]]
+    chunks: AsyncIterator[list[Sent]]  # RawRow's fields, in order
 
 
 async def read_file(content: bytes, kind: Kind, reading: Reading) -> Sheet:
@@ -96,7 +96,7 @@ async def read_in_child(path: Path, kind: Kind, reading: Reading) -> Sheet:
 
 
 async def _collect(streamed: Streamed) -> Sheet:
-    rows = [r async for chunk in streamed.chunks for r in chunk]
+    rows = [RawRow(*r) async for chunk in streamed.chunks for r in chunk]
     return Sheet(columns=streamed.columns, rows=rows, ignored_headers=streamed.ignored_headers)
 
 
@@ -147,9 +147,9 @@ class _Pipe:
         length = _LENGTH.unpack(await self._read(_LENGTH.size))[0]
         return _load(await self._read(length))
 
-    async def chunks(self) -> AsyncIterator[list[RawRow]]:
+    async def chunks(self) -> AsyncIterator[list[Sent]]:
         while (chunk := await self.message()) is not None:
-            yield [RawRow(*r) for r in chunk]
+            yield chunk
         if await self.process.wait() != 0:
             raise ReadDied(f"exit {self.process.returncode}")
 
@@ -197,7 +197,7 @@ def _main(argv: list[str]) -> None:
         sys.stdout.buffer.flush()
         return
     _send((opened.columns, opened.ignored))
-    chunk: list[tuple[Any, ...]] = []
+    chunk: list[Sent] = []
     for r in opened.rows:
         chunk.append((r.row_no, r.values, r.issues, r.numeric_id, r.hidden, r.letters))
         if len(chunk) == int(chunk_rows):

@@ -53,8 +53,8 @@ async def holders(
         national_ids,
     )
     found: dict[str, list[Identity]] = defaultdict(list)
-    for r in rows:
-        found[r["national_id"]].append(Identity(**dict(r)))
+    for r in rows:  # the columns in Identity's order
+        found[r[1]].append(Identity(*r))
     return found
 
 

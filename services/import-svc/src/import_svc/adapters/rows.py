@@ -25,18 +25,22 @@ COLUMNS = [
 ]
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def record(batch: UUID, c: Checked, flags: dict[str, Any]) -> tuple[Any, ...]:
-    """A checked row as ``import_row`` stores it (``COLUMNS``)."""
+    """A checked row as ``import_row`` stores it (``COLUMNS``; most rows have no findings:
+    their empty lists are written as they are)."""
     return (
         batch,
         c.row_no,
         c.status,
-        json.dumps(c.values, ensure_ascii=False),
-        json.dumps(flags),
-        json.dumps(c.errors, ensure_ascii=False),
-        json.dumps(c.warnings, ensure_ascii=False),
-        json.dumps(c.duplicate_of, ensure_ascii=False),
-        UUID(c.beneficiary_id) if c.beneficiary_id else None,
+        _JSON(c.values),
+        _JSON(flags) if flags else "{}",
+        _JSON(c.errors) if c.errors else "[]",
+        _JSON(c.warnings) if c.warnings else "[]",
+        _JSON(c.duplicate_of) if c.duplicate_of else "[]",
+        c.beneficiary_id,  # text: asyncpg's uuid codec takes it as it is
     )
 
 
