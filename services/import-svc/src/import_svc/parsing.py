@@ -26,7 +26,7 @@ from btxh_common.events import ImportValidated
 from btxh_common.logs import get_logger
 from btxh_common.outbox import enqueue
 from btxh_common.topics import IMPORT_EVENTS
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from import_svc.adapters import batches, identities, positions, rows, units
 from import_svc.adapters import files as stored_files
@@ -44,6 +44,9 @@ log = get_logger(__name__)
 PRODUCER = "import-svc"
 ROWS_READ = Counter("btxh_import_rows_read_total", "Rows read from uploaded workbooks", ["kind"])
 ROWS_VALIDATED = Counter("btxh_import_rows_validated_total", "Rows validated", ["kind", "status"])
+READER_PEAK = Gauge(
+    "btxh_import_reader_peak_rss_megabytes", "Peak RSS of the child that read the last file"
+)
 Parts = dict[str | None, UUID]  # a file's batches, one per commune
 
 
@@ -126,7 +129,10 @@ async def _read(
     try:
         fill = partial(stored_files.write_to, conn, f["id"])
         async with stream_stored(fill, f["kind"], reading) as sheet:
-            return await _stage_file(conn, pool, f, sheet, up, reading.upload_rows)
+            parts = await _stage_file(conn, pool, f, sheet, up, reading.upload_rows)
+        READER_PEAK.set(sheet.pipe.peak_mb)
+        log.info("import.read", batch_id=str(f["id"]), reader_peak_mb=round(sheet.pipe.peak_mb))
+        return parts
     except ReadDied as died:
         log.warning("import.read_died", batch_id=str(f["id"]), reason=died.reason)
         if f["attempts"] + 1 >= reading.attempts:

@@ -55,11 +55,13 @@ _LENGTH = struct.Struct(">Q")
 
 @dataclass
 class Streamed:
-    """A sheet being read by a child: its columns, and its rows chunk by chunk (``chunks``)."""
+    """A sheet being read by a child: its columns, its rows chunk by chunk (``chunks``), and
+    once they are all read, the child's peak RSS (``pipe.peak_mb``)."""
 
     columns: list[Column]
     ignored_headers: list[str]
     chunks: AsyncIterator[list[Sent]]  # RawRow's fields, in order
+    pipe: _Pipe
 
 
 async def read_file(content: bytes, kind: Kind, reading: Reading) -> Sheet:
@@ -127,7 +129,7 @@ async def stream_in_child(path: Path, kind: Kind, reading: Reading) -> AsyncIter
         if isinstance(head, FileRefused):
             raise head
         columns, ignored = head
-        yield Streamed(columns, ignored, pipe.chunks())
+        yield Streamed(columns, ignored, pipe.chunks(), pipe)
     finally:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
@@ -142,14 +144,16 @@ class _Pipe:
 
     def __init__(self, process: asyncio.subprocess.Process, seconds: float) -> None:
         self.process, self.left = process, seconds
+        self.peak_mb = 0.0  # the child's, said in its last message
 
     async def message(self) -> Any:
         length = _LENGTH.unpack(await self._read(_LENGTH.size))[0]
         return _load(await self._read(length))
 
     async def chunks(self) -> AsyncIterator[list[Sent]]:
-        while (chunk := await self.message()) is not None:
+        while isinstance(chunk := await self.message(), list):
             yield chunk
+        self.peak_mb = float(chunk)
         if await self.process.wait() != 0:
             raise ReadDied(f"exit {self.process.returncode}")
 
@@ -185,7 +189,7 @@ def _send(answer: Any) -> None:
 
 def _main(argv: list[str]) -> None:
     """The columns (or the refusal), then the rows in chunks of ``chunk_rows`` (tuples: half
-    the pickling), then ``None``."""
+    the pickling), then the child's peak RSS in MB."""
     path, kind, limits, memory, seconds, chunk_rows = argv
     gc.disable()  # a short-lived process making many small objects, none of them in a cycle
     resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
@@ -205,8 +209,18 @@ def _main(argv: list[str]) -> None:
             chunk = []
     if chunk:
         _send(chunk)
-    _send(None)
+    _send(peak_rss_mb())
     sys.stdout.buffer.flush()
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started (``VmHWM``: not the parent's, which
+    ``ru_maxrss`` carries over a fork and exec)."""
+    with contextlib.suppress(OSError), open("/proc/self/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

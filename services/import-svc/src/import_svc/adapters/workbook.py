@@ -10,9 +10,7 @@ checked (total and per-member ratio) and the sheet XML is read with a hard cap.
 
 from __future__ import annotations
 
-import functools
 import io
-import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from typing import Any
 
 import python_calamine
 
+from import_svc.adapters.sheet_scan import SHEET, Refused, column_index, scan_sheet
 from import_svc.domain.cells import clean_text
 from import_svc.domain.columns import (
     FIRST_DATA_ROW,
@@ -37,20 +36,11 @@ from import_svc.domain.explain import column_letters, template_letters
 from import_svc.domain.rows import RawRow
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
-_SHEET = re.compile(r"^xl/worksheets/sheet(\d+)\.xml$")
-# Every pattern below stays inside one tag ([^<>]), so a crafted sheet is read in linear time.
-_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^<>]*>\s*<f[ >/]')
-_HIDDEN_ROW = re.compile(rb'<row\s([^<>]*?\bhidden="(?:1|true)"[^<>]*)>')
-_ROW_NO = re.compile(rb'(?:^|\s)r="(\d+)"')
-_ROW_REF = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
-_ANY_ROW = re.compile(rb"<row[\s>/]")
-_CELL_WITHOUT_REF = re.compile(rb'<c(?:>|/>| (?!r="))')
 _DEFINED = re.compile(
     rb'<definedName\s[^<>]*?\bname="'
     + re.escape(NAME_PREFIX.encode())
     + rb'([a-z_]+)"[^<>]*>([^<]*)<'
 )
-_MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
 @dataclass(frozen=True)
@@ -102,7 +92,7 @@ def check_container(source: bytes | Path, limits: Limits) -> zipfile.ZipFile:
             "not_a_workbook", "Tệp không phải bảng tính Excel (.xlsx); hãy dùng mẫu đã tải về"
         ) from exc
     names = {m.filename for m in members}
-    if "xl/workbook.xml" not in names or not any(_SHEET.match(n) for n in names):
+    if "xl/workbook.xml" not in names or not any(SHEET.match(n) for n in names):
         raise FileRefused(
             "not_a_workbook", "Tệp không phải bảng tính Excel (.xlsx); hãy dùng mẫu đã tải về"
         )
@@ -124,24 +114,6 @@ def _magic(source: bytes | Path) -> bytes:
         with source.open("rb") as stream:
             return stream.read(8)
     return source[:8]
-
-
-def _first_sheet_xml(archive: zipfile.ZipFile, limits: Limits) -> bytes:
-    sheets = sorted(
-        (int(m[1]), n) for n in archive.namelist() if (m := _SHEET.match(n)) is not None
-    )
-    with archive.open(sheets[0][1]) as stream:
-        data = stream.read(limits.max_uncompressed + 1)
-    if len(data) > limits.max_uncompressed:
-        raise FileRefused("zip_bomb", "Trang tính giải nén vượt giới hạn; tệp không được đọc")
-    return data
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def _cell(value: Any) -> Any:
@@ -174,14 +146,14 @@ class Opened:
 
 
 def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
-    """Check the file, find what values alone do not show, then open its first sheet: the
-    sheet's XML is let go before the reader allocates its grid, and the rows are made one at
-    a time as ``rows`` is iterated (never a second copy of the sheet in Python objects)."""
+    """Check the file, find what values alone do not show (``sheet_scan``: the sheet's XML
+    read part by part, never whole), then open its first sheet; the rows are made one at a
+    time as ``rows`` is iterated (never a second copy of the sheet in Python objects)."""
     archive = check_container(source, limits)
-    xml = _first_sheet_xml(archive, limits)
-    extent = _check_extent(xml, limits)
-    marks = _marks(xml, FIRST_DATA_ROW, extent)
-    del xml
+    try:
+        marks = scan_sheet(archive, limits.max_rows, limits.max_columns, limits.max_uncompressed)
+    except Refused as refused:
+        raise FileRefused(refused.code, refused.message_vi) from None
     defined = _defined_columns(archive)
     try:
         if isinstance(source, Path):
@@ -244,119 +216,6 @@ def _rows(
         yield row
 
 
-def _check_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
-    """The grid the reader would allocate, bounded by the rows and cells actually present —
-    not by the sheet's declared dimension, which can lie — and refused before anything is
-    allocated when a row or a cell lies beyond the limits. Only counts and searches that
-    allocate nothing run over the whole sheet."""
-    rows = xml.count(b"<row")  # every row tag (and ``<rowBreaks``: an upper bound)
-    last_row, last_column = limits.max_rows + FIRST_DATA_ROW - 1, limits.max_columns
-    if rows > last_row:
-        raise FileRefused(
-            "too_many_rows",
-            f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
-        )
-    for first, beyond in _beyond(last_row, last_column):
-        if (start := first.search(xml)) and (far := beyond.search(xml, start.start())):
-            where = far[1].decode()
-            raise _far(where if where[0].isalpha() else f"dòng {where}", last_column)
-    numbered = [int(r) for r in _ROW_REF.findall(xml)]
-    present = max(numbered, default=0) + rows - len(numbered)  # rows without ``r`` follow
-    if present > last_row:
-        raise _far(f"dòng {present:,}".replace(",", "."), last_column)
-    if _CELL_WITHOUT_REF.search(xml) and _widest_row(xml) > last_column:
-        raise _far(f"cột {_column_letters(last_column + 1)}", last_column)
-    return present, last_column
-
-
-@functools.lru_cache(maxsize=8)
-def _beyond(last_row: int, last_column: int) -> list[tuple[re.Pattern[bytes], re.Pattern[bytes]]]:
-    """Row, then column references past ``last_row`` or ``last_column``: each a quick search
-    for references as long as the limit (none in most sheets), and the exact one from there."""
-    rows = _greater(str(last_row), "0123456789")
-    letters = _column_letters(last_column)
-    columns = _greater(letters, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    digits = len(str(last_row)) - 1
-    return [
-        (
-            re.compile(rb'r="[A-Z]{0,3}0*[1-9][0-9]{%d}' % digits),
-            re.compile(rb'r="([A-Z]{0,3}0*(?:' + rows + rb'))"'),
-        ),
-        (
-            re.compile(rb'r="[A-Z]{%d}' % len(letters)),
-            re.compile(rb'r="((?:' + columns + rb")[0-9]+)\""),
-        ),
-    ]
-
-
-def _greater(limit: str, alphabet: str) -> bytes:
-    """A pattern for the strings over ``alphabet`` (no leading ``alphabet[0]`` for numbers)
-    that stand for more than ``limit``: longer ones, or as long and greater."""
-    first = alphabet[1:] if alphabet[0] == "0" else alphabet
-    every = f"[{alphabet[0]}-{alphabet[-1]}]"
-    options = [f"[{first[0]}-{first[-1]}]{every}{{{len(limit)},}}"]
-    for i, ch in enumerate(limit):
-        above = alphabet[alphabet.index(ch) + 1 :]
-        if above:
-            options.append(f"{limit[:i]}[{above[0]}-{above[-1]}]{every}{{{len(limit) - i - 1}}}")
-    return "|".join(options).encode()
-
-
-def _widest_row(xml: bytes) -> int:
-    """The most cells in one row (for sheets whose cells do not all say where they are)."""
-    starts = [m.start() for m in _ANY_ROW.finditer(xml)] + [len(xml)]
-    return max(
-        (
-            xml.count(b"<c ", a, b) + xml.count(b"<c>", a, b) + xml.count(b"<c/", a, b)
-            for a, b in itertools.pairwise(starts)
-        ),
-        default=0,
-    )
-
-
-def _far(where: str, last_column: int) -> FileRefused:
-    return FileRefused(
-        "sheet_extent_too_large",
-        f"Trang tính có ô ở {where}, ngoài vùng dữ liệu (tối đa {last_column} cột); "
-        "hãy xóa các ô và cột thừa rồi tải lên lại",
-    )
-
-
-def _column_letters(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _marks(
-    xml: bytes, start: int, extent: tuple[int, int]
-) -> tuple[dict[int, set[int]], set[int], dict[int, set[int]]]:
-    """What values alone do not show: formula cells and merged cells (column positions by
-    row number, within the sheet's ``extent``) and hidden rows."""
-    formulas: dict[int, set[int]] = {}
-    for m in _FORMULA.finditer(xml) if b"<f" in xml else ():  # most sheets have none
-        formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
-    hidden = set()
-    for m in _HIDDEN_ROW.finditer(xml):
-        if (number := _ROW_NO.search(m[1])) is not None:
-            hidden.add(int(number[1]))
-    last_row, last_column = extent
-    merged: dict[int, set[int]] = {}
-    for m in _MERGED.finditer(xml):
-        c1, r1, c2, r2 = (
-            _column_index(m[1].decode()),
-            int(m[2]),
-            _column_index(m[3].decode()),
-            int(m[4]),
-        )
-        for r in range(max(r1, start), min(r2, last_row) + 1):
-            merged.setdefault(r, set()).update(range(c1, min(c2, last_column - 1) + 1))
-    return formulas, hidden, merged
-
-
 def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:
     """Column positions by the template's defined names ``btxh.<key>``, when still there."""
     with archive.open("xl/workbook.xml") as stream:
@@ -365,7 +224,7 @@ def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:
     for m in _DEFINED.finditer(xml):
         letters = re.search(rb"\$?([A-Z]{1,3})\$?\d*$", m[2].split(b"!")[-1])
         if letters:
-            found[m[1].decode()] = _column_index(letters[1].decode())
+            found[m[1].decode()] = column_index(letters[1].decode())
     return found
 
 
