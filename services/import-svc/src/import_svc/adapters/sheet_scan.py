@@ -15,7 +15,7 @@ import functools
 import itertools
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -42,15 +42,29 @@ class Refused(Exception):
         self.code, self.message_vi = code, message_vi
 
 
-def scan_sheet(archive: zipfile.ZipFile, max_rows: int, max_columns: int, most: int) -> Marks:
+def first_sheet(archive: zipfile.ZipFile) -> str:
+    """The name of the first sheet's XML in the archive."""
+    return sorted((int(m[1]), n) for n in archive.namelist() if (m := SHEET.match(n)))[0][1]
+
+
+def scan_sheet(
+    archive: zipfile.ZipFile,
+    max_rows: int,
+    max_columns: int,
+    most: int,
+    also: Callable[[bytes, bool], None] | None = None,
+) -> Marks:
     """The first sheet scanned; its marks: formula and merged cells (column positions by row
     number) and hidden rows. Refused when it holds more than ``max_rows`` data rows, a cell
-    beyond them or beyond ``max_columns``, or more than ``most`` bytes once unzipped."""
-    sheets = sorted((int(m[1]), n) for n in archive.namelist() if (m := SHEET.match(n)))
+    beyond them or beyond ``max_columns``, or more than ``most`` bytes once unzipped. Each
+    part scanned is also given to ``also``, with whether a cell of it does not say where it
+    is."""
     scan = _Scan(max_rows + FIRST_DATA_ROW - 1, max_columns)
-    with archive.open(sheets[0][1]) as stream:
+    with archive.open(first_sheet(archive)) as stream:
         for segment in _segments(stream, most):
-            scan.feed(segment)
+            refless = scan.feed(segment)
+            if also is not None:
+                also(segment, refless)
     return scan.finish()
 
 
@@ -86,7 +100,8 @@ class _Scan:
     hidden: set[int] = field(default_factory=set)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
 
-    def feed(self, xml: bytes) -> None:
+    def feed(self, xml: bytes) -> bool:
+        """Scan one part; True when a cell of it does not say where it is."""
         self.rows += xml.count(b"<row")
         if self.rows > self.last_row:
             raise _too_many_rows(self.last_row - FIRST_DATA_ROW + 1)
@@ -98,9 +113,11 @@ class _Scan:
         for number in _ROW_REF.findall(xml):
             self.numbered += 1
             self.highest = max(self.highest, int(number))
-        if _CELL_WITHOUT_REF.search(xml):
+        refless = _CELL_WITHOUT_REF.search(xml) is not None
+        if refless:
             self.widest = max(self.widest, _widest_row(xml))
         self._marks(xml)
+        return refless
 
     def _marks(self, xml: bytes) -> None:
         for m in _FORMULA.finditer(xml) if b"<f" in xml else ():  # most sheets have none

@@ -21,7 +21,8 @@ from typing import Any
 
 import python_calamine
 
-from import_svc.adapters.sheet_scan import SHEET, Refused, column_index, scan_sheet
+from import_svc.adapters.sheet_scan import SHEET, Refused, column_index, first_sheet, scan_sheet
+from import_svc.adapters.slim import Slim
 from import_svc.domain.cells import clean_text
 from import_svc.domain.columns import (
     FIRST_DATA_ROW,
@@ -150,29 +151,63 @@ def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
     read part by part, never whole), then open its first sheet; the rows are made one at a
     time as ``rows`` is iterated (never a second copy of the sheet in Python objects)."""
     archive = check_container(source, limits)
+    defined = _defined_columns(archive)
+    slim = _slim(source, archive, kind, defined)
     try:
-        marks = scan_sheet(archive, limits.max_rows, limits.max_columns, limits.max_uncompressed)
+        marks = scan_sheet(
+            archive,
+            limits.max_rows,
+            limits.max_columns,
+            limits.max_uncompressed,
+            slim.feed if slim else None,
+        )
+        if slim:
+            slim.close()
+        sheet = _open(slim.path if slim and slim.path else source)
     except Refused as refused:
         raise FileRefused(refused.code, refused.message_vi) from None
-    defined = _defined_columns(archive)
+    finally:
+        if slim:
+            slim.remove()
+    grid = _grid(sheet)
+    header = next(grid, None)
+    if slim and slim.header is not None and slim.path is not None:
+        header = slim.header  # the copy's header holds only the columns kept
+    if header is None:
+        raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
+    columns, ignored = _map_columns(header, kind, defined)
+    return Opened([c for _, c in columns], ignored, _rows(grid, kind, columns, marks))
+
+
+def _slim(
+    source: bytes | Path, archive: zipfile.ZipFile, kind: Kind, defined: dict[str, int]
+) -> Slim | None:
+    """A copy of a stored upload with only the columns read (``slim``), beside it."""
+    if not isinstance(source, Path):
+        return None
+
+    def keep(header: list[str | None]) -> set[int] | None:
+        try:
+            return {position for position, _ in _map_columns(header, kind, defined)[0]}
+        except FileRefused:
+            return None  # the reader says why, from the file itself
+
+    return Slim(archive, first_sheet(archive), source.parent, keep)
+
+
+def _open(source: bytes | Path) -> python_calamine.CalamineSheet:
     try:
         if isinstance(source, Path):
             book = python_calamine.CalamineWorkbook.from_path(source)
         else:
             book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
-        sheet = book.get_sheet_by_index(0)
+        return book.get_sheet_by_index(0)
     except python_calamine.PasswordError as exc:
         raise FileRefused("encrypted_or_legacy", "Tệp được đặt mật khẩu; hãy bỏ mật khẩu") from exc
     except Exception as exc:  # calamine raises several types for damaged content
         raise FileRefused(
             "unreadable_workbook", f"Không đọc được bảng tính (tệp hỏng): {str(exc)[:120]}"
         ) from exc
-    grid = _grid(sheet)
-    header = next(grid, None)
-    if header is None:
-        raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
-    columns, ignored = _map_columns(header, kind, defined)
-    return Opened([c for _, c in columns], ignored, _rows(grid, kind, columns, marks))
 
 
 def _grid(sheet: python_calamine.CalamineSheet) -> Iterator[list[Any]]:
