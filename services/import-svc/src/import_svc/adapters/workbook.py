@@ -1,8 +1,9 @@
 """Reading an uploaded workbook safely, and fast.
 
-What is not a plain .xlsx is refused before it is opened; then the first sheet's rows are
-read with python-calamine, and what values alone do not show (formulas, hidden rows, merged
-cells) is found in the sheet's XML.
+What is not a plain .xlsx is refused before it is opened; then what values alone do not show
+(formulas, hidden rows, merged cells) and the grid's extent are found in the sheet's XML, read
+part by part (``sheet_scan``), and the first sheet's rows are read with python-calamine — from
+a copy holding only the columns read (``slim``) when the upload is a stored file.
 
 Nothing here evaluates a formula or trusts a size the file declares: the zip directory is
 checked (total and per-member ratio) and the sheet XML is read with a hard cap.
