@@ -13,7 +13,9 @@ transaction as it goes, for ``GET /v1/imports/{id}``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+import contextlib
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
@@ -61,8 +63,10 @@ class Upload:
     ids: UploadIds = field(default_factory=UploadIds)
     rows: int = 0  # rows read in the files kept so far and the file being read
 
-    async def check(self, conn: asyncpg.Connection, found: list[dict[str, Any]]) -> list[Checked]:
-        known = await identities.holders(conn, self.district, national_ids(found))
+    async def check(
+        self, db: asyncpg.Connection | asyncpg.Pool, found: list[dict[str, Any]]
+    ) -> list[Checked]:
+        known = await identities.holders(db, self.district, national_ids(found))
         checked = validate(self.kind, found, known, current_month(), self.communes, self.ids)
         for status in ("valid", "invalid", "duplicate", "skipped"):
             n = sum(1 for c in checked if c.status == status)
@@ -148,28 +152,66 @@ async def _stage_file(
     up: Upload,
     most: int,
 ) -> Parts:
-    """Each chunk of the file checked and COPied into its commune's batch as it comes."""
+    """Each chunk of the file checked and COPied into its commune's batch as it comes; a
+    chunk's COPY runs while the next chunk is checked (its identities are read on another
+    connection of the pool)."""
     parts: Parts = {}
     progress = Progress("staging")
-    async for chunk in sheet.chunks:
-        up.rows += len(chunk)
-        if up.rows > most:
-            raise too_many_rows(most)
-        ROWS_READ.labels(f["kind"]).inc(len(chunk))
-        found = found_in(chunk)
-        del chunk
-        checked = await up.check(conn, found)
-        progress = progress.more(read=len(found), validated=len(found))
-        records = []
-        for s, c in zip(found, checked, strict=True):
-            part = parts.get(c.commune_code) or await _new_part(conn, f, parts, c, sheet)
-            records.append(rows.record(part, c, s["flags"]))
-        await rows.append(conn, records)
-        progress = progress.more(staged=len(records))
-        await batches.set_progress(pool, f["id"], progress)
+    copying = _Copying(conn)
+    try:
+        async for chunk in sheet.chunks:
+            up.rows += len(chunk)
+            if up.rows > most:
+                raise too_many_rows(most)
+            ROWS_READ.labels(f["kind"]).inc(len(chunk))
+            found = found_in(chunk)
+            del chunk
+            checked = await up.check(pool, found)
+            if any(c.commune_code not in parts for c in checked):
+                await copying.wait()  # the connection is needed for the new batches
+            records = []
+            for s, c in zip(found, checked, strict=True):
+                part = parts.get(c.commune_code) or await _new_part(conn, f, parts, c, sheet)
+                records.append(rows.record(part, c, s["flags"]))
+            await copying.start(records)
+            progress = progress.more(read=len(found), validated=len(found))
+            await batches.set_progress(pool, f["id"], replace(progress, staged=copying.staged))
+        await copying.wait()
+    finally:
+        await copying.settle()
     if not parts:  # a file with no rows still makes one batch
         await _new_part(conn, f, parts, None, sheet)
+    await batches.set_progress(pool, f["id"], replace(progress, staged=copying.staged))
     return parts
+
+
+class _Copying:
+    """The COPY of the chunk before, left running on the parse's connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.task: asyncio.Task[None] | None = None
+        self.pending = 0
+        self.staged = 0  # rows whose COPY is done
+
+    async def start(self, records: list[tuple[Any, ...]]) -> None:
+        await self.wait()
+        self.pending = len(records)
+        self.task = asyncio.create_task(rows.append(self.conn, records))
+
+    async def wait(self) -> None:
+        if self.task is not None:
+            task, self.task = self.task, None
+            await task
+            self.staged += self.pending
+
+    async def settle(self) -> None:
+        """On the way out (a refusal or a failure): the connection free again, whatever the
+        COPY's own outcome (the savepoint is rolled back after)."""
+        if self.task is not None:
+            with contextlib.suppress(Exception):
+                await self.task
+            self.task = None
 
 
 async def _new_part(

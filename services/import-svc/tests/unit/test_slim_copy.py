@@ -6,6 +6,8 @@ moved, a numeric header (the copy is given up, the file is read as it was)."""
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -80,3 +82,27 @@ def test_a_numeric_header_gives_the_copy_up(tmp_path: Path, copies: list[bool]) 
 def test_moved_columns_are_read_where_they_are(tmp_path: Path, copies: list[bool]) -> None:
     both(book(list(reversed(HEADERS))), tmp_path)
     assert copies == [True]
+
+
+def test_cells_out_of_column_order_give_the_copy_up(tmp_path: Path, copies: list[bool]) -> None:
+    out = io.BytesIO()
+    book(HEADERS, write_only=True).save(out)
+    source = zipfile.ZipFile(out)
+    sheet = source.read("xl/worksheets/sheet1.xml")
+    row = re.search(rb'<row r="2".*?</row>', sheet, re.S)
+    assert row is not None
+    extra = re.search(rb'<c r="F2".*?</c>', row[0], re.S)
+    assert extra is not None  # the unread column's cell, moved before every other cell
+    moved = row[0].replace(extra[0], b"").replace(b'<c r="A2"', extra[0] + b'<c r="A2"', 1)
+    shuffled = io.BytesIO()
+    with zipfile.ZipFile(shuffled, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            is_sheet = info.filename == "xl/worksheets/sheet1.xml"
+            target.writestr(info, data.replace(row[0], moved) if is_sheet else data)
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(shuffled.getvalue())
+    whole = read_sheet(shuffled.getvalue(), "arrears", Limits())
+    assert list(open_sheet(path, "arrears", Limits()).rows) == whole.rows
+    assert whole.rows[0].values["national_id"] == "001085000001"
+    assert copies == [False]

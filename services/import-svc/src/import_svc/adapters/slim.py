@@ -37,11 +37,16 @@ class Slim:
     """Fed the sheet's XML part by part (``feed``); ``path`` is the copy once ``close`` says
     it is whole, else None (read the upload itself)."""
 
-    def __init__(self, archive: zipfile.ZipFile, sheet: str, directory: Path, keep: Keep) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, sheet: str, directory: Path, keep: Keep, width: int
+    ) -> None:
         self.archive, self.sheet, self.keep = archive, sheet, keep
         self.header: list[str | None] | None = None
         self.path: Path | None = None
-        self._drop: re.Pattern[bytes] | None = None
+        self.width = width
+        self._cells: re.Pattern[bytes] | None = None  # cells dropped one by one
+        self._drop: re.Pattern[bytes] | None = None  # the rest of a row, dropped at once
+        self._read = re.compile(b"^$")
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (removed by ``remove``)
             dir=directory, prefix="slim-", suffix=".xlsx"
         )
@@ -56,10 +61,10 @@ class Slim:
             return
         if refless:
             self.failed = True
-        elif self._drop is None:
-            self.failed = not self._start(xml)
+        elif self.header is None:
+            self.failed = not self._start(xml) or self.failed
         else:
-            self._out.write(self._drop.sub(b"", xml))
+            self._out.write(self._slim(xml))
 
     def close(self) -> None:
         """Finish the copy (the other parts of the workbook as they are)."""
@@ -93,14 +98,29 @@ class Slim:
         if header is None or kept is None:
             return False
         self.header = header
-        dropped = [column_letters(i + 1) for i in range(len(header)) if i not in kept]
-        if not dropped:
-            dropped = ["ZZZZ"]  # nothing to drop: a pattern that never matches
-        letters = b"|".join(d.encode() for d in dropped)
-        self._drop = re.compile(rb'<c r="(?:' + letters + rb')\d+"[^<>]*?(?:/>|>.*?</c>)', re.S)
+        last = max(kept)
+        inside = [i for i in range(last) if i not in kept]
+        after = list(range(last + 1, max(len(header), self.width)))
+        self._cells = _cells(inside, rb"[^<>]*?(?:/>|>.*?</c>)") if inside else None
+        # a row's cells come in column order: from its first cell after the last column read
+        # to its end, in one match (a cell read found in it gives the copy up)
+        self._drop = _cells(after, rb"[^<]*(?:<(?!/row>)[^<]*)*") if after else None
+        self._read = _cells(sorted(kept), b"")
         self._out.write(_DIMENSION.sub(b"", xml[: xml.find(b"<row")]))
-        self._out.write(self._drop.sub(b"", xml[xml.find(b"<row") :]))
+        self._out.write(self._slim(xml[xml.find(b"<row") :]))
         return True
+
+    def _slim(self, xml: bytes) -> bytes:
+        if self._cells is not None:
+            xml = self._cells.sub(b"", xml)
+        if self._drop is not None:
+            xml = self._drop.sub(self._cut, xml)
+        return xml
+
+    def _cut(self, tail: re.Match[bytes]) -> bytes:
+        if self._read.search(tail[0]):  # cells out of column order: read the upload itself
+            self.failed = True
+        return b""
 
     def _header(self, xml: bytes) -> list[str | None] | None:
         row = _HEADER_ROW.search(xml)
@@ -145,6 +165,12 @@ class Slim:
         for index, position in wanted.items():
             values[position] = strings[index]
         return True
+
+
+def _cells(positions: list[int], rest: bytes) -> re.Pattern[bytes]:
+    """Cells of the columns at ``positions`` (0 = A), each followed by ``rest``."""
+    letters = b"|".join(column_letters(i + 1).encode() for i in positions)
+    return re.compile(rb'<c r="(?:' + letters + rb')\d+"' + rest, re.S)
 
 
 def _first_strings(xml: bytes, n: int) -> list[str]:

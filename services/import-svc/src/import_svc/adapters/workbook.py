@@ -153,7 +153,7 @@ def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
     time as ``rows`` is iterated (never a second copy of the sheet in Python objects)."""
     archive = check_container(source, limits)
     defined = _defined_columns(archive)
-    slim = _slim(source, archive, kind, defined)
+    slim = _slim(source, archive, kind, defined, limits.max_columns)
     try:
         marks = scan_sheet(
             archive,
@@ -181,7 +181,7 @@ def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
 
 
 def _slim(
-    source: bytes | Path, archive: zipfile.ZipFile, kind: Kind, defined: dict[str, int]
+    source: bytes | Path, archive: zipfile.ZipFile, kind: Kind, defined: dict[str, int], width: int
 ) -> Slim | None:
     """A copy of a stored upload with only the columns read (``slim``), beside it."""
     if not isinstance(source, Path):
@@ -193,7 +193,7 @@ def _slim(
         except FileRefused:
             return None  # the reader says why, from the file itself
 
-    return Slim(archive, first_sheet(archive), source.parent, keep)
+    return Slim(archive, first_sheet(archive), source.parent, keep, width)
 
 
 def _open(source: bytes | Path) -> python_calamine.CalamineSheet:
