@@ -303,12 +303,12 @@ async def test_a_5_mb_cell_and_a_100k_address_are_refused_per_row_and_the_batch_
         3: [
             {
                 "field": "bank_name",
-                "column": "K",
+                "column": "D",  # where the file has it (the template has it in K)
                 "header": "Ngân hàng",
                 "code": "text_too_long",
                 "value": None,
                 "message_vi": (
-                    "Dòng 3, cột K «Ngân hàng»: nội dung dài hơn 200 ký tự, giới hạn của cột; "
+                    "Dòng 3, cột D «Ngân hàng»: nội dung dài hơn 200 ký tự, giới hạn của cột; "
                     "hãy rút gọn rồi kiểm tra lại"
                 ),
             }
@@ -316,12 +316,12 @@ async def test_a_5_mb_cell_and_a_100k_address_are_refused_per_row_and_the_batch_
         4: [
             {
                 "field": "address",
-                "column": "H",
+                "column": "C",  # where the file has it (the template has it in H)
                 "header": "Địa chỉ",
                 "code": "text_too_long",
                 "value": None,
                 "message_vi": (
-                    "Dòng 4, cột H «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
+                    "Dòng 4, cột C «Địa chỉ»: nội dung dài hơn 300 ký tự, giới hạn của cột; "
                     "hãy rút gọn rồi kiểm tra lại"
                 ),
             }

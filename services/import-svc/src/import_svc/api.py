@@ -99,8 +99,12 @@ class ConfirmBody(BaseModel):
 
 
 class Progress(BaseModel):
-    phase: str
+    """How far the parse of the file has come: rows read, validated and staged so far."""
+
+    phase: str = Field(description="queued, reading, staging, done or failed")
     rows_read: int
+    rows_validated: int = 0
+    rows_staged: int = 0
 
 
 class BatchView(BaseModel):
@@ -149,7 +153,14 @@ class BatchView(BaseModel):
             skipped=b["skipped"],
             error=json.loads(b["error"]) if b["error"] else None,
             ignored_columns=list(b["ignored_headers"]),
-            progress=Progress(phase=b["phase"], rows_read=b["rows_read"]) if b["phase"] else None,
+            progress=Progress(
+                phase=b["phase"],
+                rows_read=b["rows_read"],
+                rows_validated=b["rows_validated"],
+                rows_staged=b["rows_staged"],
+            )
+            if b["phase"]
+            else None,
             created_by=b["created_by"],
             created_at=b["created_at"].isoformat(),
             confirmed_at=b["confirmed_at"].isoformat() if b["confirmed_at"] else None,

@@ -172,6 +172,10 @@ async def test_arrears_month_from_template_to_register(
     upload_id = await upload(http, [("xa_a.xlsx", save(book_a)), ("xa_b.xlsx", save(book_b))])
     batches = await settled(http, upload_id, {"awaiting_review", "failed"})
     assert all(b["status"] == "awaiting_review" for b in batches), batches
+    for b in batches:  # each batch's parse went through every step for each of its rows
+        one = (await http.get(f"/v1/imports/{b['id']}")).json()["progress"]
+        n = b["total"] + b["skipped"]
+        assert one == {"phase": "done", "rows_read": n, "rows_validated": n, "rows_staged": n}
     by_file = {b["file_name"]: b for b in batches if b["total"]}
 
     rows_a = (await http.get(f"/v1/imports/{by_file['xa_a.xlsx']['id']}/rows")).json()["rows"]

@@ -9,6 +9,10 @@ from datetime import date
 import pytest
 from btxh_common.errors import DomainError, InvalidInput, TooLarge
 from import_svc.domain.batch import (
+    FINAL,
+    Event,
+    Progress,
+    Status,
     amount_field,
     applied_status,
     check_upload,
@@ -16,6 +20,7 @@ from import_svc.domain.batch import (
     ensure_confirmable,
     ensure_editable,
     ensure_in_review,
+    transition,
 )
 from import_svc.domain.findings import Checked
 from import_svc.domain.rows import (
@@ -23,6 +28,7 @@ from import_svc.domain.rows import (
     by_commune,
     confirmed_row,
     flags,
+    found_in,
     jsonable,
     keep_in_commune,
     staged,
@@ -198,4 +204,59 @@ def test_confirmed_policy_rows_name_the_change_in_the_contracts_words(
         "national_id": None,
         "change_type": sent,
         "commune_code": "00101",
+    }
+
+
+# ---------------------------------------------------------------- the state machine
+
+
+def test_the_batch_lifecycle_is_the_one_domain_md_draws() -> None:
+    # DOMAIN "Excel imports": uploaded (parsing) → awaiting_review → confirmed → applied or
+    # partially_applied; failed for a file that could not be read; refused by the register
+    assert transition("parsing", "parsed") == "awaiting_review"
+    assert transition("parsing", "read_failed") == "failed"
+    assert transition("awaiting_review", "confirm") == "confirmed"
+    assert transition("confirmed", "applied") == "applied"
+    assert transition("confirmed", "partially_applied") == "partially_applied"
+    assert transition("confirmed", "refused") == "refused"
+
+
+@pytest.mark.parametrize("status", ["failed", "applied", "partially_applied", "refused"])
+def test_nothing_moves_a_batch_out_of_a_final_state(status: Status) -> None:
+    events: list[Event] = ["parsed", "read_failed", "confirm", "applied", "refused"]
+    assert [transition(status, e) for e in events] == [None] * len(events)
+    assert status in FINAL
+
+
+def test_a_batch_is_confirmed_only_from_review_and_applied_only_once_confirmed() -> None:
+    assert transition("parsing", "confirm") is None
+    assert transition("awaiting_review", "applied") is None
+    assert transition("confirmed", "confirm") is None
+
+
+def test_progress_adds_up_rows_read_validated_and_staged() -> None:
+    p = Progress("staging").more(read=5, validated=5).more(staged=5).more(read=2)
+    assert (p.phase, p.read, p.validated, p.staged) == ("staging", 7, 5, 5)
+
+
+def test_a_chunk_from_the_child_is_validated_as_the_same_rows_read_in_place() -> None:
+    sent = [
+        (
+            2,
+            {"national_id": "001085000001", "birth_date": date(1950, 1, 2)},
+            {},
+            False,
+            False,
+            None,
+        ),
+        (3, {"national_id": 1085000002}, {"full_name": "merged_cell"}, True, True, {"x": "C"}),
+    ]
+    in_place = staged([[RawRow(*r) for r in sent]])
+    assert found_in(sent) == [{k: v for k, v in s.items() if k != "file"} for s in in_place]
+    assert found_in(sent)[0]["values"]["birth_date"] == "1950-01-02"
+    assert found_in(sent)[1]["flags"] == {
+        "issues": {"full_name": "merged_cell"},
+        "hidden": True,
+        "numeric_id": True,
+        "columns": {"x": "C"},
     }

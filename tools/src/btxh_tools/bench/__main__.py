@@ -29,11 +29,25 @@ def main() -> None:
         help="the national month's sizes in districts of 5,000 lines (700 = 3.5M)",
     )
     parser.add_argument("--only", nargs="*", choices=names, default=names)
+    parser.add_argument(
+        "--row",
+        nargs="*",
+        default=[],
+        help="within the modules, only the rows whose names start with these (modules that "
+        "know their rows: imports)",
+    )
     args = parser.parse_args()
     configure_logging("bench", "WARNING")
     print(f"{'name':32} {'system_s':>9} {'floor_s':>9} {'ratio':>7} {'peak_rss_mb':>10}")
     with postgres_server() as server, kafka_broker() as bootstrap:
-        ctx = BenchContext(server, bootstrap, args.rows, max(args.rounds, 3), tuple(args.districts))
+        ctx = BenchContext(
+            server,
+            bootstrap,
+            args.rows,
+            max(args.rounds, 3),
+            tuple(args.districts),
+            tuple(args.row),
+        )
         for name in args.only:
             module = importlib.import_module(f"btxh_tools.bench.{name}")
             asyncio.run(module.run(ctx))

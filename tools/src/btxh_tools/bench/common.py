@@ -16,6 +16,10 @@ class BenchContext:
     rows: int  # the size the flow is measured at (100k by default)
     rounds: int  # at least 3
     districts: tuple[int, ...] = (70, 200, 700)  # the national month's sizes, 5,000 lines each
+    only_rows: tuple[str, ...] = ()  # run only the rows whose names start with one of these
+
+    def wants(self, row: str) -> bool:
+        return not self.only_rows or any(row.startswith(r) for r in self.only_rows)
 
 
 def peak_rss_mb() -> float:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -30,7 +30,7 @@ from btxh_common.db import create_pool
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
 from btxh_common.testing.infra import create_database, drop_database
 
-from btxh_tools.bench.common import SEED, BenchContext, alternate, peak_rss_mb, report
+from btxh_tools.bench.common import SEED, BenchContext, alternate, report
 
 DISTRICT = "001"
 COMMUNES = [f"{n:05d}" for n in range(1, 101)]
@@ -84,11 +84,50 @@ async def run(ctx: BenchContext) -> None:
         people = _people(ctx.rows)
         async with pool.acquire() as conn:
             await _register(conn, people)
-        await _upload_bench(ctx, pool, dsn, _workbook(people))
-        await _template_bench(ctx, people)
+        if ctx.wants("import_upload_validated"):
+            await _upload_bench(ctx, pool, dsn, _workbook(people))
+        if ctx.wants("template_district"):
+            await _template_bench(ctx, people)
+        if ctx.wants("import_upload_peak_rss"):
+            del people
+            await _upload_big(ctx, pool, dsn, ctx.rows * 10)
         await pool.close()
     finally:
         await drop_database(ctx.server, name)
+
+
+async def _upload_big(ctx: BenchContext, pool: asyncpg.Pool, dsn: str, rows: int) -> None:
+    """One upload of ``rows`` (10× the bench's size: 1M) through the same path, once, for its
+    peak RSS (target ≤ 400 MB); its seconds are printed, no floor."""
+    people = _people(rows)
+    async with pool.acquire() as conn:
+        await conn.execute("TRUNCATE identity, import_batch, upload_progress, outbox CASCADE")
+        await _register(conn, people)
+    workbook_file = Path(tempfile.mkdtemp()) / "big.xlsx"
+    workbook_file.write_bytes(_workbook(people))
+    del people
+    seconds, rss, outcome = await _child(dsn, workbook_file, rows)
+    name = f"import_upload_peak_rss_{rows // 1000}k"
+    print(f"{name:32} {seconds:9.2f} {'—':>9} {'—':>7} {rss:10.0f}  ({outcome})", flush=True)
+    workbook_file.unlink()
+
+
+async def _child(dsn: str, workbook_file: Path, rows: int) -> tuple[float, float, str]:
+    """import-svc's upload path run by a child process: its seconds, peak RSS and outcome."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "btxh_tools.bench.imports",
+        dsn,
+        str(workbook_file),
+        str(rows),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError("the upload child failed")
+    seconds, rss, outcome = json.loads(out)
+    return float(seconds), float(rss), str(outcome)
 
 
 async def _register(conn: asyncpg.Connection, people: list[dict[str, Any]]) -> None:
@@ -130,20 +169,11 @@ async def _upload_bench(ctx: BenchContext, pool: asyncpg.Pool, dsn: str, data: b
         """import-svc's path in a process of its own, so its peak RSS is its own."""
         async with pool.acquire() as conn:
             await conn.execute("TRUNCATE import_batch, upload_progress, outbox CASCADE")
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "btxh_tools.bench.imports",
-            dsn,
-            str(workbook_file),
-            stdout=asyncio.subprocess.PIPE,
-        )
-        out, _ = await child.communicate()
-        if child.returncode != 0:
-            raise RuntimeError("the upload child failed")
-        seconds, rss = json.loads(out)
+        seconds, rss, outcome = await _child(dsn, workbook_file, ctx.rows)
+        if "failed" in outcome:
+            raise RuntimeError(f"the upload was not parsed: {outcome}")
         system_rss.append(rss)
-        return float(seconds)
+        return seconds
 
     async def floor() -> float:
         started = time.perf_counter()
@@ -216,25 +246,38 @@ def _fastest_writer_zip(by_commune: dict[str, list[dict[str, Any]]], target: Pat
                         entry.write(chunk)
 
 
-async def _upload_child(dsn: str, data: bytes) -> tuple[float, float]:
-    """Seconds, and peak RSS of this process plus that of import-svc's file-reading child
-    (they overlap while the file is read)."""
+async def _upload_child(dsn: str, path: Path, rows: int) -> tuple[float, float, str]:
+    """Seconds; peak RSS of this process plus that of import-svc's file-reading child (they
+    overlap while the file is read), each its own ``VmHWM`` (``ru_maxrss`` would carry the
+    RSS of the process that started it); and the batches' statuses. The limits are the
+    service's defaults, raised to ``rows`` for the big upload, with room (8 GiB) to measure
+    what it takes."""
     from import_svc import handlers
-    from import_svc.adapters.child_reader import Reading
+    from import_svc.adapters.child_reader import Reading, peak_rss_mb
     from import_svc.adapters.spool import Spooled
+    from import_svc.adapters.workbook import Limits
+    from prometheus_client import REGISTRY
+
+    reading = Reading()
+    if rows > reading.upload_rows:
+        limits = Limits(max_rows=rows, max_bytes=2**40, max_uncompressed=2**40, max_ratio=2**20)
+        reading = Reading(limits, memory_bytes=8 * 2**30, seconds=3600.0, upload_rows=rows)
 
     pool = await create_pool(dsn, 1, 4)
     try:
         started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as directory:
-            spooled = Spooled("b.xlsx", Path(directory) / "b.xlsx", len(data))
-            spooled.path.write_bytes(data)
-            async with pool.acquire() as conn, conn.transaction():
-                await handlers.accept_upload(conn, DISTRICT, "arrears", "bench", [spooled])
-        while await handlers.parse_next(pool, Reading()):
+        size = await asyncio.to_thread(os.path.getsize, path)
+        async with pool.acquire() as conn, conn.transaction():
+            spooled = Spooled("b.xlsx", path, size)
+            await handlers.accept_upload(conn, DISTRICT, "arrears", "bench", [spooled])
+        while await handlers.parse_next(pool, reading):
             pass
-        reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        return time.perf_counter() - started, peak_rss_mb() + reader
+        seconds = time.perf_counter() - started
+        reader = REGISTRY.get_sample_value("btxh_import_reader_peak_rss_megabytes") or 0.0
+        statuses = await pool.fetch("SELECT status, count(*) FROM import_batch GROUP BY 1")
+        outcome = ", ".join(f"{r['status']}: {r['count']}" for r in statuses)
+        print(f"import-svc {peak_rss_mb():.0f} MB, reading child {reader:.0f} MB", file=sys.stderr)
+        return seconds, peak_rss_mb() + reader, outcome
     finally:
         await pool.close()
 
@@ -243,4 +286,4 @@ if __name__ == "__main__":
     from btxh_common.logs import configure_logging
 
     configure_logging("bench", "WARNING")
-    print(json.dumps(asyncio.run(_upload_child(sys.argv[1], Path(sys.argv[2]).read_bytes()))))
+    print(json.dumps(asyncio.run(_upload_child(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])))))

@@ -13,10 +13,10 @@ from uuid import UUID
 import asyncpg
 
 from import_svc.adapters import files as stored_files
-from import_svc.domain.batch import Status
+from import_svc.domain.batch import Progress, Status
 from import_svc.domain.columns import Kind
 
-VIEW = """SELECT b.*, p.phase, p.rows_read FROM import_batch b
+VIEW = """SELECT b.*, p.phase, p.rows_read, p.rows_validated, p.rows_staged FROM import_batch b
           LEFT JOIN upload_progress p ON p.batch_id = b.id"""
 
 
@@ -76,13 +76,18 @@ async def count_attempt(pool: asyncpg.Pool, batch: UUID) -> None:
     await pool.execute("UPDATE upload_file SET attempts = attempts + 1 WHERE batch_id = $1", batch)
 
 
-async def set_progress(pool: asyncpg.Pool, batch: UUID, phase: str, rows: int = 0) -> None:
+async def set_progress(pool: asyncpg.Pool, batch: UUID, progress: Progress) -> None:
+    """Where the parse of the batch's file is, committed at once (seen while it runs)."""
     await pool.execute(
-        """INSERT INTO upload_progress (batch_id, phase, rows_read) VALUES ($1, $2, $3)
-           ON CONFLICT (batch_id) DO UPDATE SET phase = $2, rows_read = $3, at = now()""",
+        """INSERT INTO upload_progress (batch_id, phase, rows_read, rows_validated, rows_staged)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (batch_id) DO UPDATE SET phase = $2, rows_read = $3,
+               rows_validated = $4, rows_staged = $5, at = now()""",
         batch,
-        phase,
-        rows,
+        progress.phase,
+        progress.read,
+        progress.validated,
+        progress.staged,
     )
 
 

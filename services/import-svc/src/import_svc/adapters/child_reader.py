@@ -14,16 +14,18 @@ import gc
 import json
 import pickle
 import resource
+import struct
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from import_svc.adapters.workbook import FileRefused, Limits, Sheet, read_sheet
-from import_svc.domain.columns import Kind
-from import_svc.domain.rows import RawRow
+from import_svc.adapters.workbook import FileRefused, Limits, Sheet, open_sheet
+from import_svc.domain.columns import Column, Kind
+from import_svc.domain.rows import RawRow, Sent
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Reading:
     attempts: int = 2
     spool: str | None = None
     upload_rows: int = 100_000  # the rows of all the files of one upload together
+    chunk_rows: int = 5_000  # rows per message from the child: the part of a file in memory
 
 
 class ReadDied(Exception):
@@ -47,23 +50,40 @@ class ReadDied(Exception):
         self.reason = reason
 
 
+_LENGTH = struct.Struct(">Q")
+
+
+@dataclass
+class Streamed:
+    """A sheet being read by a child: its columns, its rows chunk by chunk (``chunks``), and
+    once they are all read, the child's peak RSS (``pipe.peak_mb``)."""
+
+    columns: list[Column]
+    ignored_headers: list[str]
+    chunks: AsyncIterator[list[Sent]]  # RawRow's fields, in order
+    pipe: _Pipe
+
+
 async def read_file(content: bytes, kind: Kind, reading: Reading) -> Sheet:
     """``content`` written to the spool directory, read there by a child process."""
 
     async def write(target: IO[bytes]) -> None:
         await asyncio.to_thread(_write, target, content)
 
-    return await read_stored(write, kind, reading)
+    async with stream_stored(write, kind, reading) as streamed:
+        return await _collect(streamed)
 
 
-async def read_stored(
+@contextlib.asynccontextmanager
+async def stream_stored(
     fill: Callable[[IO[bytes]], Awaitable[None]], kind: Kind, reading: Reading
-) -> Sheet:
+) -> AsyncIterator[Streamed]:
     """A file written by ``fill`` to the spool directory (part by part, as it is stored), then
-    read there by a child process; the file is removed after."""
+    read there by a child process chunk by chunk; the file is removed after."""
     with tempfile.NamedTemporaryFile(dir=reading.spool, prefix="parse-") as spooled:
         await fill(spooled)
-        return await read_in_child(Path(spooled.name), kind, reading)
+        async with stream_in_child(Path(spooled.name), kind, reading) as streamed:
+            yield streamed
 
 
 def _write(target: IO[bytes], content: bytes) -> None:
@@ -72,7 +92,22 @@ def _write(target: IO[bytes], content: bytes) -> None:
 
 
 async def read_in_child(path: Path, kind: Kind, reading: Reading) -> Sheet:
-    """The file at ``path`` read by a child process within ``reading``'s limits."""
+    """The file at ``path`` read by a child process within ``reading``'s limits, whole."""
+    async with stream_in_child(path, kind, reading) as streamed:
+        return await _collect(streamed)
+
+
+async def _collect(streamed: Streamed) -> Sheet:
+    rows = [RawRow(*r) async for chunk in streamed.chunks for r in chunk]
+    return Sheet(columns=streamed.columns, rows=rows, ignored_headers=streamed.ignored_headers)
+
+
+@contextlib.asynccontextmanager
+async def stream_in_child(path: Path, kind: Kind, reading: Reading) -> AsyncIterator[Streamed]:
+    """The file at ``path`` read by a child process within ``reading``'s limits: its columns
+    at once (or ``FileRefused``), then its rows as the child reads them. The wall-clock limit
+    counts the time spent waiting for the child; the child is killed when the caller stops
+    early or fails."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -82,33 +117,63 @@ async def read_in_child(path: Path, kind: Kind, reading: Reading) -> Sheet:
         json.dumps(asdict(reading.limits)),
         str(reading.memory_bytes),
         str(max(1, int(reading.seconds))),
+        str(reading.chunk_rows),
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
+        limit=_BUFFER,
     )
+    pipe = _Pipe(process, reading.seconds)
     try:
-        out, _ = await asyncio.wait_for(process.communicate(), timeout=reading.seconds)
-    except TimeoutError:
+        head = await pipe.message()
+        if isinstance(head, FileRefused):
+            raise head
+        columns, ignored = head
+        yield Streamed(columns, ignored, pipe.chunks(), pipe)
+    finally:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
-        raise ReadDied("timeout") from None
-    except BaseException:  # cancelled with the service: the child goes too
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        raise
-    if process.returncode != 0 or not out:
-        raise ReadDied(f"exit {process.returncode}")
-    answer = _load(out)
-    if isinstance(answer, FileRefused):
-        raise answer
-    columns, rows, ignored = answer
-    return Sheet(columns=columns, rows=[RawRow(*r) for r in rows], ignored_headers=ignored)
+
+
+_BUFFER = 16 * 1024 * 1024  # what the parent reads ahead of the child while it stages
+
+
+class _Pipe:
+    """Length-prefixed pickles from our own child, read within a time budget."""
+
+    def __init__(self, process: asyncio.subprocess.Process, seconds: float) -> None:
+        self.process, self.left = process, seconds
+        self.peak_mb = 0.0  # the child's, said in its last message
+
+    async def message(self) -> Any:
+        length = _LENGTH.unpack(await self._read(_LENGTH.size))[0]
+        return _load(await self._read(length))
+
+    async def chunks(self) -> AsyncIterator[list[Sent]]:
+        while isinstance(chunk := await self.message(), list):
+            yield chunk
+        self.peak_mb = float(chunk)
+        if await self.process.wait() != 0:
+            raise ReadDied(f"exit {self.process.returncode}")
+
+    async def _read(self, n: int) -> bytes:
+        assert self.process.stdout is not None
+        started = time.monotonic()
+        try:
+            data = await asyncio.wait_for(self.process.stdout.readexactly(n), max(self.left, 0))
+        except TimeoutError:
+            raise ReadDied("timeout") from None
+        except asyncio.IncompleteReadError:
+            await self.process.wait()
+            raise ReadDied(f"exit {self.process.returncode}") from None
+        self.left -= time.monotonic() - started
+        return data
 
 
 def _load(out: bytes) -> Any:
     """Our own child's answer, written by ``_main`` from objects of our own types; the cycle
-    collector is paused meanwhile (100k rows of small objects, none of them in a cycle)."""
+    collector is paused meanwhile (many small objects, none of them in a cycle)."""
     gc.disable()
     try:
         return pickle.loads(out)  # noqa: S301
@@ -116,21 +181,46 @@ def _load(out: bytes) -> Any:
         gc.enable()
 
 
+def _send(answer: Any) -> None:
+    data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.write(_LENGTH.pack(len(data)))
+    sys.stdout.buffer.write(data)
+
+
 def _main(argv: list[str]) -> None:
-    path, kind, limits, memory, seconds = argv
+    """The columns (or the refusal), then the rows in chunks of ``chunk_rows`` (tuples: half
+    the pickling), then the child's peak RSS in MB."""
+    path, kind, limits, memory, seconds, chunk_rows = argv
     gc.disable()  # a short-lived process making many small objects, none of them in a cycle
     resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
     resource.setrlimit(resource.RLIMIT_CPU, (int(seconds), int(seconds) + 1))
-    data = Path(path).read_bytes()
-    answer: tuple[Any, ...] | FileRefused
     try:
-        sheet = read_sheet(data, kind, Limits(**json.loads(limits)))  # type: ignore[arg-type]
-        rows = [(r.row_no, r.values, r.issues, r.numeric_id, r.hidden) for r in sheet.rows]
-        answer = (sheet.columns, rows, sheet.ignored_headers)  # tuples: half the pickling
+        opened = open_sheet(Path(path), kind, Limits(**json.loads(limits)))  # type: ignore[arg-type]
     except FileRefused as refused:
-        answer = refused
-    sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        _send(refused)
+        sys.stdout.buffer.flush()
+        return
+    _send((opened.columns, opened.ignored))
+    chunk: list[Sent] = []
+    for r in opened.rows:
+        chunk.append((r.row_no, r.values, r.issues, r.numeric_id, r.hidden, r.letters))
+        if len(chunk) == int(chunk_rows):
+            _send(chunk)
+            chunk = []
+    if chunk:
+        _send(chunk)
+    _send(peak_rss_mb())
     sys.stdout.buffer.flush()
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started (``VmHWM``: not the parent's, which
+    ``ru_maxrss`` carries over a fork and exec)."""
+    with contextlib.suppress(OSError), open("/proc/self/status", "rb") as status:
+        for line in status:
+            if line.startswith(b"VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

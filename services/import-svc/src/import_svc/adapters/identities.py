@@ -42,9 +42,10 @@ async def save(conn: asyncpg.Connection, b: BeneficiarySnapshot) -> None:
 
 
 async def holders(
-    conn: asyncpg.Connection, district: str, national_ids: list[str]
+    conn: asyncpg.Connection | asyncpg.Pool, district: str, national_ids: list[str]
 ) -> dict[str, list[Identity]]:
-    """Everyone in the district holding one of ``national_ids``, by ID."""
+    """Everyone in the district holding one of ``national_ids``, by ID (on the caller's
+    connection, or on one of the pool's: the read model is not written by the caller)."""
     rows = await conn.fetch(
         """SELECT beneficiary_id::text, national_id, commune_code, full_name, status,
                   birth_date, gender, arrears_amount, arrears_period
@@ -53,8 +54,8 @@ async def holders(
         national_ids,
     )
     found: dict[str, list[Identity]] = defaultdict(list)
-    for r in rows:
-        found[r["national_id"]].append(Identity(**dict(r)))
+    for r in rows:  # the columns in Identity's order
+        found[r[1]].append(Identity(*r))
     return found
 
 

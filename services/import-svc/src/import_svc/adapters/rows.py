@@ -25,29 +25,51 @@ COLUMNS = [
 ]
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def record(batch: UUID, c: Checked, flags: dict[str, Any]) -> tuple[Any, ...]:
+    """A checked row as ``import_row`` stores it (``COLUMNS``; most rows have no findings:
+    their empty lists are written as they are)."""
+    return (
+        batch,
+        c.row_no,
+        c.status,
+        _JSON(c.values),
+        _JSON(flags) if flags else "{}",
+        _JSON(c.errors) if c.errors else "[]",
+        _JSON(c.warnings) if c.warnings else "[]",
+        _JSON(c.duplicate_of) if c.duplicate_of else "[]",
+        c.beneficiary_id,  # text: asyncpg's uuid codec takes it as it is
+    )
+
+
+async def append(conn: asyncpg.Connection, records: list[tuple[Any, ...]]) -> None:
+    """Rows (``record``) added to staging with COPY."""
+    await conn.copy_records_to_table("import_row", records=records, columns=COLUMNS)
+
+
 async def stage(
     conn: asyncpg.Connection, batch: UUID, rows: list[Checked], flags: dict[int, dict[str, Any]]
 ) -> None:
-    """Replace the batch's rows with ``rows`` (COPY) and count them on the batch."""
+    """Replace the batch's rows with ``rows`` (COPY); ``count`` then counts them."""
     await conn.execute("DELETE FROM import_row WHERE batch_id = $1", batch)
-    await conn.copy_records_to_table(
-        "import_row",
-        records=[
-            (
-                batch,
-                c.row_no,
-                c.status,
-                json.dumps(c.values, ensure_ascii=False),
-                json.dumps(flags.get(c.row_no, {})),
-                json.dumps(c.errors, ensure_ascii=False),
-                json.dumps(c.warnings, ensure_ascii=False),
-                json.dumps(c.duplicate_of, ensure_ascii=False),
-                UUID(c.beneficiary_id) if c.beneficiary_id else None,
-            )
-            for c in rows
-        ],
-        columns=COLUMNS,
+    await append(conn, [record(batch, c, flags.get(c.row_no, {})) for c in rows])
+
+
+async def replace(conn: asyncpg.Connection, records: list[tuple[Any, ...]]) -> None:
+    """These rows (``record``) instead of the ones staged with their batch and row number."""
+    await conn.execute(
+        """DELETE FROM import_row r USING unnest($1::uuid[], $2::int[]) AS k(batch_id, row_no)
+           WHERE r.batch_id = k.batch_id AND r.row_no = k.row_no""",
+        [r[0] for r in records],
+        [r[1] for r in records],
     )
+    await append(conn, records)
+
+
+async def count(conn: asyncpg.Connection, batch: UUID) -> None:
+    """The batch's staged rows counted on the batch."""
     await conn.execute(
         """UPDATE import_batch b SET total = s.total, valid = s.valid, invalid = s.invalid,
                duplicates = s.duplicates, warnings = s.warnings, skipped = s.skipped,
@@ -71,15 +93,31 @@ async def staged(conn: asyncpg.Connection, batches: list[UUID]) -> list[dict[str
            WHERE batch_id = ANY($1::uuid[]) ORDER BY batch_id, row_no""",
         batches,
     )
-    return [
-        {
-            "row_no": r["row_no"],
-            "values": json.loads(r["values"]),
-            "flags": json.loads(r["flags"]),
-            "batch": r["batch_id"],
-        }
-        for r in rows
-    ]
+    return [_found(r) for r in rows]
+
+
+async def holding(
+    conn: asyncpg.Connection, batches: list[UUID], national_ids: list[str]
+) -> list[dict[str, Any]]:
+    """The rows of ``batches`` (not skipped) holding one of ``national_ids``, as ``staged``."""
+    rows = await conn.fetch(
+        """SELECT batch_id, row_no, values, flags FROM import_row
+           WHERE batch_id = ANY($1::uuid[]) AND status <> 'skipped'
+             AND values ->> 'national_id' = ANY($2::text[])
+           ORDER BY batch_id, row_no""",
+        batches,
+        national_ids,
+    )
+    return [_found(r) for r in rows]
+
+
+def _found(r: asyncpg.Record) -> dict[str, Any]:
+    return {
+        "row_no": r["row_no"],
+        "values": json.loads(r["values"]),
+        "flags": json.loads(r["flags"]),
+        "batch": r["batch_id"],
+    }
 
 
 async def page(

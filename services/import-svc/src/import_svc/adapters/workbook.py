@@ -1,8 +1,9 @@
 """Reading an uploaded workbook safely, and fast.
 
-What is not a plain .xlsx is refused before it is opened; then the first sheet's rows are
-read with python-calamine, and what values alone do not show (formulas, hidden rows, merged
-cells) is found in the sheet's XML.
+What is not a plain .xlsx is refused before it is opened; then what values alone do not show
+(formulas, hidden rows, merged cells) and the grid's extent are found in the sheet's XML, read
+part by part (``sheet_scan``), and the first sheet's rows are read with python-calamine — from
+a copy holding only the columns read (``slim``) when the upload is a stored file.
 
 Nothing here evaluates a formula or trusts a size the file declares: the zip directory is
 checked (total and per-member ratio) and the sheet XML is read with a hard cap.
@@ -10,21 +11,22 @@ checked (total and per-member ratio) and the sheet XML is read with a hard cap.
 
 from __future__ import annotations
 
-import functools
 import io
-import itertools
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import python_calamine
 
+from import_svc.adapters.sheet_scan import SHEET, Refused, column_index, first_sheet, scan_sheet
+from import_svc.adapters.slim import Slim
 from import_svc.domain.cells import clean_text
 from import_svc.domain.columns import (
     FIRST_DATA_ROW,
-    HEADER_ROW,
     NAME_PREFIX,
     Column,
     Kind,
@@ -36,20 +38,11 @@ from import_svc.domain.explain import column_letters, template_letters
 from import_svc.domain.rows import RawRow
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
-_SHEET = re.compile(r"^xl/worksheets/sheet(\d+)\.xml$")
-# Every pattern below stays inside one tag ([^<>]), so a crafted sheet is read in linear time.
-_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^<>]*>\s*<f[ >/]')
-_HIDDEN_ROW = re.compile(rb'<row\s([^<>]*?\bhidden="(?:1|true)"[^<>]*)>')
-_ROW_NO = re.compile(rb'(?:^|\s)r="(\d+)"')
-_ROW_REF = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
-_ANY_ROW = re.compile(rb"<row[\s>/]")
-_CELL_WITHOUT_REF = re.compile(rb'<c(?:>|/>| (?!r="))')
 _DEFINED = re.compile(
     rb'<definedName\s[^<>]*?\bname="'
     + re.escape(NAME_PREFIX.encode())
     + rb'([a-z_]+)"[^<>]*>([^<]*)<'
 )
-_MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
 @dataclass(frozen=True)
@@ -80,27 +73,28 @@ class Sheet:
     ignored_headers: list[str]
 
 
-def check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
+def check_container(source: bytes | Path, limits: Limits) -> zipfile.ZipFile:
     """Refuse what is not a plain, reasonably sized .xlsx; the answer names the problem."""
-    if len(data) > limits.max_bytes:
+    size = source.stat().st_size if isinstance(source, Path) else len(source)
+    if size > limits.max_bytes:
         raise FileRefused(
             "file_too_large",
             f"Tệp lớn hơn giới hạn {limits.max_bytes // (1024 * 1024)} MB; hãy chia nhỏ theo xã",
         )
-    if data[:8] == OLE_MAGIC:
+    if _magic(source) == OLE_MAGIC:
         raise FileRefused(
             "encrypted_or_legacy",
             "Tệp được đặt mật khẩu hoặc là định dạng .xls cũ; hãy bỏ mật khẩu và lưu thành .xlsx",
         )
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise FileRefused(
             "not_a_workbook", "Tệp không phải bảng tính Excel (.xlsx); hãy dùng mẫu đã tải về"
         ) from exc
     names = {m.filename for m in members}
-    if "xl/workbook.xml" not in names or not any(_SHEET.match(n) for n in names):
+    if "xl/workbook.xml" not in names or not any(SHEET.match(n) for n in names):
         raise FileRefused(
             "not_a_workbook", "Tệp không phải bảng tính Excel (.xlsx); hãy dùng mẫu đã tải về"
         )
@@ -117,22 +111,11 @@ def check_container(data: bytes, limits: Limits) -> zipfile.ZipFile:
     return archive
 
 
-def _first_sheet_xml(archive: zipfile.ZipFile, limits: Limits) -> bytes:
-    sheets = sorted(
-        (int(m[1]), n) for n in archive.namelist() if (m := _SHEET.match(n)) is not None
-    )
-    with archive.open(sheets[0][1]) as stream:
-        data = stream.read(limits.max_uncompressed + 1)
-    if len(data) > limits.max_uncompressed:
-        raise FileRefused("zip_bomb", "Trang tính giải nén vượt giới hạn; tệp không được đọc")
-    return data
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
+def _magic(source: bytes | Path) -> bytes:
+    if isinstance(source, Path):
+        with source.open("rb") as stream:
+            return stream.read(8)
+    return source[:8]
 
 
 def _cell(value: Any) -> Any:
@@ -149,30 +132,107 @@ def _cell(value: Any) -> Any:
 
 
 def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
-    archive = check_container(data, limits)
-    xml = _first_sheet_xml(archive, limits)
-    extent = _check_extent(xml, limits)
+    """The whole first sheet at once (tests and small files; uploads are read by
+    ``open_sheet`` chunk by chunk)."""
+    opened = open_sheet(data, kind, limits)
+    return Sheet(columns=opened.columns, rows=list(opened.rows), ignored_headers=opened.ignored)
+
+
+@dataclass
+class Opened:
+    """A sheet whose columns are known and whose rows are read one by one (``rows``)."""
+
+    columns: list[Column]
+    ignored: list[str]
+    rows: Iterator[RawRow]
+
+
+def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
+    """Check the file, find what values alone do not show (``sheet_scan``: the sheet's XML
+    read part by part, never whole), then open its first sheet; the rows are made one at a
+    time as ``rows`` is iterated (never a second copy of the sheet in Python objects)."""
+    archive = check_container(source, limits)
+    defined = _defined_columns(archive)
+    slim = _slim(source, archive, kind, defined, limits.max_columns)
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        marks = scan_sheet(
+            archive,
+            limits.max_rows,
+            limits.max_columns,
+            limits.max_uncompressed,
+            slim.feed if slim else None,
+        )
+        if slim:
+            slim.close()
+        sheet = _open(slim.path if slim and slim.path else source)
+    except Refused as refused:
+        raise FileRefused(refused.code, refused.message_vi) from None
+    finally:
+        if slim:
+            slim.remove()
+    grid = _grid(sheet)
+    header = next(grid, None)
+    if slim and slim.header is not None and slim.path is not None:
+        header = slim.header  # the copy's header holds only the columns kept
+    if header is None:
+        raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
+    columns, ignored = _map_columns(header, kind, defined)
+    return Opened([c for _, c in columns], ignored, _rows(grid, kind, columns, marks))
+
+
+def _slim(
+    source: bytes | Path, archive: zipfile.ZipFile, kind: Kind, defined: dict[str, int], width: int
+) -> Slim | None:
+    """A copy of a stored upload with only the columns read (``slim``), beside it."""
+    if not isinstance(source, Path):
+        return None
+
+    def keep(header: list[str | None]) -> set[int] | None:
+        try:
+            return {position for position, _ in _map_columns(header, kind, defined)[0]}
+        except FileRefused:
+            return None  # the reader says why, from the file itself
+
+    return Slim(archive, first_sheet(archive), source.parent, keep, width)
+
+
+def _open(source: bytes | Path) -> python_calamine.CalamineSheet:
+    try:
+        if isinstance(source, Path):
+            book = python_calamine.CalamineWorkbook.from_path(source)
+        else:
+            book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return book.get_sheet_by_index(0)
     except python_calamine.PasswordError as exc:
         raise FileRefused("encrypted_or_legacy", "Tệp được đặt mật khẩu; hãy bỏ mật khẩu") from exc
     except Exception as exc:  # calamine raises several types for damaged content
         raise FileRefused(
             "unreadable_workbook", f"Không đọc được bảng tính (tệp hỏng): {str(exc)[:120]}"
         ) from exc
-    if len(grid) < HEADER_ROW:
-        raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
-    columns, ignored = _map_columns(grid, kind, _defined_columns(archive))
-    start = FIRST_DATA_ROW
-    formulas, hidden, merged = _marks(xml, start, extent)
-    rows: list[RawRow] = []
+
+
+def _grid(sheet: python_calamine.CalamineSheet) -> Iterator[list[Any]]:
+    """The sheet's rows from row 1 and column A (the reader starts at the first cell with
+    data; empty rows and columns before it are given back as empty)."""
+    first_row, first_column = sheet.start or (0, 0)
+    for _ in range(first_row):
+        yield []
+    pad = [None] * first_column
+    for cells in sheet.iter_rows():
+        yield pad + cells if first_column else cells
+
+
+def _rows(
+    grid: Iterator[list[Any]],
+    kind: Kind,
+    columns: list[tuple[int, Column]],
+    marks: tuple[dict[int, set[int]], set[int], dict[int, set[int]]],
+) -> Iterator[RawRow]:
+    formulas, hidden, merged = marks
     plan = [(position, column.key, column.key == "national_id") for position, column in columns]
     letters = {column.key: column_letters(position) for position, column in columns}
     moved = letters if letters != {k: template_letters(kind)[k] for k in letters} else None
-    for index in range(start - 1, len(grid)):
-        row_no = index + 1
-        cells = grid[index]
+    for row_no, cells in enumerate(grid, start=FIRST_DATA_ROW):
         width = len(cells)
         raw: dict[str, Any] = {}
         row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden, letters=moved)
@@ -189,121 +249,7 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
                 row.issues[key] = "merged_cell"
         if not row.issues and all(v is None for v in raw.values()):
             continue
-        rows.append(row)
-    return Sheet(columns=[c for _, c in columns], rows=rows, ignored_headers=ignored)
-
-
-def _check_extent(xml: bytes, limits: Limits) -> tuple[int, int]:
-    """The grid the reader would allocate, bounded by the rows and cells actually present —
-    not by the sheet's declared dimension, which can lie — and refused before anything is
-    allocated when a row or a cell lies beyond the limits. Only counts and searches that
-    allocate nothing run over the whole sheet."""
-    rows = xml.count(b"<row")  # every row tag (and ``<rowBreaks``: an upper bound)
-    last_row, last_column = limits.max_rows + FIRST_DATA_ROW - 1, limits.max_columns
-    if rows > last_row:
-        raise FileRefused(
-            "too_many_rows",
-            f"Tệp có hơn {limits.max_rows:,} dòng dữ liệu; hãy chia nhỏ theo xã".replace(",", "."),
-        )
-    for first, beyond in _beyond(last_row, last_column):
-        if (start := first.search(xml)) and (far := beyond.search(xml, start.start())):
-            where = far[1].decode()
-            raise _far(where if where[0].isalpha() else f"dòng {where}", last_column)
-    numbered = [int(r) for r in _ROW_REF.findall(xml)]
-    present = max(numbered, default=0) + rows - len(numbered)  # rows without ``r`` follow
-    if present > last_row:
-        raise _far(f"dòng {present:,}".replace(",", "."), last_column)
-    if _CELL_WITHOUT_REF.search(xml) and _widest_row(xml) > last_column:
-        raise _far(f"cột {_column_letters(last_column + 1)}", last_column)
-    return present, last_column
-
-
-@functools.lru_cache(maxsize=8)
-def _beyond(last_row: int, last_column: int) -> list[tuple[re.Pattern[bytes], re.Pattern[bytes]]]:
-    """Row, then column references past ``last_row`` or ``last_column``: each a quick search
-    for references as long as the limit (none in most sheets), and the exact one from there."""
-    rows = _greater(str(last_row), "0123456789")
-    letters = _column_letters(last_column)
-    columns = _greater(letters, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    digits = len(str(last_row)) - 1
-    return [
-        (
-            re.compile(rb'r="[A-Z]{0,3}0*[1-9][0-9]{%d}' % digits),
-            re.compile(rb'r="([A-Z]{0,3}0*(?:' + rows + rb'))"'),
-        ),
-        (
-            re.compile(rb'r="[A-Z]{%d}' % len(letters)),
-            re.compile(rb'r="((?:' + columns + rb")[0-9]+)\""),
-        ),
-    ]
-
-
-def _greater(limit: str, alphabet: str) -> bytes:
-    """A pattern for the strings over ``alphabet`` (no leading ``alphabet[0]`` for numbers)
-    that stand for more than ``limit``: longer ones, or as long and greater."""
-    first = alphabet[1:] if alphabet[0] == "0" else alphabet
-    every = f"[{alphabet[0]}-{alphabet[-1]}]"
-    options = [f"[{first[0]}-{first[-1]}]{every}{{{len(limit)},}}"]
-    for i, ch in enumerate(limit):
-        above = alphabet[alphabet.index(ch) + 1 :]
-        if above:
-            options.append(f"{limit[:i]}[{above[0]}-{above[-1]}]{every}{{{len(limit) - i - 1}}}")
-    return "|".join(options).encode()
-
-
-def _widest_row(xml: bytes) -> int:
-    """The most cells in one row (for sheets whose cells do not all say where they are)."""
-    starts = [m.start() for m in _ANY_ROW.finditer(xml)] + [len(xml)]
-    return max(
-        (
-            xml.count(b"<c ", a, b) + xml.count(b"<c>", a, b) + xml.count(b"<c/", a, b)
-            for a, b in itertools.pairwise(starts)
-        ),
-        default=0,
-    )
-
-
-def _far(where: str, last_column: int) -> FileRefused:
-    return FileRefused(
-        "sheet_extent_too_large",
-        f"Trang tính có ô ở {where}, ngoài vùng dữ liệu (tối đa {last_column} cột); "
-        "hãy xóa các ô và cột thừa rồi tải lên lại",
-    )
-
-
-def _column_letters(index: int) -> str:
-    """1 → A, 27 → AA."""
-    letters = ""
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _marks(
-    xml: bytes, start: int, extent: tuple[int, int]
-) -> tuple[dict[int, set[int]], set[int], dict[int, set[int]]]:
-    """What values alone do not show: formula cells and merged cells (column positions by
-    row number, within the sheet's ``extent``) and hidden rows."""
-    formulas: dict[int, set[int]] = {}
-    for m in _FORMULA.finditer(xml) if b"<f" in xml else ():  # most sheets have none
-        formulas.setdefault(int(m[2]), set()).add(_column_index(m[1].decode()))
-    hidden = set()
-    for m in _HIDDEN_ROW.finditer(xml):
-        if (number := _ROW_NO.search(m[1])) is not None:
-            hidden.add(int(number[1]))
-    last_row, last_column = extent
-    merged: dict[int, set[int]] = {}
-    for m in _MERGED.finditer(xml):
-        c1, r1, c2, r2 = (
-            _column_index(m[1].decode()),
-            int(m[2]),
-            _column_index(m[3].decode()),
-            int(m[4]),
-        )
-        for r in range(max(r1, start), min(r2, last_row) + 1):
-            merged.setdefault(r, set()).update(range(c1, min(c2, last_column - 1) + 1))
-    return formulas, hidden, merged
+        yield row
 
 
 def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:
@@ -314,18 +260,18 @@ def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:
     for m in _DEFINED.finditer(xml):
         letters = re.search(rb"\$?([A-Z]{1,3})\$?\d*$", m[2].split(b"!")[-1])
         if letters:
-            found[m[1].decode()] = _column_index(letters[1].decode())
+            found[m[1].decode()] = column_index(letters[1].decode())
     return found
 
 
 def _map_columns(
-    grid: list[list[Any]], kind: Kind, defined: dict[str, int]
+    header: list[Any], kind: Kind, defined: dict[str, int]
 ) -> tuple[list[tuple[int, Column]], list[str]]:
     keys, headers = by_key(kind), by_header(kind)
     mapped = [(i, keys[k]) for k, i in defined.items() if k in keys]
     if not mapped:
-        for i, header in enumerate(grid[HEADER_ROW - 1]):
-            if isinstance(header, str) and (column := headers.get(fold_header(header))):
+        for i, title in enumerate(header):
+            if isinstance(title, str) and (column := headers.get(fold_header(title))):
                 mapped.append((i, column))
     found = {c.key for _, c in mapped}
     required = [c for c in keys.values() if c.key in _REQUIRED[kind]]
@@ -339,9 +285,7 @@ def _map_columns(
             + {"arrears": "truy lĩnh", "info": "thông tin", "policy": "biến động chính sách"}[kind],
         )
     used = {p for p, _ in mapped}
-    ignored = [
-        str(h) for i, h in enumerate(grid[HEADER_ROW - 1]) if h not in (None, "") and i not in used
-    ]
+    ignored = [str(h) for i, h in enumerate(header) if h not in (None, "") and i not in used]
     return mapped, ignored
 
 

@@ -1,12 +1,15 @@
-"""A batch's states and the guards that say when it may be edited, validated or confirmed.
+"""A batch's lifecycle as a state machine, and the guards that say when it may be edited,
+validated or confirmed.
 
 DOMAIN "Excel imports": parsing → awaiting_review → confirmed → applied, partially_applied or
 refused; failed for a file that could not be read. A row edited in review is ``unvalidated``
-until the batch is validated again.
+until the batch is validated again. ``TRANSITIONS`` is the whole machine: ``transition`` says
+whether an event may move a batch from where it is, and where to.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from import_svc.domain.columns import Kind
@@ -28,6 +31,41 @@ Status = Literal[
     "parsing", "awaiting_review", "failed", "confirmed", "applied", "partially_applied", "refused"
 ]
 IN_REVIEW = "awaiting_review"
+Event = Literal["parsed", "read_failed", "confirm", "applied", "partially_applied", "refused"]
+TRANSITIONS: dict[tuple[Status, Event], Status] = {
+    ("parsing", "parsed"): "awaiting_review",
+    ("parsing", "read_failed"): "failed",
+    ("awaiting_review", "confirm"): "confirmed",
+    ("confirmed", "applied"): "applied",
+    ("confirmed", "partially_applied"): "partially_applied",
+    ("confirmed", "refused"): "refused",
+}
+FINAL: frozenset[Status] = frozenset({"failed", "applied", "partially_applied", "refused"})
+
+
+def transition(status: Status, event: Event) -> Status | None:
+    """Where ``event`` takes a batch in ``status``; None when it may not happen there (the
+    adapters' updates say the same in their ``WHERE status = …``)."""
+    return TRANSITIONS.get((status, event))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the parse of an uploaded file has come: its phase (queued, reading, staging,
+    done, failed) and the rows read, validated and staged so far."""
+
+    phase: str
+    read: int = 0
+    validated: int = 0
+    staged: int = 0
+
+    def more(self, read: int = 0, validated: int = 0, staged: int = 0) -> Progress:
+        return replace(
+            self,
+            read=self.read + read,
+            validated=self.validated + validated,
+            staged=self.staged + staged,
+        )
 
 
 def check_upload(files: int, most: int) -> None:

@@ -52,8 +52,35 @@ def flags(row: RawRow) -> dict[str, Any]:
     return out
 
 
+Sent = tuple[int, dict[str, Any], dict[str, str], bool, bool, dict[str, str] | None]
+"""A row as the reading child sends it: ``RawRow``'s fields in order (no object per row)."""
+
+
+def found_in(chunk: list[Sent]) -> list[dict[str, Any]]:
+    """A chunk of rows as the child sent them, as validation takes them (``staged``)."""
+    out = []
+    for row_no, values, issues, numeric_id, hidden, letters in chunk:
+        found: dict[str, Any] = {}
+        if issues:
+            found["issues"] = issues
+        if hidden:
+            found["hidden"] = True
+        if numeric_id:
+            found["numeric_id"] = True
+        if letters:
+            found["columns"] = letters
+        out.append({"row_no": row_no, "values": jsonable(values), "flags": found})
+    return out
+
+
 def jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Dates as ISO text (the values of most rows hold none: given back as they are)."""
+    if not any(v.__class__ in _DATES for v in values.values()):
+        return values
     return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in values.items()}
+
+
+_DATES = (date, datetime)
 
 
 def staged(files: list[list[RawRow]]) -> list[dict[str, Any]]:

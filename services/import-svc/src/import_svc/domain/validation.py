@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from import_svc.domain.columns import Kind
+from import_svc.domain.duplicates import UploadIds
 from import_svc.domain.findings import Checked, Identity
 from import_svc.domain.kinds import check_fields
 from import_svc.domain.values import (
@@ -25,6 +26,7 @@ from import_svc.domain.values import (
     parse_period,
 )
 
+Counts = Counter[str | None] | UploadIds  # rows holding each national ID
 Identities = dict[str, list[Identity]]  # national ID -> who holds it in the district
 Communes = Mapping[str, str]  # the district's communes: code -> name
 
@@ -35,16 +37,22 @@ def validate(
     identities: Identities,
     month_now: date,
     communes: Communes | None = None,
+    upload: UploadIds | None = None,
 ) -> list[Checked]:
     """Check ``rows`` (``{"row_no", "values", "flags"}``) of one upload; returns one per row.
     ``communes`` (when known) names the communes in messages and is where a new person may
-    live."""
+    live. With ``upload`` the rows are a chunk of an upload read as it goes: duplicates are
+    counted across the upload's index (``UploadIds``), which takes the chunk's IDs first."""
     untouched = [kind == "arrears" and _untouched(r, identities) for r in rows]
-    ids = Counter(
+    counted = Counter(
         normalise_id(r["values"].get("national_id"))
         for r, skip in zip(rows, untouched, strict=True)
         if not skip
     )
+    ids: Counts = counted
+    if upload is not None:
+        upload.add(counted)
+        ids = upload
     out = []
     for r, skip in zip(rows, untouched, strict=True):
         flags = r.get("flags") or {}
@@ -110,7 +118,7 @@ def _check_common(
     row: Checked,
     flags: dict[str, Any],
     register: Register,
-    counts: Counter[str | None],
+    counts: Counts,
 ) -> None:
     for key, code in (flags.get("issues") or {}).items():
         row.error(key, code, row.values.get(key))

@@ -24,6 +24,8 @@ GENDERS |= {g: g for g in ("male", "female", "other")}  # as a staged row stores
 def normalise_id(value: Any) -> str | None:
     if value is None:
         return None
+    if value.__class__ is str and value.isascii() and value.isdigit():
+        return value  # most IDs: already plain digits
     return clean_text(str(value)).replace(" ", "") or None
 
 

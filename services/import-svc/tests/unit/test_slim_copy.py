@@ -1,0 +1,108 @@
+"""The copy of an upload holding only the columns read (``adapters/slim.py``) gives the same
+rows, columns and ignored headers as the file read whole, whatever the workbook does: shared
+or inline strings, escaped text, formulas and merged cells in read and unread columns, columns
+moved, a numeric header (the copy is given up, the file is read as it was)."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from import_svc.adapters.slim import Slim
+from import_svc.adapters.workbook import Limits, open_sheet, read_sheet
+
+HEADERS = [
+    "Ghi chú",
+    "Số CCCD/CMND",
+    "Họ và tên",
+    "Số tiền truy lĩnh (đồng)",
+    "Kỳ chi trả truy lĩnh (MM/YYYY)",
+]
+
+
+def book(headers: list[object], write_only: bool = False) -> openpyxl.Workbook:
+    b = openpyxl.Workbook(write_only=write_only)
+    sheet = b.create_sheet("DuLieu") if write_only else b.active
+    sheet.append([*headers, "Cột <thêm> & khác"])
+    sheet.append(["x <1> & y", "001085000001", "Nguyễn Văn An", 100_000, "12/2026", "=1+1"])
+    sheet.append(["=2*3", "001085000002", "Lê Thị & Bình", "=5+5", "01/2027", "z"])
+    sheet.append([None, None, None, None, None, "chỉ cột không đọc"])
+    sheet.append(["n", 1085000004, "Trần Cúc", "120.000", "=A1", None])
+    return b
+
+
+@pytest.fixture
+def copies(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each upload opened was read from its copy (True) or as it was (False)."""
+    made: list[bool] = []
+    close = Slim.close
+
+    def spy(self: Slim) -> None:
+        close(self)
+        made.append(self.path is not None)
+
+    monkeypatch.setattr(Slim, "close", spy)
+    return made
+
+
+def both(b: openpyxl.Workbook, tmp_path: Path, merge: str | None = None) -> None:
+    if merge:
+        b.active.merge_cells(merge)
+    out = io.BytesIO()
+    b.save(out)
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(out.getvalue())
+    whole = read_sheet(out.getvalue(), "arrears", Limits())
+    opened = open_sheet(path, "arrears", Limits())
+    assert (opened.columns, opened.ignored) == (whole.columns, whole.ignored_headers)
+    assert list(opened.rows) == whole.rows
+    assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"], "the copy is removed"
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["shared strings", "inline strings"])
+def test_the_copy_reads_as_the_file(tmp_path: Path, write_only: bool, copies: list[bool]) -> None:
+    both(book(HEADERS, write_only), tmp_path)
+    assert copies == [True]
+
+
+def test_merged_cells_in_a_read_column_are_still_found(tmp_path: Path, copies: list[bool]) -> None:
+    both(book(HEADERS), tmp_path, merge="C3:D4")
+    assert copies == [True]
+
+
+def test_a_numeric_header_gives_the_copy_up(tmp_path: Path, copies: list[bool]) -> None:
+    both(book([2026, *HEADERS[1:]]), tmp_path)
+    assert copies == [False]
+
+
+def test_moved_columns_are_read_where_they_are(tmp_path: Path, copies: list[bool]) -> None:
+    both(book(list(reversed(HEADERS))), tmp_path)
+    assert copies == [True]
+
+
+def test_cells_out_of_column_order_give_the_copy_up(tmp_path: Path, copies: list[bool]) -> None:
+    out = io.BytesIO()
+    book(HEADERS, write_only=True).save(out)
+    source = zipfile.ZipFile(out)
+    sheet = source.read("xl/worksheets/sheet1.xml")
+    row = re.search(rb'<row r="2".*?</row>', sheet, re.S)
+    assert row is not None
+    extra = re.search(rb'<c r="F2".*?</c>', row[0], re.S)
+    assert extra is not None  # the unread column's cell, moved before every other cell
+    moved = row[0].replace(extra[0], b"").replace(b'<c r="A2"', extra[0] + b'<c r="A2"', 1)
+    shuffled = io.BytesIO()
+    with zipfile.ZipFile(shuffled, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            is_sheet = info.filename == "xl/worksheets/sheet1.xml"
+            target.writestr(info, data.replace(row[0], moved) if is_sheet else data)
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(shuffled.getvalue())
+    whole = read_sheet(shuffled.getvalue(), "arrears", Limits())
+    assert list(open_sheet(path, "arrears", Limits()).rows) == whole.rows
+    assert whole.rows[0].values["national_id"] == "001085000001"
+    assert copies == [False]
