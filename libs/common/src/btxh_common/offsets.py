@@ -1,0 +1,174 @@
+"""Consumer positions kept with the data (issue 21).
+
+Each consumer records, per topic partition, the last offset it has handled, in its own
+database and in the same transaction as the inbox row of that message (``consumer_offset``,
+common migration 0003). When the group gives it partitions it seeks each one to the offset
+after the one recorded (``SeekStored``); Kafka's committed offset is then only a hint, used
+for a partition the database has never read. A database restored from a backup therefore
+re-reads everything after its own position, and the inbox drops what it had already applied.
+
+Topic retention (90 days) bounds how old a restore may be: a position older than the first
+offset the topic still holds would skip events nobody can give back, so the service refuses
+to start (``check_positions`` raises ``PositionTooOld``, naming each partition).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from btxh_common.broker import NO_AUTH, KafkaAuth
+from btxh_common.logs import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Position:
+    """``consumer`` has handled ``topic``/``partition`` up to and including ``offset``."""
+
+    consumer: str
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Stale:
+    position: Position
+    earliest: int
+
+    def __str__(self) -> str:
+        p = self.position
+        return (
+            f"{p.consumer} read {p.topic}[{p.partition}] up to offset {p.offset}, but the "
+            f"topic now starts at offset {self.earliest}: offsets {p.offset + 1}"
+            f"..{self.earliest - 1} are gone (retention)"
+        )
+
+
+class PositionTooOld(RuntimeError):
+    """The database's position in a partition is older than what the topic still holds."""
+
+    def __init__(self, stale: Iterable[Stale]) -> None:
+        self.stale = list(stale)
+        super().__init__(
+            "the database is older than the topics' retention; restore a newer backup or "
+            "rebuild this service's read model: " + "; ".join(map(str, self.stale))
+        )
+
+
+async def record(
+    conn: asyncpg.Connection, consumer: str, topic: str, partition: int, offset: int
+) -> None:
+    """``consumer`` has handled ``offset`` of ``topic``/``partition`` (never moves back)."""
+    await conn.execute(
+        """INSERT INTO consumer_offset (consumer, topic, kafka_partition, kafka_offset)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (consumer, topic, kafka_partition) DO UPDATE
+           SET kafka_offset = greatest(consumer_offset.kafka_offset, EXCLUDED.kafka_offset),
+               updated_at = now()""",
+        consumer,
+        topic,
+        partition,
+        offset,
+    )
+
+
+async def stored(
+    db: asyncpg.Connection | asyncpg.Pool, consumer: str | None = None
+) -> list[Position]:
+    """Every position this database holds (of ``consumer`` only, if given)."""
+    rows = await db.fetch(
+        """SELECT consumer, topic, kafka_partition, kafka_offset FROM consumer_offset
+           WHERE $1::text IS NULL OR consumer = $1 ORDER BY consumer, topic, kafka_partition""",
+        consumer,
+    )
+    return [
+        Position(r["consumer"], r["topic"], r["kafka_partition"], r["kafka_offset"]) for r in rows
+    ]
+
+
+def too_old(positions: Iterable[Position], earliest: Mapping[tuple[str, int], int]) -> list[Stale]:
+    """The positions whose next offset the topic no longer holds."""
+    return [
+        Stale(p, earliest[(p.topic, p.partition)])
+        for p in positions
+        if earliest.get((p.topic, p.partition), 0) > p.offset + 1
+    ]
+
+
+async def earliest_offsets(
+    bootstrap: str, partitions: Iterable[tuple[str, int]], auth: KafkaAuth = NO_AUTH
+) -> dict[tuple[str, int], int]:
+    """The first offset each partition still holds (a client in no group, committing nothing)."""
+    wanted = [TopicPartition(t, p) for t, p in set(partitions)]
+    if not wanted:
+        return {}
+    client = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **auth.client_kwargs()
+    )
+    await client.start()
+    try:
+        found = await client.beginning_offsets(wanted)
+    finally:
+        await client.stop()
+    return {(tp.topic, tp.partition): int(offset) for tp, offset in found.items()}
+
+
+async def check_positions(
+    pool: asyncpg.Pool, bootstrap: str, auth: KafkaAuth = NO_AUTH
+) -> list[Position]:
+    """Every stored position, once each is known to be still on the bus; else
+    ``PositionTooOld`` (the service must not start: it would skip events for good)."""
+    positions = await stored(pool)
+    earliest = await earliest_offsets(bootstrap, [(p.topic, p.partition) for p in positions], auth)
+    stale = too_old(positions, earliest)
+    if stale:
+        raise PositionTooOld(stale)
+    return positions
+
+
+class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On assignment, seek each partition to the offset after the one the database holds.
+
+    ``client`` gives the subscriber's aiokafka consumer (it exists once the broker started);
+    a partition with no stored position keeps Kafka's committed offset (or ``earliest``)."""
+
+    def __init__(
+        self,
+        pool: Callable[[], asyncpg.Pool],
+        consumer: str,
+        client: Callable[[], Any],
+    ) -> None:
+        self._pool = pool
+        self._consumer = consumer
+        self._client = client
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        """Nothing to save: positions are written with each message's transaction."""
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        if not assigned:
+            return
+        positions = {
+            (p.topic, p.partition): p.offset for p in await stored(self._pool(), self._consumer)
+        }
+        client = self._client()
+        for tp in assigned:
+            offset = positions.get((tp.topic, tp.partition))
+            if offset is not None:
+                client.seek(tp, offset + 1)
+        log.info(
+            "inbox.positions_restored",
+            consumer=self._consumer,
+            seeks={
+                f"{t}[{p}]": o + 1
+                for (t, p), o in positions.items()
+                if TopicPartition(t, p) in assigned
+            },
+        )
