@@ -2,7 +2,8 @@
 
 A consumer's database is put back to an earlier state (what a restore from a backup does:
 its applied rows, inbox and positions as they were) while Kafka's committed offset stays
-ahead: the consumer must re-read from its own position and apply each lost event once.
+ahead: the consumer must re-read from its own position (from the beginning, for a backup
+from before it read anything) and apply each lost event once.
 """
 
 import asyncio
@@ -86,31 +87,33 @@ async def test_a_database_put_back_re_reads_from_its_own_position_and_applies_ea
     try:
         await producer.publish(sent[0].to_bytes(), topic, key=sent[0].key())
         await producer.publish(sent[1].to_bytes(), topic, key=sent[1].key())
+        empty = await snapshot(common_db)  # a backup from before it read anything
         broker = await consume(kafka_bootstrap, common_db, topic, group)
 
         async def position_is(offset: int) -> bool:
             return await offsets.stored(common_db, group) == [Position(group, topic, 0, offset)]
 
         await until("the first two handled", lambda: position_is(1))
-        backup = await snapshot(common_db)
+        midway = await snapshot(common_db)
         for e in sent[2:]:
             await producer.publish(e.to_bytes(), topic, key=e.key())
         await until("all handled", lambda: position_is(4))
         await broker.stop()  # Kafka's committed offset for the group is now 5
-        await restore(common_db, backup)
-        assert await applied(common_db) == [sent[0].event_id]
-
-        broker = await consume(kafka_bootstrap, common_db, topic, group)
-        try:
-            await until("caught up again", lambda: position_is(4))
-            await until("re-applied", lambda: _count(common_db, 4))
-        finally:
-            await broker.stop()
+        counted = [e.event_id for e in sent if e.event_type == "Counted"]
+        for backup, lost in ((midway, counted[1:]), (empty, counted)):
+            await restore(common_db, backup)
+            assert [e for e in counted if e not in await applied(common_db)] == lost
+            broker = await consume(kafka_bootstrap, common_db, topic, group)
+            try:
+                await until("caught up again", lambda: position_is(4))
+                await until("re-applied", lambda: _count(common_db, 4))
+            finally:
+                await broker.stop()
+            assert await applied(common_db) == counted
+            inbox = await common_db.fetch("SELECT event_id FROM inbox WHERE consumer = $1", group)
+            assert len(inbox) == 4
     finally:
         await producer.stop()
-    assert await applied(common_db) == [e.event_id for e in sent if e.event_type == "Counted"]
-    inbox = await common_db.fetch("SELECT event_id FROM inbox WHERE consumer = $1", group)
-    assert len(inbox) == 4
 
 
 async def _count(pool: asyncpg.Pool, n: int) -> bool:

@@ -4,8 +4,10 @@ Each consumer records, per topic partition, the last offset it has handled, in i
 database and in the same transaction as the inbox row of that message (``consumer_offset``,
 common migration 0003). When the group gives it partitions it seeks each one to the offset
 after the one recorded (``SeekStored``); Kafka's committed offset is then only a hint, used
-for a partition the database has never read. A database restored from a backup therefore
-re-reads everything after its own position, and the inbox drops what it had already applied.
+only by a database that applied events before it kept positions (an upgrade), for a partition
+it holds no position for; otherwise such a partition is read from the beginning. A database
+restored from a backup therefore re-reads everything after its own position, and the inbox
+drops what it had already applied.
 
 Topic retention (90 days) bounds how old a restore may be: a position older than the first
 offset the topic still holds would skip events nobody can give back, so the service refuses
@@ -136,8 +138,10 @@ async def check_positions(
 class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
     """On assignment, seek each partition to the offset after the one the database holds.
 
-    ``client`` gives the subscriber's aiokafka consumer (it exists once the broker started);
-    a partition with no stored position keeps Kafka's committed offset (or ``earliest``)."""
+    ``client`` gives the subscriber's aiokafka consumer (it exists once the broker started).
+    A partition with no stored position has had nothing applied from it: it is read from the
+    beginning — unless the database applied events before it kept positions (an upgrade),
+    then from Kafka's committed offset."""
 
     def __init__(
         self,
@@ -155,20 +159,23 @@ class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         if not assigned:
             return
-        positions = {
-            (p.topic, p.partition): p.offset for p in await stored(self._pool(), self._consumer)
-        }
+        pool = self._pool()
+        positions = {(p.topic, p.partition): p.offset for p in await stored(pool, self._consumer)}
         client = self._client()
-        for tp in assigned:
+        seeks, unread = {}, []
+        for tp in sorted(assigned):
             offset = positions.get((tp.topic, tp.partition))
             if offset is not None:
                 client.seek(tp, offset + 1)
-        log.info(
-            "inbox.positions_restored",
-            consumer=self._consumer,
-            seeks={
-                f"{t}[{p}]": o + 1
-                for (t, p), o in positions.items()
-                if TopicPartition(t, p) in assigned
-            },
-        )
+                seeks[f"{tp.topic}[{tp.partition}]"] = offset + 1
+            else:
+                unread.append(tp)
+        if unread and not await applied_before(pool):
+            await client.seek_to_beginning(*unread)  # this database applied nothing from them
+            seeks.update({f"{tp.topic}[{tp.partition}]": 0 for tp in unread})
+        log.info("inbox.positions_restored", consumer=self._consumer, seeks=seeks)
+
+
+async def applied_before(db: asyncpg.Connection | asyncpg.Pool) -> bool:
+    """Whether the database applied events before it kept positions (it was upgraded)."""
+    return bool(await db.fetchval("SELECT applied_before FROM consumer_offset_origin"))

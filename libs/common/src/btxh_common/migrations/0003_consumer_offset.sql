@@ -10,3 +10,13 @@ CREATE TABLE consumer_offset (
     updated_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (consumer, topic, kafka_partition)
 );
+
+-- Whether this database applied events before it kept positions (a database upgraded to
+-- this migration). If it did not, a partition it holds no position for is one it has applied
+-- nothing from, and is read from the beginning; if it did, from Kafka's committed offset.
+CREATE TABLE consumer_offset_origin (
+    one            boolean     PRIMARY KEY DEFAULT true CHECK (one),
+    kept_since     timestamptz NOT NULL DEFAULT now(),
+    applied_before boolean     NOT NULL
+);
+INSERT INTO consumer_offset_origin (applied_before) SELECT EXISTS (SELECT 1 FROM inbox);
