@@ -58,14 +58,17 @@ async def dump(world: Stack, name: str, path: Path) -> None:
     assert code == 0
 
 
-async def restore(world: Stack, pg_server: str, name: str, path: Path) -> None:
-    """Stop ``name``, put its database back to the dump, start it again."""
+async def put_back(world: Stack, pg_server: str, name: str, path: Path) -> None:
+    """Stop ``name`` and put its database back to the dump (started again by the caller)."""
     world.kill(name)
     database = world.dsns[name].rsplit("/", 1)[1]
     await drop_database(pg_server, database)
     await create_database(pg_server, database)
     code, _ = await run("pg_restore", "--no-owner", "--dbname", world.dsns[name], str(path))
     assert code == 0
+
+
+def start(world: Stack, name: str) -> None:
     world.start(name)
     world.wait_ready(name)
 
@@ -204,8 +207,14 @@ async def test_payment_svc_restored_mid_month_catches_up_from_the_bus_to_the_sam
             assert before["dvct01"]["total"]["paid"] > 0
             assert before["dvct01"]["total"]["unpaid"] > 0
 
-            await restore(world, pg_server, "payment-svc", backup)
+            await put_back(world, pg_server, "payment-svc", backup)
             assert await _arrears_count(world, 0), "the restored database is the mid-month one"
+            status = "SELECT status FROM payment_list WHERE id = $1::uuid"
+            assert await fetchval(world.dsns["payment-svc"], status, made["id"]) in (
+                "submitted",
+                "sent",
+            )
+            start(world, "payment-svc")
             await until(
                 "the restored payment-svc settled the list again",
                 lambda: _list_status(pay, made["id"], "settled"),
@@ -322,7 +331,10 @@ async def test_beneficiary_svc_restored_reconcile_lists_exactly_the_changes_afte
             ),
         )
 
-        await restore(world, pg_server, "beneficiary-svc", backup)
+        await put_back(world, pg_server, "beneficiary-svc", backup)
+        restored = "SELECT count(*) FROM beneficiary WHERE arrears_amount > 0"
+        assert await fetchval(world.dsns["beneficiary-svc"], restored) == 0
+        start(world, "beneficiary-svc")
         # the restored register re-reads the confirmed import from the bus and applies it again
         await until(
             "beneficiary-svc re-applied the import",

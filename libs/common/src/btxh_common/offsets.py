@@ -16,6 +16,7 @@ to start (``check_positions`` raises ``PositionTooOld``, naming each partition).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -160,7 +161,8 @@ class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
         if not assigned:
             return
         pool = self._pool()
-        positions = {(p.topic, p.partition): p.offset for p in await stored(pool, self._consumer)}
+        found, upgraded = await _read_back(pool, self._consumer)
+        positions = {(p.topic, p.partition): p.offset for p in found}
         client = self._client()
         seeks, unread = {}, []
         for tp in sorted(assigned):
@@ -170,10 +172,24 @@ class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
                 seeks[f"{tp.topic}[{tp.partition}]"] = offset + 1
             else:
                 unread.append(tp)
-        if unread and not await applied_before(pool):
+        if unread and not upgraded:
             await client.seek_to_beginning(*unread)  # this database applied nothing from them
             seeks.update({f"{tp.topic}[{tp.partition}]": 0 for tp in unread})
         log.info("inbox.positions_restored", consumer=self._consumer, seeks=seeks)
+
+
+async def _read_back(pool: asyncpg.Pool, consumer: str) -> tuple[list[Position], bool]:
+    """The consumer's positions, and whether the database was upgraded; retried while the
+    database does not answer (the client library would swallow an error here and go on
+    from Kafka's committed offset: a restored database would skip what it lost)."""
+    delay = 0.5
+    while True:
+        try:
+            return await stored(pool, consumer), await applied_before(pool)
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError) as exc:
+            log.warning("inbox.positions_unreadable", error=repr(exc), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def applied_before(db: asyncpg.Connection | asyncpg.Pool) -> bool:
