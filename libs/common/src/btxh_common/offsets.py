@@ -160,10 +160,20 @@ class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         if not assigned:
             return
-        pool = self._pool()
-        found, upgraded = await _read_back(pool, self._consumer)
-        positions = {(p.topic, p.partition): p.offset for p in found}
         client = self._client()
+        # The client fetches from Kafka's committed offset as soon as the partitions are
+        # assigned: hold them until they are moved, or a message past the database's
+        # position could be handled before the ones it lost.
+        client.pause(*assigned)
+        try:
+            seeks = await self._seek(client, assigned)
+        finally:
+            client.resume(*assigned)
+        log.info("inbox.positions_restored", consumer=self._consumer, seeks=seeks)
+
+    async def _seek(self, client: Any, assigned: set[TopicPartition]) -> dict[str, int]:
+        found, upgraded = await _read_back(self._pool(), self._consumer)
+        positions = {(p.topic, p.partition): p.offset for p in found}
         seeks, unread = {}, []
         for tp in sorted(assigned):
             offset = positions.get((tp.topic, tp.partition))
@@ -172,10 +182,12 @@ class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
                 seeks[f"{tp.topic}[{tp.partition}]"] = offset + 1
             else:
                 unread.append(tp)
-        if unread and not upgraded:
-            await client.seek_to_beginning(*unread)  # this database applied nothing from them
-            seeks.update({f"{tp.topic}[{tp.partition}]": 0 for tp in unread})
-        log.info("inbox.positions_restored", consumer=self._consumer, seeks=seeks)
+        if unread and not upgraded:  # this database applied nothing from them
+            first = await client.beginning_offsets(unread)
+            for tp in unread:
+                client.seek(tp, first[tp])
+                seeks[f"{tp.topic}[{tp.partition}]"] = first[tp]
+        return seeks
 
 
 async def _read_back(pool: asyncpg.Pool, consumer: str) -> tuple[list[Position], bool]:
