@@ -135,10 +135,37 @@ async def test_the_start_check_reads_the_first_offsets_the_broker_still_holds(
     finally:
         await producer.stop()
     async with common_db.acquire() as conn:
+        await offsets.record(conn, group, topic, 1, 1)
         await offsets.record(conn, group, topic, 1, 2)
-        await offsets.record(conn, group, topic, 1, 1)  # never moves back
     assert await offsets.earliest_offsets(kafka_bootstrap, [(topic, 0), (topic, 1)]) == {
         (topic, 0): 0,
         (topic, 1): 0,
     }
     assert await check_positions(common_db, kafka_bootstrap) == [Position(group, topic, 1, 2)]
+
+
+async def test_a_position_the_broker_has_no_committed_offset_for_is_of_a_log_that_is_gone(
+    common_db: asyncpg.Pool, kafka_bootstrap: str
+) -> None:
+    """An emptied broker makes its topics again, from offset 0: a position of the old log
+    would skip the new one's first events, so the partition is read from the beginning."""
+    topic, group = unique_topic("again"), unique_topic("group")
+    await ensure_topics(kafka_bootstrap, [topic], 1)
+    await common_db.execute("CREATE TABLE applied (event_id uuid PRIMARY KEY, n int NOT NULL)")
+    async with common_db.acquire() as conn:  # read up to offset 3 of a log that is gone
+        await offsets.record(conn, group, topic, 0, 3)
+    producer = make_broker(kafka_bootstrap, "test")
+    await producer.start()
+    sent = [event(n) for n in range(6)]
+    try:
+        for e in sent:
+            await producer.publish(e.to_bytes(), topic, key=e.key())
+    finally:
+        await producer.stop()
+    broker = await consume(kafka_bootstrap, common_db, topic, group)
+    try:
+        await until("all six applied", lambda: _count(common_db, 6))
+    finally:
+        await broker.stop()
+    assert await applied(common_db) == [e.event_id for e in sent]
+    assert await offsets.stored(common_db, group) == [Position(group, topic, 0, 5)]

@@ -68,13 +68,14 @@ class PositionTooOld(RuntimeError):
 async def record(
     conn: asyncpg.Connection, consumer: str, topic: str, partition: int, offset: int
 ) -> None:
-    """``consumer`` has handled ``offset`` of ``topic``/``partition`` (never moves back)."""
+    """``consumer`` has handled ``offset`` of ``topic``/``partition``. It may move back (a
+    partition read again after a seek back): a position behind what was applied only makes
+    the inbox skip more; one ahead of it would lose events."""
     await conn.execute(
         """INSERT INTO consumer_offset (consumer, topic, kafka_partition, kafka_offset)
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (consumer, topic, kafka_partition) DO UPDATE
-           SET kafka_offset = greatest(consumer_offset.kafka_offset, EXCLUDED.kafka_offset),
-               updated_at = now()""",
+           SET kafka_offset = EXCLUDED.kafka_offset, updated_at = now()""",
         consumer,
         topic,
         partition,
@@ -142,7 +143,10 @@ class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
     ``client`` gives the subscriber's aiokafka consumer (it exists once the broker started).
     A partition with no stored position has had nothing applied from it: it is read from the
     beginning — unless the database applied events before it kept positions (an upgrade),
-    then from Kafka's committed offset."""
+    then from Kafka's committed offset. A stored position in a partition for which the
+    broker holds no committed offset at all belongs to a log the broker no longer has (the
+    topic was made again): that partition is read from the beginning, the inbox skipping
+    what it applied."""
 
     def __init__(
         self,
@@ -174,17 +178,23 @@ class SeekStored(ConsumerRebalanceListener):  # type: ignore[misc]
     async def _seek(self, client: Any, assigned: set[TopicPartition]) -> dict[str, int]:
         found, upgraded = await _read_back(self._pool(), self._consumer)
         positions = {(p.topic, p.partition): p.offset for p in found}
-        seeks, unread = {}, []
+        seeks, unread, gone = {}, [], []
         for tp in sorted(assigned):
             offset = positions.get((tp.topic, tp.partition))
-            if offset is not None:
+            if offset is None:
+                unread.append(tp)
+            elif await client.committed(tp) is None:
+                # the broker never saw this group read the partition: the topic was made
+                # again (an emptied broker), the position is of a log that is gone
+                log.warning("inbox.position_of_another_log", partition=str(tp), offset=offset)
+                gone.append(tp)
+            else:
                 client.seek(tp, offset + 1)
                 seeks[f"{tp.topic}[{tp.partition}]"] = offset + 1
-            else:
-                unread.append(tp)
-        if unread and not upgraded:  # this database applied nothing from them
-            first = await client.beginning_offsets(unread)
-            for tp in unread:
+        from_start = gone + ([] if upgraded else unread)  # upgraded: Kafka's offset for unread
+        if from_start:
+            first = await client.beginning_offsets(from_start)
+            for tp in from_start:
                 client.seek(tp, first[tp])
                 seeks[f"{tp.topic}[{tp.partition}]"] = first[tp]
         return seeks
