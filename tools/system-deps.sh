@@ -9,7 +9,8 @@
 # `pdftotext`), what WeasyPrint needs to print decisions: Pango and the DejaVu fonts
 # (every Vietnamese diacritic), and Debian's Chromium with a font with Vietnamese diacritics
 # (the console's browser tests, tests/browser, drive it headless through Playwright; no
-# browser is downloaded). Used by `make test`, `make deploy-check` and .ci/run.
+# browser is downloaded), and pg_dump / pg_restore (tests/ops back up and restore a
+# service's database). Used by `make test`, `make deploy-check` and .ci/run.
 set -euo pipefail
 
 missing=()
@@ -21,6 +22,7 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || missing+=(fonts-dejavu-core)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)
+command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
 if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then
     missing+=(docker-compose)
 fi

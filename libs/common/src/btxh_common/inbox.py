@@ -8,9 +8,12 @@ parked in ``dead_letter`` with the fields at fault (never their values) and neve
 
 A handler runs inside one transaction together with the inbox row for its ``event_id``; a
 redelivered event finds the row and is skipped. Offsets are acknowledged only after that
-transaction commits. Transient failures (database or network) are retried in place, so the
-partition waits rather than skipping ahead; an event that can never be applied (a broken
-contract or a handler bug) is parked in ``dead_letter`` with its bytes and reason.
+transaction commits; the position (topic, partition, offset) is written in that same
+transaction (``btxh_common.offsets``), and the consumer seeks to it when it is given the
+partition, so Kafka's committed offset is only a hint. Transient failures (database or
+network) are retried in place, so the partition waits rather than skipping ahead; an event
+that can never be applied (a broken contract or a handler bug) is parked in ``dead_letter``
+with its bytes and reason.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from faststream.kafka.annotations import KafkaMessage
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from btxh_common import offsets
 from btxh_common.envelope import Envelope, EventPayload, current_trace
 from btxh_common.logs import get_logger
+from btxh_common.offsets import Position, SeekStored
 
 log = get_logger(__name__)
 
@@ -130,14 +135,17 @@ async def apply_once(
     envelope: Envelope,
     contract: type[EventPayload],
     handler: Handler,
+    at: Position | None = None,
 ) -> bool:
     """Open the event as ``contract`` and run ``handler`` in a transaction with the inbox
-    row; False if already applied."""
+    row and the consumer's position ``at`` (the message's offset); False if already applied."""
     try:
         event = envelope.open(contract)
     except ValidationError as exc:
         raise ContractBroken(describe(exc, envelope.event_type)) from None
     async with pool.acquire() as conn, conn.transaction():
+        if at is not None:
+            await offsets.record(conn, at.consumer, at.topic, at.partition, at.offset)
         if not await claim(conn, consumer, envelope):
             SKIPPED.labels(consumer).inc()
             log.info("inbox.duplicate_skipped", event_id=str(envelope.event_id))
@@ -150,7 +158,8 @@ async def apply_once(
 async def park(
     pool: asyncpg.Pool, consumer: str, raw: Any, envelope: Envelope | None, error: str
 ) -> None:
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
+        await offsets.record(conn, consumer, raw.topic, raw.partition, raw.offset)
         await conn.execute(
             """INSERT INTO dead_letter (consumer, topic, kafka_partition, kafka_offset,
                                         event_id, event_type, body, error)
@@ -185,13 +194,16 @@ async def handle_message(
         await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
         await msg.ack()
         return
+    at = Position(consumer, raw.topic, raw.partition, raw.offset)
     bound = routes.get(envelope.event_type)
-    if bound is not None:
+    if bound is None:  # not for this consumer: only the position moves
+        await _retry(lambda: _passed(pool, at), max_backoff)
+    else:
         contract, handler = bound
 
         async def attempt() -> None:
             try:
-                await apply_once(pool, consumer, envelope, contract, handler)
+                await apply_once(pool, consumer, envelope, contract, handler, at)
             except TRANSIENT:
                 FAILED.labels(consumer, "transient").inc()
                 raise
@@ -217,6 +229,11 @@ async def handle_message(
         finally:
             current_trace.reset(token)
     await msg.ack()
+
+
+async def _passed(pool: asyncpg.Pool, at: Position) -> None:
+    async with pool.acquire() as conn:
+        await offsets.record(conn, at.consumer, at.topic, at.partition, at.offset)
 
 
 def routes_of(handlers: Handlers) -> dict[str, Route]:
@@ -254,14 +271,19 @@ def subscribe(
         log.warning("inbox.test_delay", consumer=consumer, seconds=delay)
 
     async def on_message(msg: KafkaMessage) -> None:
-        actual = pool() if callable(pool) else pool
         if delay:
             await asyncio.sleep(delay)
-        await handle_message(actual, consumer, routes, msg)
+        await handle_message(resolve(), consumer, routes, msg)
 
-    broker.subscriber(
+    def resolve() -> asyncpg.Pool:
+        return pool() if callable(pool) else pool
+
+    subscriber: Any = None
+    subscriber = broker.subscriber(
         *topics,
         group_id=consumer,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
-    )(on_message)
+        listener=SeekStored(resolve, consumer, lambda: subscriber.consumer),
+    )
+    subscriber(on_message)

@@ -30,6 +30,7 @@ from btxh_common.health import health_router, mount_metrics
 from btxh_common.logs import configure_logging, get_logger
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
 from btxh_common.opsmetrics import HTTP_REQUESTS, StateGauge, StateMetrics, Subscribed, route_of
+from btxh_common.offsets import PositionTooOld, check_positions
 from btxh_common.outbox import OutboxRelay, Retention
 from btxh_common.problems import install_problem_handlers
 from btxh_common.settings import ServiceSettings
@@ -114,6 +115,24 @@ def _state_metrics(
     return asyncio.create_task(metrics.run(), name="state-metrics")
 
 
+async def _positions(state: ServiceState, deadline: float, auth: KafkaAuth) -> None:
+    """Refuse to start if the database's position in a partition is older than what the
+    topic still holds (a restore older than retention): it would skip events for good."""
+    refused: list[PositionTooOld] = []
+
+    async def look() -> None:
+        try:
+            await check_positions(state.db(), state.settings.kafka_bootstrap_servers, auth)
+        except PositionTooOld as exc:  # an answer, not a failure to retry
+            refused.append(exc)
+
+    await _retry_until("kafka", deadline, look)
+    if refused:
+        log.error("service.position_too_old", reason=str(refused[0]))
+        sys.stderr.write(f"{state.settings.service_name} refuses to start: {refused[0]}\n")
+        raise refused[0]
+
+
 def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     state = ServiceState(settings)
 
@@ -132,6 +151,7 @@ def create_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await spec.on_start(state)
         auth = settings.kafka_auth()
         await _topics(settings, deadline, auth)
+        await _positions(state, deadline, auth)
         broker = make_broker(settings.kafka_bootstrap_servers, spec.name, auth)
         subscribed = Subscribed(broker)
         if spec.subscriptions is not None:
