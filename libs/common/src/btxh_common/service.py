@@ -29,8 +29,8 @@ from btxh_common.envelope import current_trace, new_event_id
 from btxh_common.health import health_router, mount_metrics
 from btxh_common.logs import configure_logging, get_logger
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
-from btxh_common.opsmetrics import HTTP_REQUESTS, StateGauge, StateMetrics, Subscribed, route_of
 from btxh_common.offsets import PositionTooOld, check_positions
+from btxh_common.opsmetrics import HTTP_REQUESTS, StateGauge, StateMetrics, Subscribed, route_of
 from btxh_common.outbox import OutboxRelay, Retention
 from btxh_common.problems import install_problem_handlers
 from btxh_common.settings import ServiceSettings
