@@ -4,7 +4,10 @@ A package is one version of a payment list (seed 002 §C–F). It is ``sent`` un
 office accepts it with the same count, total and checksum (``acknowledged``), sent again with
 back-off while unanswered, and left in ``alert`` for an officer after the last attempt. A new
 version of a list already out asks for a recall and waits (``waiting_recall``) until the old
-one comes back ``recalled``; a recall never answered ends in ``recall_unanswered``. A district
+one comes back ``recalled``; a recall never answered ends in ``recall_unanswered``. One kept by
+the post office (the recall refused: people paid) holds the new version back
+(``waiting_results``) until the paid results the refusal counted have reached us, or an
+officer releases it after the time-out (``results_overdue``). A district
 without a connection to the post office keeps its packages ``manual``. What moves a package
 from one state to another is the table in ``domain.lifecycle``.
 """
@@ -29,6 +32,10 @@ class PackageState(StrEnum):
     SUPERSEDED = "superseded"
     ALERT = "alert"
     MANUAL = "manual"
+    # the recall refused (people paid), the kept package's paid results not all here yet:
+    # held so nobody whose "paid" is still in transit is sent again (issue 15)
+    WAITING_RESULTS = "waiting_results"
+    RESULTS_OVERDUE = "results_overdue"  # held past the time-out: an officer may release it
 
 
 S = PackageState
@@ -42,8 +49,11 @@ REPLACEABLE = (
     S.RECALL_REQUESTED,
     S.RECALL_UNANSWERED,
     S.MANUAL,
+    S.WAITING_RESULTS,
+    S.RESULTS_OVERDUE,
 )
-AWAITING_ANSWER = (S.SENT, S.RECALL_REQUESTED)  # sent again (or recalled again) when overdue
+# sent again (or recalled again, or held no longer) when overdue
+AWAITING_ANSWER = (S.SENT, S.RECALL_REQUESTED, S.WAITING_RESULTS)
 
 Kind = Literal["monthly", "funeral"]
 
@@ -70,6 +80,9 @@ class Policy:
     base_seconds: float = 30.0
     max_seconds: float = 3600.0
     max_attempts: int = 8
+    # how long a new version waits for the kept package's paid results before an officer is
+    # asked (``results_overdue``)
+    results_wait_seconds: float = 86400.0
 
 
 def resend_delay(policy: Policy, attempts: int) -> timedelta:

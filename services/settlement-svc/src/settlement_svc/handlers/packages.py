@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -34,7 +34,7 @@ from settlement_svc.adapters import packages as db
 from settlement_svc.adapters import settlements as settlements_db
 from settlement_svc.domain import lifecycle
 from settlement_svc.domain import packages as rules
-from settlement_svc.domain.errors import PackageNotFound, PackageNotStuck
+from settlement_svc.domain.errors import PackageNotFound, PackageNotHeld, PackageNotStuck
 from settlement_svc.domain.lifecycle import Effect, Event, Move
 from settlement_svc.domain.packages import Package, PackageState, Policy
 from settlement_svc.handlers.settlements import open_settlement
@@ -46,6 +46,14 @@ LEFT_OUT = Counter(
     "Lines of a new version left out because the person was paid in the package kept",
 )
 ALERTS = Counter("btxh_packages_alert_total", "Packages left in alert after every attempt")
+HELD = Counter(
+    "btxh_packages_held_for_results_total",
+    "New versions held until the kept package's paid results come (a recall refused)",
+)
+RELEASED_BY_OFFICER = Counter(
+    "btxh_packages_released_by_officer_total",
+    "Held versions an officer let go without the kept package's results",
+)
 REFUSED = Counter(
     "btxh_postoffice_refused_total",
     "Post-office messages (and officers' package actions) refused, by reason",
@@ -123,6 +131,17 @@ async def apply(
             await _release_unpaid(conn, package.id, policy)
         elif effect is Effect.LEAVE_OUT_PAID:
             await _leave_out_paid(conn, package)
+        elif effect is Effect.HOLD:
+            await _hold(conn, package, policy)
+
+
+async def _hold(conn: asyncpg.Connection, package: Package, policy: Policy) -> None:
+    """Wait for the kept package's results until the time-out (then ``results_overdue``)."""
+    wait = timedelta(seconds=policy.results_wait_seconds)
+    await db.schedule(conn, package.id, package.attempts, wait)
+    await db.note_error(conn, package.id, "held: the kept package's paid results are owed")
+    HELD.inc()
+    log.warning("package.held_for_results", package_id=str(package.id))
 
 
 async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: Policy) -> None:
@@ -154,14 +173,57 @@ async def _unpaid_rest(
 
 async def _release_unpaid(conn: asyncpg.Connection, kept_id: UUID, policy: Policy) -> None:
     """The post office kept ``kept_id`` (people in it are paid): the version waiting for it
-    goes out holding only the people not paid there."""
+    goes out holding only the people not paid there — once every paid result the refusal
+    counted has reached us; until then it is held."""
     waiting = await db.waiting_for_recall_of(conn, kept_id)
     if waiting is None:
         return
     rest, _ = await _unpaid_rest(conn, waiting)
-    move = lifecycle.step(waiting.state, lifecycle.on_live_kept(rest))
+    came = lifecycle.results_in(*await db.paid_so_far(conn, kept_id))
+    move = lifecycle.step(waiting.state, lifecycle.on_live_kept(rest, came))
     assert isinstance(move, Move), move
     await apply(conn, waiting, move, policy, "recall_refused")
+
+
+async def release_held(conn: asyncpg.Connection, kept_id: UUID, policy: Policy) -> None:
+    """Results of a kept package came: the version held for them goes out (without the
+    people now known paid) once they reach the count the refusal stated."""
+    held = await db.held_for(conn, kept_id)
+    if held is None or not lifecycle.results_in(*await db.paid_so_far(conn, kept_id)):
+        return
+    rest, _ = await _unpaid_rest(conn, held)
+    move = lifecycle.step(held.state, lifecycle.on_live_kept(rest))
+    assert isinstance(move, Move), move
+    await apply(conn, held, move, policy, "results_came")
+
+
+async def release(
+    conn: asyncpg.Connection,
+    units: frozenset[str],
+    package_id: UUID,
+    policy: Policy,
+    officer: str,
+    reason: str,
+) -> Package:
+    """An officer lets a version held past the time-out go without the results owed, with a
+    reason kept on the package: the people known paid are still left out."""
+    district = await db.district_of(conn, package_id)
+    if district is None or district not in units:
+        raise PackageNotFound()
+    package = await db.lock(conn, package_id)
+    move = lifecycle.step(package.state, Event.OFFICER_RELEASE)
+    if not isinstance(move, Move):
+        raise PackageNotHeld(package.state)
+    rest, _ = await _unpaid_rest(conn, package)
+    event = lifecycle.on_officer_release(rest)
+    if event is not Event.OFFICER_RELEASE:  # everyone known paid: nothing to send
+        move = lifecycle.step(package.state, event)
+        assert isinstance(move, Move), move
+    await db.note_release(conn, package.id, officer, reason)
+    RELEASED_BY_OFFICER.inc()
+    await apply(conn, package, move, policy, "officer_release")
+    log.warning("package.released_by_officer", package_id=str(package_id), officer=officer)
+    return await db.get(conn, package_id)
 
 
 async def _leave_out_paid(conn: asyncpg.Connection, waiting: Package) -> None:
@@ -233,6 +295,8 @@ async def register(
         await open_settlement(conn, package, settings)
     elif placement.state is PackageState.SENT:
         await send(conn, package.id, policy)
+    elif placement.state is PackageState.WAITING_RESULTS:  # a newer version of a held one
+        await _hold(conn, package, policy)
     log.info(
         "package.registered",
         package_id=str(package.id),

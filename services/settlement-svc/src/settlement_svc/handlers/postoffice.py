@@ -40,7 +40,7 @@ from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
 from settlement_svc.domain.packages import Package, Policy
 from settlement_svc.domain.settlements import MAX_EXTENSION_DAYS, SettlementState, receives_report
 from settlement_svc.handlers import authenticity
-from settlement_svc.handlers.packages import apply, refuse
+from settlement_svc.handlers.packages import apply, refuse, release_held
 
 Message = (
     PackageAccepted
@@ -162,13 +162,16 @@ async def on_recall_rejected(
     if found is None:
         return
     package, move = found
+    await db.note_refused_paid(conn, package.id, refused.paid_count)  # before the release
     await apply(conn, package, move, policy, "recall_refused")
     await _emit_acknowledged(conn, package, move)
     note = f"recall refused: {refused.reason}, {refused.paid_count} paid"  # after the move
     await db.note_error(conn, package.id, note + (f": {refused.detail}" if refused.detail else ""))
 
 
-async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: EventContext) -> None:
+async def on_results(
+    conn: asyncpg.Connection, part: PaymentResults, context: EventContext, policy: Policy
+) -> None:
     found = await _step(conn, part, context, _always(Event.RESULTS))
     if found is None:
         return
@@ -202,6 +205,8 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
         await outbox.emit(
             conn, received, district=package.district_code, correlation=package.list_id
         )
+    if new:  # a kept package's results: the version held for them may go out now
+        await release_held(conn, package.id, policy)
 
 
 async def _screen(
