@@ -547,3 +547,70 @@ async def test_results_that_never_come_leave_the_version_to_a_supervisor_with_a_
     assert (await package(db, district, 2))["line_count"] == 2
     kept = await refusals(svc, district, "package_not_held")
     assert [r["message_type"] for r in kept] == ["officer:release"]
+
+
+async def test_the_simulators_results_in_transit_at_the_refusal_are_waited_for(
+    svc: Stack, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    """The simulator pays v1 at once but its results take seconds to reach us: v2 comes, the
+    recall is refused counting people whose results are still on their way. v2 goes out only
+    once they have come, holding nobody the post office paid in v1."""
+    district = "168"
+    in_transit = Behaviour(results_delay=0.2, results_in_transit=6.0, pay_share=0.7)
+    sim = PostOffice(
+        svc.bootstrap,
+        in_transit,
+        outbound=svc.topic(POSTOFFICE_OUTBOUND),
+        inbound=svc.topic(POSTOFFICE_INBOUND),
+        group=f"sim-{uuid4().hex[:6]}",
+    )
+    people = [str(uuid4()) for _ in range(20)]
+    v1_rows, v2_rows = lines(people, 3), lines(people, 4)
+    paid_in_v1 = {r["beneficiary_id"] for r in v1_rows if sim.status(r["line_id"]) == "paid"}
+    assert paid_in_v1, "the simulator pays someone"
+    async with running(sim):
+        await submit(svc, producer, district, v1_rows, version=1)
+        await until("v1 paid at the post office", lambda: _sim_paid(sim))
+        await submit(svc, producer, district, v2_rows, version=2)
+        await until("v1 kept", lambda: _kept(db, district))
+        v2 = await package(db, district, 2)
+        assert v2 is not None
+        # held if the refusal came before the results (the aim: 6 s in transit); sent at once
+        # if they came first on a slow machine — either way after them
+        assert v2["state"] in ("waiting_results", "sent")
+        if v2["state"] == "waiting_results":
+            assert v2["sent_at"] is None
+            assert await _known_paid(db, district) < len(paid_in_v1)
+        v2 = await until("v2 sent", lambda: in_state(db, district, 2, "sent"), timeout=120)
+        await sim.idle()
+    in_v2 = {r["person"] for r in await line_words(db, district) if r["version"] == 2}
+    assert in_v2 == set(people) - paid_in_v1, "v2: exactly the people v1 did not pay"
+    assert v2["line_count"] == len(in_v2)
+    sent_v2 = {str(r["line_id"]) for r in await line_words(db, district) if r["version"] == 2}
+    person_of = {r["line_id"]: r["beneficiary_id"] for r in v2_rows}
+    paid_v2 = {person_of[line] for line in sent_v2 if sim.status(line) == "paid"}
+    assert not paid_v2 & paid_in_v1, "the post office paid someone in v1 and again in v2"
+
+
+async def _sim_paid(sim: PostOffice) -> bool:
+    return any(p.paid for p in sim.packages.values())
+
+
+async def _kept(db: asyncpg.Connection, district: str) -> bool:
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM package WHERE district_code = $1 AND version = 1"
+            " AND state = 'acknowledged' AND last_error LIKE 'recall refused%'",
+            district,
+        )
+    )
+
+
+async def _known_paid(db: asyncpg.Connection, district: str) -> int:
+    return int(
+        await db.fetchval(
+            "SELECT count(*) FROM package_line l JOIN package p ON p.id = l.package_id"
+            " WHERE p.district_code = $1 AND p.version = 1 AND l.status = 'paid'",
+            district,
+        )
+    )
