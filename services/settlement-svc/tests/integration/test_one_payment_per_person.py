@@ -573,14 +573,16 @@ async def test_the_simulators_results_in_transit_at_the_refusal_are_waited_for(
         await until("v1 paid at the post office", lambda: _sim_paid(sim))
         await submit(svc, producer, district, v2_rows, version=2)
         await until("v1 kept", lambda: _kept(db, district))
-        v2 = await package(db, district, 2)
-        assert v2 is not None
-        # held if the refusal came before the results (the aim: 6 s in transit); sent at once
-        # if they came first on a slow machine — either way after them
-        assert v2["state"] in ("waiting_results", "sent")
-        if v2["state"] == "waiting_results":
-            assert v2["sent_at"] is None
-            assert await _known_paid(db, district) < len(paid_in_v1)
+        # one snapshot: v2 and what is known paid in v1. Held if the refusal came before the
+        # results (the aim: 6 s in transit); sent at once if they came first on a slow
+        # machine — either way not before them
+        seen = await _v2_and_known_paid(db, district)
+        assert seen["state"] in ("waiting_results", "sent")
+        if seen["state"] == "waiting_results":
+            assert seen["sent_at"] is None
+            assert seen["known"] < len(paid_in_v1)
+        else:
+            assert seen["known"] == len(paid_in_v1)
         v2 = await until("v2 sent", lambda: in_state(db, district, 2, "sent"), timeout=120)
         await sim.idle()
     in_v2 = {r["person"] for r in await line_words(db, district) if r["version"] == 2}
@@ -606,11 +608,13 @@ async def _kept(db: asyncpg.Connection, district: str) -> bool:
     )
 
 
-async def _known_paid(db: asyncpg.Connection, district: str) -> int:
-    return int(
-        await db.fetchval(
-            "SELECT count(*) FROM package_line l JOIN package p ON p.id = l.package_id"
-            " WHERE p.district_code = $1 AND p.version = 1 AND l.status = 'paid'",
-            district,
-        )
+async def _v2_and_known_paid(db: asyncpg.Connection, district: str) -> asyncpg.Record:
+    found = await db.fetchrow(
+        "SELECT p.state, p.sent_at, (SELECT count(*) FROM package_line l JOIN package k"
+        " ON k.id = l.package_id WHERE k.district_code = $1 AND k.version = 1"
+        " AND l.status = 'paid') AS known FROM package p"
+        " WHERE p.district_code = $1 AND p.version = 2",
+        district,
     )
+    assert found is not None
+    return found
