@@ -521,6 +521,7 @@ async def test_results_that_never_come_leave_the_version_to_a_supervisor_with_a_
     )
     assert await in_state(db, district, 2, "waiting_results"), "one result of two: still held"
     await until("v2 overdue", lambda: in_state(db, district, 2, "results_overdue"), timeout=60)
+    await until("the alert gauge counts it", lambda: _in_alert(svc), timeout=45)
     url = f"/v1/packages/{v2['id']}/release"
     why = {"reason": "Bưu điện xác nhận qua điện thoại: chỉ chi cho 1 người"}
     supervisor = svc.token(district, role=Role.DISTRICT_SUPERVISOR)
@@ -618,3 +619,10 @@ async def _v2_and_known_paid(db: asyncpg.Connection, district: str) -> asyncpg.R
     )
     assert found is not None
     return found
+
+
+async def _in_alert(svc: Stack) -> bool:
+    async with httpx.AsyncClient(base_url=svc.urls[SVC]) as h:
+        text = (await h.get("/metrics/")).text
+    found = [line for line in text.splitlines() if line.startswith("btxh_packages_in_alert ")]
+    return bool(found) and float(found[0].split()[1]) >= 1

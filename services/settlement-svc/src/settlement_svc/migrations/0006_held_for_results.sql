@@ -14,3 +14,6 @@ ALTER TABLE package ADD COLUMN released_at timestamptz;
 DROP INDEX package_due;
 CREATE INDEX package_due ON package (next_attempt_at)
     WHERE state IN ('sent', 'recall_requested', 'waiting_results');
+-- The version held for a kept package, found on each of the kept package's result parts.
+CREATE INDEX package_held ON package (replaces)
+    WHERE state IN ('waiting_results', 'results_overdue');
