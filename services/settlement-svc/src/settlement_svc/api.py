@@ -16,7 +16,7 @@ from settlement_svc.config import Settings
 from settlement_svc.domain.packages import PackageState, Policy
 from settlement_svc.domain.payment_unit import PaymentUnitSettings
 from settlement_svc.domain.settlements import SettlementState, SettlementSummary
-from settlement_svc.handlers import authenticity, payment_unit
+from settlement_svc.handlers import authenticity, held, payment_unit
 from settlement_svc.handlers import packages as package_handlers
 from settlement_svc.handlers import settlements as settlement_handlers
 
@@ -293,7 +293,7 @@ async def release(
     async with package_handlers.refusals_kept(
         pool, "release", lambda: package_handlers.subject(conn, package_id)
     ):
-        package = await package_handlers.release(
+        package = await held.release(
             conn, caller.units, package_id, policy, caller.officer_id, body.reason
         )
     return RetriedPackage(id=package.id, state=package.state, attempts=package.attempts)

@@ -9,10 +9,7 @@ from settlement_svc.domain.lifecycle import (
     Effect,
     Event,
     Move,
-    Placement,
     Reason,
-    check_extension_request,
-    check_report,
     on_acceptance,
     on_live_kept,
     on_no_answer,
@@ -20,13 +17,12 @@ from settlement_svc.domain.lifecycle import (
     on_recall_refusal,
     on_rejection,
     on_released,
-    place,
     results_in,
     step,
     unpaid_rest,
 )
-from settlement_svc.domain.packages import Package, PackageState
-from settlement_svc.domain.words import sort_results
+from settlement_svc.domain.packages import Package, PackageState, Placement, place
+from settlement_svc.domain.words import check_extension_request, check_report, sort_results
 
 S, E, X, R = PackageState, Event, Effect, Reason
 

@@ -40,9 +40,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
 
-from settlement_svc.domain.packages import Package, PackageState
+from settlement_svc.domain.packages import PackageState
 
 S = PackageState
 
@@ -379,53 +378,3 @@ def on_released(rest: UnpaidRest) -> Event:
     """The package waited for is back; a package the post office kept earlier may still
     hold people paid (v1 kept, v2 sent for the unpaid, v3 replaces v2): they stay out."""
     return E.RELEASED if rest.sent else E.ALL_PAID
-
-
-# ------------------------------------------------------------------ a new version
-
-
-@dataclass(frozen=True)
-class Placement:
-    """What a new version of a list becomes, and the package it waits for (if any)."""
-
-    state: PackageState
-    waits_for: UUID | None = None
-
-
-def place(integrated: bool, previous: Package | None, previous_waits_for: UUID | None) -> Placement:
-    """A new version is ``manual`` in a district without the post office. Otherwise it is
-    sent at once unless a version is still out there: then it waits for that one's recall
-    — the previous version's, or, if the previous was itself waiting, the same one it
-    waited for (never two live packages of a list at the post office)."""
-    if not integrated:
-        return Placement(S.MANUAL)
-    if previous is None or previous.state is S.MANUAL:
-        return Placement(S.SENT)
-    if previous.state is S.WAITING_RECALL:
-        return Placement(S.WAITING_RECALL, previous_waits_for)
-    if previous.state in (S.WAITING_RESULTS, S.RESULTS_OVERDUE):  # held for a kept package
-        return Placement(S.WAITING_RESULTS, previous_waits_for)
-    return Placement(S.WAITING_RECALL, previous.id)
-
-
-# ------------------------------------------------------------------ the post office's word
-
-
-def check_extension_request(
-    settlement_closed: bool, days: int, granted: int, max_days: int
-) -> Reason | None:
-    """The post office asks for more days (seed 002 §E): only for a settlement not yet
-    closed, and only within the rule (with the days granted before, fewer than 20). The
-    request is recorded for the officer, who decides the days (extend): never granted here."""
-    if settlement_closed:
-        return Reason.SETTLEMENT_CLOSED
-    if granted + days > max_days:
-        return Reason.EXTENSION_TOO_LONG
-    return None
-
-
-def check_report(package: Package, counts: int, amounts: int) -> Reason | None:
-    """The settlement report accounts for every line and đồng of the package."""
-    if (counts, amounts) != (package.line_count, package.total_amount):
-        return Reason.REPORT_TOTALS
-    return None

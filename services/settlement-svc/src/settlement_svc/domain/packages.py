@@ -115,3 +115,30 @@ def acknowledgement_matches(
 
 def mismatch_note(row_count: int, total_amount: int, sha256: str) -> str:
     return f"acknowledged {row_count} lines / {total_amount} / {sha256[:12]}"
+
+
+# ------------------------------------------------------------------ a new version
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What a new version of a list becomes, and the package it waits for (if any)."""
+
+    state: PackageState
+    waits_for: UUID | None = None
+
+
+def place(integrated: bool, previous: Package | None, previous_waits_for: UUID | None) -> Placement:
+    """A new version is ``manual`` in a district without the post office. Otherwise it is
+    sent at once unless a version is still out there: then it waits for that one's recall
+    — the previous version's, or, if the previous was itself waiting, the same one it
+    waited for (never two live packages of a list at the post office)."""
+    if not integrated:
+        return Placement(S.MANUAL)
+    if previous is None or previous.state is S.MANUAL:
+        return Placement(S.SENT)
+    if previous.state is S.WAITING_RECALL:
+        return Placement(S.WAITING_RECALL, previous_waits_for)
+    if previous.state in (S.WAITING_RESULTS, S.RESULTS_OVERDUE):  # held for a kept package
+        return Placement(S.WAITING_RESULTS, previous_waits_for)
+    return Placement(S.WAITING_RECALL, previous.id)

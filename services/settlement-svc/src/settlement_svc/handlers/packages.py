@@ -34,7 +34,7 @@ from settlement_svc.adapters import packages as db
 from settlement_svc.adapters import settlements as settlements_db
 from settlement_svc.domain import lifecycle
 from settlement_svc.domain import packages as rules
-from settlement_svc.domain.errors import PackageNotFound, PackageNotHeld, PackageNotStuck
+from settlement_svc.domain.errors import PackageNotFound, PackageNotStuck
 from settlement_svc.domain.lifecycle import Effect, Event, Move
 from settlement_svc.domain.packages import Package, PackageState, Policy
 from settlement_svc.handlers.settlements import open_settlement
@@ -49,10 +49,6 @@ ALERTS = Counter("btxh_packages_alert_total", "Packages left in alert after ever
 HELD = Counter(
     "btxh_packages_held_for_results_total",
     "New versions held until the kept package's paid results come (a recall refused)",
-)
-RELEASED_BY_OFFICER = Counter(
-    "btxh_packages_released_by_officer_total",
-    "Held versions an officer let go without the kept package's results",
 )
 REFUSED = Counter(
     "btxh_postoffice_refused_total",
@@ -137,8 +133,9 @@ async def apply(
 
 async def _hold(conn: asyncpg.Connection, package: Package, policy: Policy) -> None:
     """Wait for the kept package's results until the time-out (then ``results_overdue``)."""
-    wait = timedelta(seconds=policy.results_wait_seconds)
-    await db.schedule(conn, package.id, package.attempts, wait)
+    await db.schedule(
+        conn, package.id, package.attempts, timedelta(seconds=policy.results_wait_seconds)
+    )
     await db.note_error(conn, package.id, "held: the kept package's paid results are owed")
     HELD.inc()
     log.warning("package.held_for_results", package_id=str(package.id))
@@ -147,7 +144,7 @@ async def _hold(conn: asyncpg.Connection, package: Package, policy: Policy) -> N
 async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: Policy) -> None:
     waiting = await db.waiting_for_recall_of(conn, package_id)
     if waiting is not None:
-        rest, _ = await _unpaid_rest(conn, waiting)
+        rest, _ = await unpaid_rest_of(conn, waiting)
         move = lifecycle.step(waiting.state, lifecycle.on_released(rest))
         assert isinstance(move, Move), move
         await apply(conn, waiting, move, policy, "first")
@@ -162,7 +159,7 @@ def _check_rows(rows: list[dict[str, Any]], event_type: str) -> None:
             raise ContractBroken(describe(exc, f"{event_type} row {i}")) from None
 
 
-async def _unpaid_rest(
+async def unpaid_rest_of(
     conn: asyncpg.Connection, waiting: Package
 ) -> tuple[lifecycle.UnpaidRest, dict[str, Any]]:
     """``waiting``'s lines split by the people paid in the packages of its list the post
@@ -178,59 +175,18 @@ async def _release_unpaid(conn: asyncpg.Connection, kept_id: UUID, policy: Polic
     waiting = await db.waiting_for_recall_of(conn, kept_id)
     if waiting is None:
         return
-    rest, _ = await _unpaid_rest(conn, waiting)
+    rest, _ = await unpaid_rest_of(conn, waiting)
     came = lifecycle.results_in(*await db.paid_so_far(conn, kept_id))
     move = lifecycle.step(waiting.state, lifecycle.on_live_kept(rest, came))
     assert isinstance(move, Move), move
     await apply(conn, waiting, move, policy, "recall_refused")
 
 
-async def release_held(conn: asyncpg.Connection, kept_id: UUID, policy: Policy) -> None:
-    """Results of a kept package came: the version held for them goes out (without the
-    people now known paid) once they reach the count the refusal stated."""
-    held = await db.held_for(conn, kept_id)
-    if held is None or not lifecycle.results_in(*await db.paid_so_far(conn, kept_id)):
-        return
-    rest, _ = await _unpaid_rest(conn, held)
-    move = lifecycle.step(held.state, lifecycle.on_live_kept(rest))
-    assert isinstance(move, Move), move
-    await apply(conn, held, move, policy, "results_came")
-
-
-async def release(
-    conn: asyncpg.Connection,
-    units: frozenset[str],
-    package_id: UUID,
-    policy: Policy,
-    officer: str,
-    reason: str,
-) -> Package:
-    """An officer lets a version held past the time-out go without the results owed, with a
-    reason kept on the package: the people known paid are still left out."""
-    district = await db.district_of(conn, package_id)
-    if district is None or district not in units:
-        raise PackageNotFound()
-    package = await db.lock(conn, package_id)
-    move = lifecycle.step(package.state, Event.OFFICER_RELEASE)
-    if not isinstance(move, Move):
-        raise PackageNotHeld(package.state)
-    rest, _ = await _unpaid_rest(conn, package)
-    event = lifecycle.on_officer_release(rest)
-    if event is not Event.OFFICER_RELEASE:  # everyone known paid: nothing to send
-        move = lifecycle.step(package.state, event)
-        assert isinstance(move, Move), move
-    await db.note_release(conn, package.id, officer, reason)
-    RELEASED_BY_OFFICER.inc()
-    await apply(conn, package, move, policy, "officer_release")
-    log.warning("package.released_by_officer", package_id=str(package_id), officer=officer)
-    return await db.get(conn, package_id)
-
-
 async def _leave_out_paid(conn: asyncpg.Connection, waiting: Package) -> None:
     """The lines of people paid in a package of the list the post office holds leave
     ``waiting`` (its count, total and checksum are those of what is sent); payment-svc is
     told they stay paid, on the day the post office paid them, so nobody is paid twice."""
-    rest, paid = await _unpaid_rest(conn, waiting)
+    rest, paid = await unpaid_rest_of(conn, waiting)
     left = [UUID(str(r["line_id"])) for r in rest.left_out]
     if not left:
         return
@@ -271,7 +227,7 @@ async def register(
     settings = await payment_unit.settings_or_default(conn, district)
     previous = await db.lock_latest_replaceable(conn, district, submitted.period, submitted.kind)
     waited = await db.replaces(conn, previous.id) if previous else None
-    placement = lifecycle.place(settings.integrated, previous, waited)
+    placement = rules.place(settings.integrated, previous, waited)
     package = Package(
         id=uuid4(),
         version=submitted.version,

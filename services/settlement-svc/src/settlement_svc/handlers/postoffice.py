@@ -40,7 +40,8 @@ from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
 from settlement_svc.domain.packages import Package, Policy
 from settlement_svc.domain.settlements import MAX_EXTENSION_DAYS, SettlementState, receives_report
 from settlement_svc.handlers import authenticity
-from settlement_svc.handlers.packages import apply, refuse, release_held
+from settlement_svc.handlers.held import release_held
+from settlement_svc.handlers.packages import apply, refuse
 
 Message = (
     PackageAccepted
@@ -264,7 +265,7 @@ async def on_settlement_report(
         return
     package, _ = found
     counts = report.paid_count + report.unpaid_count
-    mismatch = lifecycle.check_report(package, counts, report.paid_amount + report.unpaid_amount)
+    mismatch = words.check_report(package, counts, report.paid_amount + report.unpaid_amount)
     settlement = await settlements_db.lock_of_package(conn, package.id)
     if mismatch is None and settlement is None:
         mismatch = Reason.NO_OPEN_SETTLEMENT
@@ -311,7 +312,7 @@ async def on_extension_request(
     settlement = await settlements_db.lock_of_package(conn, package.id)
     granted = await settlements_db.extended_days(conn, settlement.id) if settlement else 0
     closed = settlement is None or settlement.state is SettlementState.CLOSED
-    reason = lifecycle.check_extension_request(closed, asked.days, granted, MAX_EXTENSION_DAYS)
+    reason = words.check_extension_request(closed, asked.days, granted, MAX_EXTENSION_DAYS)
     if reason is not None:
         detail = f"{asked.days} days asked, {granted} granted: {asked.reason}"
         await refuse(conn, context.district_code, package.id, asked.event_type, reason, detail)
