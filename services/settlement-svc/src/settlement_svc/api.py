@@ -16,7 +16,7 @@ from settlement_svc.config import Settings
 from settlement_svc.domain.packages import PackageState, Policy
 from settlement_svc.domain.payment_unit import PaymentUnitSettings
 from settlement_svc.domain.settlements import SettlementState, SettlementSummary
-from settlement_svc.handlers import authenticity, payment_unit
+from settlement_svc.handlers import authenticity, held, payment_unit
 from settlement_svc.handlers import packages as package_handlers
 from settlement_svc.handlers import settlements as settlement_handlers
 
@@ -54,6 +54,14 @@ class ExtensionBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class ReleaseBody(BaseModel):
+    reason: str = Field(
+        min_length=5,
+        max_length=500,
+        description="why the held version may go without the kept package's results (kept)",
+    )
+
+
 class CloseBody(BaseModel):
     rest_unpaid: bool = Field(
         default=False, description="people with no result yet are closed as not received"
@@ -79,6 +87,11 @@ class PackageView(BaseModel):
     )
     rejected_detail: str | None = None
     rejected_at: Timestamp | None = None
+    released_by: str | None = Field(
+        default=None, description="the officer who let a held version go without the results"
+    )
+    release_reason: str | None = None
+    released_at: Timestamp | None = None
 
 
 class PackageList(BaseModel):
@@ -256,6 +269,33 @@ async def retry(
         pool, "retry", lambda: package_handlers.subject(conn, package_id)
     ):
         package = await package_handlers.retry(conn, caller.units, package_id, policy)
+    return RetriedPackage(id=package.id, state=package.state, attempts=package.attempts)
+
+
+@router.post(
+    "/packages/{package_id}/release",
+    tags=["handshake"],
+    dependencies=[allowed(Action.SUPERVISOR_ONLY)],
+)
+async def release(
+    package_id: UUID,
+    body: ReleaseBody,
+    caller: Caller,
+    conn: Tx,
+    pool: Pool,
+    policy: ResendPolicy,
+) -> RetriedPackage:
+    """A supervisor lets a new version go that is held (``results_overdue``) because the
+    post office refused to recall the previous one and the paid results its refusal counted
+    never came. The people known paid are still left out; anyone whose "paid" is still in
+    transit may be paid twice, so the reason is required and kept on the package
+    (``release_reason``, ``released_by``). 409 ``package_not_held`` in any other state."""
+    async with package_handlers.refusals_kept(
+        pool, "release", lambda: package_handlers.subject(conn, package_id)
+    ):
+        package = await held.release(
+            conn, caller.units, package_id, policy, caller.officer_id, body.reason
+        )
     return RetriedPackage(id=package.id, state=package.state, attempts=package.attempts)
 
 

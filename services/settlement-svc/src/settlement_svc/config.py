@@ -17,6 +17,9 @@ class Settings(ServiceSettings):
     resend_max_seconds: float = Field(default=3600.0, gt=0)
     resend_max_attempts: int = Field(default=8, ge=1)
     scan_seconds: float = Field(default=5.0, gt=0)
+    # how long a new version is held for a kept package's paid results (the recall refused)
+    # before it is left in results_overdue for an officer to release
+    results_wait_seconds: float = Field(default=86400.0, gt=0)
     # The post offices' public keys by key id (POSTOFFICE_KEYS, JSON: {"<key id>":
     # {"post_office": …, "public_key": <Ed25519, base64>, "districts": [...]}}); two ids of a
     # post office while its key is rotated. The default trusts only the simulator's dev key.
@@ -27,6 +30,7 @@ class Settings(ServiceSettings):
             base_seconds=self.resend_base_seconds,
             max_seconds=self.resend_max_seconds,
             max_attempts=self.resend_max_attempts,
+            results_wait_seconds=self.results_wait_seconds,
         )
 
     def keyring(self) -> Keyring:

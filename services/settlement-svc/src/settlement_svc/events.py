@@ -50,7 +50,7 @@ def subscriptions(
         PackageAccepted: partial(postoffice.on_accepted, policy=policy),
         PackageRejected: partial(postoffice.on_rejected, policy=policy),
         RecallRejected: partial(postoffice.on_recall_rejected, policy=policy),
-        PaymentResults: postoffice.on_results,
+        PaymentResults: partial(postoffice.on_results, policy=policy),
         SettlementReport: postoffice.on_settlement_report,
         ExtensionRequest: postoffice.on_extension_request,
     }

@@ -205,8 +205,8 @@ async def test_closing_asks_for_every_result_or_the_officers_say_so(pool: asyncp
     paid = PersonResult(line_id=rows[0]["line_id"], status="paid", paid_on=date(2026, 11, 10))
     part = PaymentResults(package_id=p["id"], version=1, part=0, parts=1, results=[paid])
     async with pool.acquire() as conn, conn.transaction():
-        await postoffice.on_results(conn, part, context())
-        await postoffice.on_results(conn, part, context())
+        await postoffice.on_results(conn, part, context(), POLICY)
+        await postoffice.on_results(conn, part, context(), POLICY)
     assert len(await outbox(pool, "PaymentResultsReceived")) == 1
     settlement = await pool.fetchval("SELECT id FROM settlement WHERE list_id = $1", list_id)
     async with pool.acquire() as conn:
@@ -330,9 +330,9 @@ async def test_a_word_about_an_unknown_package_another_districts_or_version_is_k
     theirs = PaymentResults(package_id=p["id"], version=1, part=0, parts=1, results=unpaid)
     other_version = PaymentResults(package_id=p["id"], version=2, part=0, parts=1, results=unpaid)
     async with pool.acquire() as conn, conn.transaction():
-        await postoffice.on_results(conn, unknown, context())
-        await postoffice.on_results(conn, theirs, context("002"))
-        await postoffice.on_results(conn, other_version, context())
+        await postoffice.on_results(conn, unknown, context(), POLICY)
+        await postoffice.on_results(conn, theirs, context("002"), POLICY)
+        await postoffice.on_results(conn, other_version, context(), POLICY)
     refused = await pool.fetch(
         "SELECT district_code, package_id, message_type, reason FROM refusal ORDER BY id"
     )

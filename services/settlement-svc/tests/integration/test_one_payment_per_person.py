@@ -26,12 +26,14 @@ import asyncpg
 import httpx
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
+from btxh_common.auth import Role
 from btxh_common.chunks import split
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.events import PaymentListSubmitted, PaymentListSubmittedChunk
 from btxh_common.outbox import make_producer
 from btxh_common.po_sign import DEV_SIGNER, dev_keys
 from btxh_common.postoffice import (
+    PackageAccepted,
     PackageRejected,
     PaymentResults,
     PersonResult,
@@ -48,6 +50,9 @@ ENV = {
     "RESEND_BASE_SECONDS": "30",  # nothing is sent again while a test waits for an answer
     "RESEND_MAX_SECONDS": "60",
     "SCAN_SECONDS": "0.3",
+    # a version held for a kept package's paid results is overdue after this (the tests
+    # that send the results do so well within it)
+    "RESULTS_WAIT_SECONDS": "8",
     "POSTOFFICE_KEYS": json.dumps({k: v.model_dump(mode="json") for k, v in dev_keys().items()}),
 }
 
@@ -422,3 +427,202 @@ async def test_a_recall_refused_before_the_acceptance_came_leaves_a_live_package
     assert str(settlement["id"]) in listed.text
     assert closed.status_code == 200, closed.text
     assert closed.json()["state"] == "closed"
+
+
+# ------------------------------------------------------------------ results still in transit
+
+
+async def _kept_with_results_in_transit(
+    svc: Stack, producer: AIOKafkaProducer, db: asyncpg.Connection, district: str, n: int, paid: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], asyncpg.Record, asyncpg.Record]:
+    """v1 accepted; v2 (the same people) comes; the post office, which has paid ``paid``
+    people in v1 but whose results are still on their way, refuses the recall. Returns v1's
+    and v2's lines, v1 and v2 (v2 as it stands once v1 is kept)."""
+    v1_rows, v1 = await _first_package_sent(svc, producer, db, district, n)
+    accepted = PackageAccepted(
+        package_id=v1["id"],
+        version=1,
+        row_count=v1["line_count"],
+        total_amount=v1["total_amount"],
+        sha256=v1["sha256"],
+    )
+    await say(svc, producer, district, accepted)
+    await until("v1 accepted", lambda: in_state(db, district, 1, "acknowledged"))
+    v2_rows = lines([r["beneficiary_id"] for r in v1_rows], 2)
+    await submit(svc, producer, district, v2_rows, version=2)
+    await until("v1 asked back", lambda: in_state(db, district, 1, "recall_requested"))
+    refused = RecallRejected(package_id=v1["id"], version=1, reason="already_paid", paid_count=paid)
+    await say(svc, producer, district, refused)
+    await until("v1 kept", lambda: in_state(db, district, 1, "acknowledged"))
+    v2 = await package(db, district, 2)  # moved in the refusal's transaction
+    assert v2 is not None
+    return v1_rows, v2_rows, v1, v2
+
+
+async def test_a_new_version_waits_for_the_paid_results_the_refusal_counts(
+    svc: Stack, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    """The post office paid A in v1, and refused the recall saying one person is paid; A's
+    "paid" reaches us only after the refusal. v2 must not go out before it has: with A in
+    it, the post office would pay A a second time (the money goes out twice, whatever our
+    records say). Once A's result comes, v2 goes out for B and C only, and payment-svc is
+    told A stays paid; the post office pays v2 and everyone is paid once."""
+    district = "165"
+    v1_rows, v2_rows, v1, v2 = await _kept_with_results_in_transit(
+        svc, producer, db, district, 3, paid=1
+    )
+    assert v2["state"] == "waiting_results", "v2 sent while a paid result was in transit"
+    assert v2["sent_at"] is None
+    await asyncio.sleep(1.0)  # the scan runs every 0.3 s: nothing sends it
+    assert await in_state(db, district, 2, "waiting_results")
+    await say(svc, producer, district, paid(v1["id"], 1, v1_rows[0]["line_id"]))  # A, late
+    v2 = await until("v2 sent once A's result came", lambda: in_state(db, district, 2, "sent"))
+    a = v1_rows[0]["beneficiary_id"]
+    sent = {r["person"] for r in await line_words(db, district) if r["version"] == 2}
+    assert sent == {r["beneficiary_id"] for r in v1_rows[1:]}, "A is left out of v2"
+    assert v2["line_count"] == 2
+    assert v2["total_amount"] == sum(r["amount"] for r in v2_rows if r["beneficiary_id"] != a)
+    await say(svc, producer, district, paid(v2["id"], 2, *(r["line_id"] for r in v2_rows[1:])))
+    await until(
+        "v2 paid",
+        lambda: db.fetchval(
+            "SELECT count(*) = 2 FROM package_line WHERE package_id = $1 AND status = 'paid'",
+            v2["id"],
+        ),
+    )
+    await until("the outbox published", lambda: _zero_unsent(db))
+    told = await told_paid(db, district)
+    person_of = {r["line_id"]: r["beneficiary_id"] for r in v1_rows + v2_rows}
+    # v1 paid A; v2 paid B and C, and its line for A, left out, "stays paid" (the same
+    # payment, on v1's day): the post office paid nobody twice
+    assert [person_of[line] for line in told[str(v1["id"])]] == [a]
+    v2_told = sorted(person_of[line] for line in told[str(v2["id"])])
+    assert v2_told == sorted(r["beneficiary_id"] for r in v1_rows), "v2: B, C, and A stays paid"
+    left_out = {r["line_id"] for r in v2_rows if r["beneficiary_id"] == a}
+    assert not left_out & {str(r["line_id"]) for r in await line_words(db, district)}
+    assert await refusals(svc, district, "paid_in_other_package") == []
+
+
+async def test_results_that_never_come_leave_the_version_to_a_supervisor_with_a_reason(
+    svc: Stack, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    """The refusal says two are paid in v1; only A's result ever comes. After the time-out
+    (RESULTS_WAIT_SECONDS) v2 is ``results_overdue`` for an officer. Only a supervisor of the
+    district releases it, with a reason that is kept; A (known paid) is still left out."""
+    district = "166"
+    v1_rows, _, v1, v2 = await _kept_with_results_in_transit(svc, producer, db, district, 3, paid=2)
+    assert v2["state"] == "waiting_results"
+    await say(svc, producer, district, paid(v1["id"], 1, v1_rows[0]["line_id"]))
+    await until(
+        "A's result recorded",
+        lambda: db.fetchval(
+            "SELECT 1 FROM package_line WHERE package_id = $1 AND status = 'paid'", v1["id"]
+        ),
+    )
+    assert await in_state(db, district, 2, "waiting_results"), "one result of two: still held"
+    await until("v2 overdue", lambda: in_state(db, district, 2, "results_overdue"), timeout=60)
+    await until("the alert gauge counts it", lambda: _in_alert(svc), timeout=45)
+    url = f"/v1/packages/{v2['id']}/release"
+    why = {"reason": "Bưu điện xác nhận qua điện thoại: chỉ chi cho 1 người"}
+    supervisor = svc.token(district, role=Role.DISTRICT_SUPERVISOR)
+    async with httpx.AsyncClient(base_url=svc.urls[SVC]) as h:
+        officer = await h.post(url, json=why, headers=svc.token(district))
+        other = await h.post(url, json=why, headers=svc.token("167", role=Role.DISTRICT_SUPERVISOR))
+        bare = await h.post(url, json={"reason": ""}, headers=supervisor)
+        assert (officer.status_code, other.status_code, bare.status_code) == (403, 404, 422)
+        assert await in_state(db, district, 2, "results_overdue")
+        released = await h.post(url, json=why, headers=supervisor)
+        assert released.status_code == 200, released.text
+        assert released.json()["state"] == "sent"
+        again = await h.post(url, json=why, headers=supervisor)
+        listed = await h.get(f"/v1/districts/{district}/packages", headers=supervisor)
+    assert again.status_code == 409
+    assert again.json()["code"] == "package_not_held"
+    assert "chờ kết quả chi trả" in again.json()["title"]
+    shown = next(p for p in listed.json()["packages"] if p["version"] == 2)
+    assert shown["release_reason"] == why["reason"]
+    assert shown["released_by"] == "tester"
+    a = v1_rows[0]["beneficiary_id"]
+    sent = {r["person"] for r in await line_words(db, district) if r["version"] == 2}
+    assert sent == {r["beneficiary_id"] for r in v1_rows} - {a}, "A (known paid) left out"
+    assert (await package(db, district, 2))["line_count"] == 2
+    kept = await refusals(svc, district, "package_not_held")
+    assert [r["message_type"] for r in kept] == ["officer:release"]
+
+
+async def test_the_simulators_results_in_transit_at_the_refusal_are_waited_for(
+    svc: Stack, producer: AIOKafkaProducer, db: asyncpg.Connection
+) -> None:
+    """The simulator pays v1 at once but its results take seconds to reach us: v2 comes, the
+    recall is refused counting people whose results are still on their way. v2 goes out only
+    once they have come, holding nobody the post office paid in v1."""
+    district = "168"
+    in_transit = Behaviour(results_delay=0.2, results_in_transit=6.0, pay_share=0.7)
+    sim = PostOffice(
+        svc.bootstrap,
+        in_transit,
+        outbound=svc.topic(POSTOFFICE_OUTBOUND),
+        inbound=svc.topic(POSTOFFICE_INBOUND),
+        group=f"sim-{uuid4().hex[:6]}",
+    )
+    people = [str(uuid4()) for _ in range(20)]
+    v1_rows, v2_rows = lines(people, 3), lines(people, 4)
+    paid_in_v1 = {r["beneficiary_id"] for r in v1_rows if sim.status(r["line_id"]) == "paid"}
+    assert paid_in_v1, "the simulator pays someone"
+    async with running(sim):
+        await submit(svc, producer, district, v1_rows, version=1)
+        await until("v1 paid at the post office", lambda: _sim_paid(sim))
+        await submit(svc, producer, district, v2_rows, version=2)
+        await until("v1 kept", lambda: _kept(db, district))
+        # one snapshot: v2 and what is known paid in v1. Held if the refusal came before the
+        # results (the aim: 6 s in transit); sent at once if they came first on a slow
+        # machine — either way not before them
+        seen = await _v2_and_known_paid(db, district)
+        assert seen["state"] in ("waiting_results", "sent")
+        if seen["state"] == "waiting_results":
+            assert seen["sent_at"] is None
+            assert seen["known"] < len(paid_in_v1)
+        else:
+            assert seen["known"] == len(paid_in_v1)
+        v2 = await until("v2 sent", lambda: in_state(db, district, 2, "sent"), timeout=120)
+        await sim.idle()
+    in_v2 = {r["person"] for r in await line_words(db, district) if r["version"] == 2}
+    assert in_v2 == set(people) - paid_in_v1, "v2: exactly the people v1 did not pay"
+    assert v2["line_count"] == len(in_v2)
+    sent_v2 = {str(r["line_id"]) for r in await line_words(db, district) if r["version"] == 2}
+    person_of = {r["line_id"]: r["beneficiary_id"] for r in v2_rows}
+    paid_v2 = {person_of[line] for line in sent_v2 if sim.status(line) == "paid"}
+    assert not paid_v2 & paid_in_v1, "the post office paid someone in v1 and again in v2"
+
+
+async def _sim_paid(sim: PostOffice) -> bool:
+    return any(p.paid for p in sim.packages.values())
+
+
+async def _kept(db: asyncpg.Connection, district: str) -> bool:
+    return bool(
+        await db.fetchval(
+            "SELECT 1 FROM package WHERE district_code = $1 AND version = 1"
+            " AND state = 'acknowledged' AND last_error LIKE 'recall refused%'",
+            district,
+        )
+    )
+
+
+async def _v2_and_known_paid(db: asyncpg.Connection, district: str) -> asyncpg.Record:
+    found = await db.fetchrow(
+        "SELECT p.state, p.sent_at, (SELECT count(*) FROM package_line l JOIN package k"
+        " ON k.id = l.package_id WHERE k.district_code = $1 AND k.version = 1"
+        " AND l.status = 'paid') AS known FROM package p"
+        " WHERE p.district_code = $1 AND p.version = 2",
+        district,
+    )
+    assert found is not None
+    return found
+
+
+async def _in_alert(svc: Stack) -> bool:
+    async with httpx.AsyncClient(base_url=svc.urls[SVC]) as h:
+        text = (await h.get("/metrics/")).text
+    found = [line for line in text.splitlines() if line.startswith("btxh_packages_in_alert ")]
+    return bool(found) and float(found[0].split()[1]) >= 1

@@ -9,24 +9,24 @@ from settlement_svc.domain.lifecycle import (
     Effect,
     Event,
     Move,
-    Placement,
     Reason,
-    check_extension_request,
-    check_report,
     on_acceptance,
     on_live_kept,
     on_no_answer,
+    on_officer_release,
     on_recall_refusal,
     on_rejection,
     on_released,
-    place,
+    results_in,
     step,
     unpaid_rest,
 )
-from settlement_svc.domain.packages import Package, PackageState
-from settlement_svc.domain.words import sort_results
+from settlement_svc.domain.packages import Package, PackageState, Placement, place
+from settlement_svc.domain.words import check_extension_request, check_report, sort_results
 
 S, E, X, R = PackageState, Event, Effect, Reason
+
+HELD = (S.WAITING_RESULTS, S.RESULTS_OVERDUE)  # a new version held for a kept one's results
 
 MOVES = [
     # sent, and answered
@@ -149,6 +149,16 @@ MOVES = [
     (S.WAITING_RECALL, E.LIVE_KEPT, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
     # everyone paid in the kept package: nothing to send, an officer is told
     (S.WAITING_RECALL, E.ALL_PAID, S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
+    # kept, but some "paid" results the refusal counts are still in transit: held
+    (S.WAITING_RECALL, E.RESULTS_OWED, S.WAITING_RESULTS, (X.HOLD,)),
+    # they came (before or after the time-out): it goes out without the people now paid
+    *[(s, E.LIVE_KEPT, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)) for s in HELD],
+    *[(s, E.ALL_PAID, S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)) for s in HELD],
+    *[(s, E.NEW_VERSION, S.SUPERSEDED, ()) for s in HELD],  # the newer one is held instead
+    # they never came: an officer is asked, and may let it go with a reason
+    (S.WAITING_RESULTS, E.NO_ANSWER, S.RESULTS_OVERDUE, (X.ALERT,)),
+    (S.WAITING_RESULTS, E.NO_ANSWER_LAST, S.RESULTS_OVERDUE, (X.ALERT,)),
+    (S.RESULTS_OVERDUE, E.OFFICER_RELEASE, S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
 ]
 
 REFUSALS = [
@@ -191,6 +201,25 @@ REFUSALS = [
     ],
     # an officer's retry of a package that is not stuck
     *[(s, E.RETRY, R.NOT_STUCK) for s in S if s not in (S.ALERT, S.RECALL_UNANSWERED)],
+    # a held version was never sent: the post office's word about it is not believed
+    *[
+        (s, e, R.NOT_SENT)
+        for s in HELD
+        for e in (
+            E.ACCEPTED,
+            E.ACCEPTED_WRONG,
+            E.REJECTED,
+            E.RECALLED,
+            E.RECALL_REFUSED,
+            E.RECALL_REFUSED_UNACCEPTED,
+            E.RESULTS,
+            E.REPORT,
+            E.EXTENSION_ASKED,
+        )
+    ],
+    # an officer's release of a package not held past the time-out (while it still waits
+    # for the results, too: the time-out is the officer's cue, not before)
+    *[(s, E.OFFICER_RELEASE, R.NOT_HELD) for s in S if s is not S.RESULTS_OVERDUE],
 ]
 
 REPEATS = [
@@ -207,11 +236,18 @@ REPEATS = [
     (S.RECALL_REQUESTED, E.NEW_VERSION),  # asked back already
     (S.RECALL_UNANSWERED, E.NEW_VERSION),
     # the clock or a release racing an answer
-    *[(s, E.NO_ANSWER) for s in S if s not in (S.SENT, S.RECALL_REQUESTED)],
+    *[(s, E.NO_ANSWER) for s in S if s not in (S.SENT, S.RECALL_REQUESTED, S.WAITING_RESULTS)],
+    (S.RESULTS_OVERDUE, E.NO_ANSWER_LAST),  # the officer is asked already
     *[(s, E.RELEASED) for s in S if s is not S.WAITING_RECALL],
     # the kept package's release reaches only a version waiting for it: anything else (sent
     # already, superseded by a newer one, ended) is left as it is — never sent twice
-    *[(s, e) for s in S if s is not S.WAITING_RECALL for e in (E.LIVE_KEPT, E.ALL_PAID)],
+    *[
+        (s, e)
+        for s in S
+        if s not in (S.WAITING_RECALL, *HELD)
+        for e in (E.LIVE_KEPT, E.ALL_PAID, E.RESULTS_OWED)
+    ],
+    *[(s, E.RESULTS_OWED) for s in HELD],  # still owed: held as it is
 ]
 
 
@@ -254,7 +290,13 @@ def test_no_package_reaches_the_post_office_while_another_of_its_list_is_there()
         for e, m in moves.items()
         if isinstance(m, Move) and X.SEND in m.effects and s not in (S.SENT, S.ALERT)
     ]
-    assert first_sends == [(S.WAITING_RECALL, E.RELEASED), (S.WAITING_RECALL, E.LIVE_KEPT)]
+    assert first_sends == [
+        (S.WAITING_RECALL, E.RELEASED),
+        (S.WAITING_RECALL, E.LIVE_KEPT),
+        (S.WAITING_RESULTS, E.LIVE_KEPT),
+        (S.RESULTS_OVERDUE, E.LIVE_KEPT),
+        (S.RESULTS_OVERDUE, E.OFFICER_RELEASE),
+    ]
 
 
 def test_an_acceptance_is_judged_by_what_was_sent_and_the_attempts_left() -> None:
@@ -431,3 +473,42 @@ def test_a_recall_refused_before_the_acceptance_came_opens_the_settlement() -> N
         again = step(state, on_recall_refusal(accepted_before=True))
         assert isinstance(again, Move)
         assert X.OPEN_SETTLEMENT not in again.effects
+
+
+# ------------------------------------------------------------------ results still in transit
+
+
+def test_the_kept_packages_results_are_in_when_they_reach_the_count_the_refusal_states() -> None:
+    assert results_in(known_paid=2, stated_paid=2)
+    assert results_in(known_paid=3, stated_paid=2)  # paid more since it refused
+    assert not results_in(known_paid=1, stated_paid=2)  # one "paid" still in transit
+    assert not results_in(known_paid=0, stated_paid=1)
+    assert results_in(known_paid=0, stated_paid=None)  # no refusal counted any
+
+
+def test_a_version_is_held_while_paid_results_are_owed_and_goes_out_when_they_came() -> None:
+    a, b = str(uuid4()), str(uuid4())
+    rest = unpaid_rest([_row(a, 500_000), _row(b, 500_000)], set())  # nobody known paid yet
+    assert on_live_kept(rest, results_came=False) is E.RESULTS_OWED
+    assert on_live_kept(rest, results_came=True) is E.LIVE_KEPT
+    assert on_live_kept(rest) is E.LIVE_KEPT
+
+
+def test_nothing_is_held_when_everyone_in_the_version_is_known_paid() -> None:
+    a = str(uuid4())
+    rest = unpaid_rest([_row(a, 500_000)], {a})
+    assert on_live_kept(rest, results_came=False) is E.ALL_PAID
+
+
+def test_an_officers_release_leaves_out_the_people_known_paid() -> None:
+    a, b = str(uuid4()), str(uuid4())
+    assert on_officer_release(unpaid_rest([_row(a, 1), _row(b, 1)], {a})) is E.OFFICER_RELEASE
+    assert on_officer_release(unpaid_rest([_row(a, 1)], {a})) is E.ALL_PAID
+
+
+@pytest.mark.parametrize("state", HELD)
+def test_a_newer_version_of_a_held_one_is_held_for_the_same_kept_package(
+    state: PackageState,
+) -> None:
+    kept = uuid4()
+    assert place(True, package(state), kept) == Placement(S.WAITING_RESULTS, kept)

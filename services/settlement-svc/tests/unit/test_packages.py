@@ -46,8 +46,9 @@ def package(state: PackageState = S.SENT, attempts: int = 1) -> Package:
 
 
 def test_every_state_the_database_accepts_is_a_package_state() -> None:
-    schema = (MIGRATIONS / "0002_handshake.sql").read_text()
-    check = re.search(r"state\s+text NOT NULL CHECK \(state IN \(([^)]*)\)\)", schema)
+    """The latest CHECK on package.state (0006 replaced 0002's) lists exactly the states."""
+    schema = (MIGRATIONS / "0006_held_for_results.sql").read_text()
+    check = re.search(r"package_state_check CHECK \(state IN \(([^)]*)\)\)", schema)
     assert check is not None
     assert set(re.findall(r"'(\w+)'", check.group(1))) == {s.value for s in S}
 

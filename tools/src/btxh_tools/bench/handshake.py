@@ -29,8 +29,10 @@ from btxh_tools.postoffice_sim import Behaviour, PostOffice, running
 DISTRICT = "001"
 
 
-def _lines(n: int) -> list[dict[str, Any]]:
-    rng = random.Random(SEED)
+def _lines(n: int, round_: int) -> list[dict[str, Any]]:
+    """The round's lines: new people every round (the same people again in the same period
+    would be a second payment, raised and never applied: ``paid_in_other_package``)."""
+    rng = random.Random(f"{SEED}:{round_}")
     return [
         {
             "line_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -52,7 +54,6 @@ def _lines(n: int) -> list[dict[str, Any]]:
 
 
 async def run(ctx: BenchContext) -> None:
-    rows = _lines(ctx.rows)
     times = []
     with tempfile.TemporaryDirectory() as logs:
         env = {"settlement-svc": {"SCAN_SECONDS": "0.2", "LOG_LEVEL": "WARNING"}}
@@ -71,7 +72,8 @@ async def run(ctx: BenchContext) -> None:
             db = await asyncpg.connect(stack.dsns["settlement-svc"])
             try:
                 async with running(sim):
-                    for _ in range(ctx.rounds):
+                    for round_ in range(ctx.rounds):
+                        rows = _lines(ctx.rows, round_)  # made before the clock starts
                         times.append(await _one(stack, producer, db, rows))
             finally:
                 await db.close()

@@ -67,6 +67,9 @@ class Behaviour:
     returned_share: float = 0.0  # of the people paid, the share whose money comes back
     refuse_recall_once_paid: bool = True  # a recall after anyone is paid: RecallRejected
     extension_days: int | None = None  # when late (settle False): ask for these many days
+    # seconds a result part takes to reach settlement-svc after the people in it are paid
+    # (counted in a recall's refusal at once): paid results still in transit at a refusal
+    results_in_transit: float = 0.0
 
 
 @dataclass
@@ -292,9 +295,13 @@ class PostOffice:
                 parts=len(parts),
                 results=results,
             )
-            await self._send(package.district, part)
+            if self.behaviour.results_in_transit:
+                self._later(self._send_after(self.behaviour.results_in_transit, package, part))
+            else:
+                await self._send(package.district, part)
         if package.recalled:
             return
+        await asyncio.sleep(self.behaviour.results_in_transit)  # the report after the results
         if self.behaviour.settle:
             await self.settle(package)
         elif self.behaviour.extension_days:
@@ -355,6 +362,10 @@ class PostOffice:
         task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _send_after(self, delay: float, package: Package, payload: EventPayload) -> None:
+        await asyncio.sleep(delay)
+        await self._send(package.district, payload)
 
     async def _send(self, district: str, payload: EventPayload) -> None:
         await self.wire.send(district, payload)

@@ -7,7 +7,7 @@ from prometheus_client import Gauge
 
 IN_ALERT = Gauge(
     "btxh_packages_in_alert",
-    "Packages in alert or recall_unanswered: an officer is needed (alert above 0)",
+    "Packages in alert, recall_unanswered or results_overdue: an officer is needed (alert above 0)",
 )
 OVERDUE = Gauge(
     "btxh_settlements_overdue",
@@ -18,7 +18,8 @@ OVERDUE = Gauge(
 async def refresh(conn: asyncpg.Connection) -> None:
     """Set the gauges from the current state (``ServiceSpec.gauges``)."""
     alert, overdue = await conn.fetchrow(
-        """SELECT (SELECT count(*) FROM package WHERE state IN ('alert', 'recall_unanswered')),
+        """SELECT (SELECT count(*) FROM package
+                   WHERE state IN ('alert', 'recall_unanswered', 'results_overdue')),
                   (SELECT count(*) FROM settlement
                    WHERE state <> 'closed' AND overdue_since IS NOT NULL)"""
     )

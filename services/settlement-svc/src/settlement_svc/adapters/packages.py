@@ -124,7 +124,8 @@ async def of_district(
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT id, version, list_id, period, kind, line_count, total_amount, state,
                   attempts, last_error, replaces, sent_at, acknowledged_at, rejected_reason,
-                  rejected_detail, rejected_at, created_at
+                  rejected_detail, rejected_at, released_by, release_reason, released_at,
+                  created_at
            FROM package WHERE district_code = $1
              AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4::uuid))
            ORDER BY created_at DESC, id DESC LIMIT $2""",
@@ -279,4 +280,51 @@ async def leave_out(
         line_count,
         total_amount,
         sha256,
+    )
+
+
+async def held_for(conn: asyncpg.Connection, kept_id: UUID) -> Package | None:
+    """The version held until the kept package's paid results have come, locked, if any."""
+    row = await conn.fetchrow(
+        "SELECT * FROM package WHERE replaces = $1 AND state = ANY($2::text[]) FOR UPDATE",
+        kept_id,
+        [PackageState.WAITING_RESULTS, PackageState.RESULTS_OVERDUE],
+    )
+    return _package(row)
+
+
+async def note_refused_paid(conn: asyncpg.Connection, package_id: UUID, paid_count: int) -> None:
+    """How many people the post office said it had paid when it refused the recall (the
+    largest it said, if it refused more than once)."""
+    await conn.execute(
+        """UPDATE package SET refused_paid_count = greatest(refused_paid_count, $2)
+           WHERE id = $1""",
+        package_id,
+        paid_count,
+    )
+
+
+async def paid_so_far(conn: asyncpg.Connection, package_id: UUID) -> tuple[int, int | None]:
+    """The kept package's people known paid (the post office's word), and how many its
+    refusal said were paid (None if no refusal counted any)."""
+    row = await conn.fetchrow(
+        """SELECT (SELECT count(*) FROM package_line
+                   WHERE package_id = $1 AND status = 'paid') AS known,
+                  refused_paid_count AS stated
+           FROM package WHERE id = $1""",
+        package_id,
+    )
+    return int(row["known"]), row["stated"]
+
+
+async def note_release(
+    conn: asyncpg.Connection, package_id: UUID, officer: str, reason: str
+) -> None:
+    """An officer let a held version go without the results owed: who and why, kept."""
+    await conn.execute(
+        """UPDATE package SET released_by = $2, release_reason = $3, released_at = now(),
+               last_error = 'released by an officer: ' || $3 WHERE id = $1""",
+        package_id,
+        officer,
+        reason,
     )

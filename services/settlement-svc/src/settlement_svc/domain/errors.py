@@ -23,6 +23,19 @@ class PackageNotStuck(DomainError):
         super().__init__(f"Gói đang ở trạng thái {state}: không cần gửi lại")
 
 
+class PackageNotHeld(DomainError):
+    """Only a version held past the time-out for a kept package's results is released by
+    an officer (``results_overdue``)."""
+
+    code = "package_not_held"
+
+    def __init__(self, state: str) -> None:
+        super().__init__(
+            f"Gói đang ở trạng thái {state}: chỉ gói đang chờ kết quả chi trả của gói cũ "
+            "quá hạn mới được cán bộ cho gửi đi"
+        )
+
+
 class SettlementNotFound(NotFoundError):
     code = "settlement_not_found"
     message_vi = "Không tìm thấy quyết toán"

@@ -16,6 +16,11 @@ made into events before the table is read (``on_acceptance``, ``on_rejection``,
   waiting for it goes out as a new package holding only the people not paid in the kept one
   (``unpaid_rest``); the lines of people paid there are left out and keep their paid status,
   so nobody is paid twice; if everyone is paid there, nothing goes out and an officer is told;
+- the refusal states how many people the post office has paid in the kept package; while
+  fewer "paid" results than that have reached us, some are still in transit and we cannot
+  tell who they are: the new version is held (``WAITING_RESULTS``) until they have come,
+  then goes out without them. Results that never come leave it ``RESULTS_OVERDUE`` after
+  the time-out, for an officer to release by hand with a reason (``OFFICER_RELEASE``);
 - a recall refused before the package's acceptance reached us (lost or late) is its
   acceptance too: the post office holds it, so it is live and its settlement opens as for an
   accepted one;
@@ -35,9 +40,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
 
-from settlement_svc.domain.packages import Package, PackageState
+from settlement_svc.domain.packages import PackageState
 
 S = PackageState
 
@@ -69,8 +73,13 @@ class Event(StrEnum):
     # released or kept, everyone in this version is paid in a package the post office holds:
     # nothing to send (``on_released``, ``on_live_kept``)
     ALL_PAID = "all_paid"
+    # kept, but fewer paid results have reached us than the refusal counts: some are still in
+    # transit, the people they pay unknown (``on_live_kept``)
+    RESULTS_OWED = "results_owed"
     # the officer
     RETRY = "retry"
+    # a version held past the time-out for the kept package's results, let go with a reason
+    OFFICER_RELEASE = "officer_release"
 
 
 class Effect(StrEnum):
@@ -94,6 +103,7 @@ class Effect(StrEnum):
     EMIT_REJECTED = "emit_rejected"
     NOTE_REJECTION = "note_rejection"  # keep the post office's reason; the officer sees it
     RECORD_EXTENSION_REQUEST = "record_extension_request"  # shown to the officer, who decides
+    HOLD = "hold"  # wait for the kept package's paid results, until the time-out
 
 
 class Reason(StrEnum):
@@ -117,6 +127,7 @@ class Reason(StrEnum):
     NOT_STUCK = "package_not_stuck"
     SETTLEMENT_CLOSED = "settlement_closed"  # an extension asked for a settlement closed
     EXTENSION_TOO_LONG = "extension_too_long"  # with what was granted: 20 days or more
+    NOT_HELD = "package_not_held"  # an officer's release of a package not held past time-out
     # one person's result, not applied (``screen_results``): a person-month is paid once
     PERSON_MOVED = "person_in_newer_package"  # a kept package's word on someone sent again
     PAID_ELSEWHERE = "paid_in_other_package"  # paid already in another package of the list
@@ -171,6 +182,14 @@ _BEING_RECALLED: dict[Event, Move | Reason | None] = {
         S.ACKNOWLEDGED, (X.OPEN_SETTLEMENT, X.EMIT_ACKNOWLEDGED, X.RELEASE_WAITING_UNPAID)
     ),
     E.NEW_VERSION: None,  # asked back already
+}
+
+_SEND_UNPAID = Move(S.SENT, (X.LEAVE_OUT_PAID, X.SEND))
+# a version held for the kept package's results, when they have come (or a newer one came)
+_RESULTS_CAME: dict[Event, Move | Reason | None] = {
+    E.NEW_VERSION: Move(S.SUPERSEDED),
+    E.LIVE_KEPT: _SEND_UNPAID,
+    E.ALL_PAID: Move(S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
 }
 
 # state → event → Move | Reason (refused) | None (a repeat: nothing changes). An event a state
@@ -230,9 +249,21 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
     },
     S.WAITING_RECALL: {
         E.NEW_VERSION: Move(S.SUPERSEDED),
-        E.RELEASED: Move(S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
-        E.LIVE_KEPT: Move(S.SENT, (X.LEAVE_OUT_PAID, X.SEND)),
+        E.RELEASED: _SEND_UNPAID,
+        E.LIVE_KEPT: _SEND_UNPAID,
         E.ALL_PAID: Move(S.SUPERSEDED, (X.LEAVE_OUT_PAID, X.ALERT)),
+        E.RESULTS_OWED: Move(S.WAITING_RESULTS, (X.HOLD,)),
+    },
+    S.WAITING_RESULTS: {
+        **_RESULTS_CAME,
+        E.RESULTS_OWED: None,  # still owed: held as it is
+        E.NO_ANSWER: Move(S.RESULTS_OVERDUE, (X.ALERT,)),
+        E.NO_ANSWER_LAST: Move(S.RESULTS_OVERDUE, (X.ALERT,)),
+    },
+    S.RESULTS_OVERDUE: {
+        **_RESULTS_CAME,  # the results came late, before an officer released it
+        E.RESULTS_OWED: None,
+        E.OFFICER_RELEASE: _SEND_UNPAID,
     },
     S.MANUAL: {E.NEW_VERSION: Move(S.SUPERSEDED, (X.CLOSE_SETTLEMENT,))},
     S.REJECTED: {E.REJECTED: None, E.REJECTED_DAMAGED: None},
@@ -241,6 +272,8 @@ TABLE: Mapping[PackageState, Mapping[Event, Move | Reason | None]] = {
 }
 _REFUSED: Mapping[PackageState, Reason] = {
     S.WAITING_RECALL: Reason.NOT_SENT,
+    S.WAITING_RESULTS: Reason.NOT_SENT,
+    S.RESULTS_OVERDUE: Reason.NOT_SENT,
     S.MANUAL: Reason.MANUAL,
     S.REJECTED: Reason.ENDED,
     S.RECALLED: Reason.ENDED,
@@ -264,6 +297,8 @@ def step(state: PackageState, event: Event) -> Move | Reason | None:
         return _REFUSED[state]
     if event is E.RETRY:
         return Reason.NOT_STUCK
+    if event is E.OFFICER_RELEASE:
+        return Reason.NOT_HELD
     return None
 
 
@@ -318,59 +353,28 @@ def unpaid_rest(rows: Sequence[Row], paid_people: Collection[str]) -> UnpaidRest
     return UnpaidRest([r for r in rows if not paid(r)], [r for r in rows if paid(r)])
 
 
-def on_live_kept(rest: UnpaidRest) -> Event:
-    return E.LIVE_KEPT if rest.sent else E.ALL_PAID
+def results_in(known_paid: int, stated_paid: int | None) -> bool:
+    """Whether every "paid" result the post office's refusal counted (``stated_paid``, None
+    if no refusal counted any) has reached us for the kept package (``known_paid``)."""
+    return stated_paid is None or known_paid >= stated_paid
+
+
+def on_live_kept(rest: UnpaidRest, results_came: bool = True) -> Event:
+    """The package waited for is kept: the waiting version goes out for the unpaid once the
+    paid results the refusal counted are all here (``results_in``), and is held until then;
+    nothing goes out if everyone in it is known paid."""
+    if not rest.sent:
+        return E.ALL_PAID
+    return E.LIVE_KEPT if results_came else E.RESULTS_OWED
+
+
+def on_officer_release(rest: UnpaidRest) -> Event:
+    """An officer lets a held version go without the results owed: the people known paid
+    are still left out; if that is everyone, nothing goes out."""
+    return E.OFFICER_RELEASE if rest.sent else E.ALL_PAID
 
 
 def on_released(rest: UnpaidRest) -> Event:
     """The package waited for is back; a package the post office kept earlier may still
     hold people paid (v1 kept, v2 sent for the unpaid, v3 replaces v2): they stay out."""
     return E.RELEASED if rest.sent else E.ALL_PAID
-
-
-# ------------------------------------------------------------------ a new version
-
-
-@dataclass(frozen=True)
-class Placement:
-    """What a new version of a list becomes, and the package it waits for (if any)."""
-
-    state: PackageState
-    waits_for: UUID | None = None
-
-
-def place(integrated: bool, previous: Package | None, previous_waits_for: UUID | None) -> Placement:
-    """A new version is ``manual`` in a district without the post office. Otherwise it is
-    sent at once unless a version is still out there: then it waits for that one's recall
-    — the previous version's, or, if the previous was itself waiting, the same one it
-    waited for (never two live packages of a list at the post office)."""
-    if not integrated:
-        return Placement(S.MANUAL)
-    if previous is None or previous.state is S.MANUAL:
-        return Placement(S.SENT)
-    if previous.state is S.WAITING_RECALL:
-        return Placement(S.WAITING_RECALL, previous_waits_for)
-    return Placement(S.WAITING_RECALL, previous.id)
-
-
-# ------------------------------------------------------------------ the post office's word
-
-
-def check_extension_request(
-    settlement_closed: bool, days: int, granted: int, max_days: int
-) -> Reason | None:
-    """The post office asks for more days (seed 002 §E): only for a settlement not yet
-    closed, and only within the rule (with the days granted before, fewer than 20). The
-    request is recorded for the officer, who decides the days (extend): never granted here."""
-    if settlement_closed:
-        return Reason.SETTLEMENT_CLOSED
-    if granted + days > max_days:
-        return Reason.EXTENSION_TOO_LONG
-    return None
-
-
-def check_report(package: Package, counts: int, amounts: int) -> Reason | None:
-    """The settlement report accounts for every line and đồng of the package."""
-    if (counts, amounts) != (package.line_count, package.total_amount):
-        return Reason.REPORT_TOTALS
-    return None

@@ -4,7 +4,10 @@ A package is one version of a payment list (seed 002 §C–F). It is ``sent`` un
 office accepts it with the same count, total and checksum (``acknowledged``), sent again with
 back-off while unanswered, and left in ``alert`` for an officer after the last attempt. A new
 version of a list already out asks for a recall and waits (``waiting_recall``) until the old
-one comes back ``recalled``; a recall never answered ends in ``recall_unanswered``. A district
+one comes back ``recalled``; a recall never answered ends in ``recall_unanswered``. One kept by
+the post office (the recall refused: people paid) holds the new version back
+(``waiting_results``) until the paid results the refusal counted have reached us, or an
+officer releases it after the time-out (``results_overdue``). A district
 without a connection to the post office keeps its packages ``manual``. What moves a package
 from one state to another is the table in ``domain.lifecycle``.
 """
@@ -29,6 +32,10 @@ class PackageState(StrEnum):
     SUPERSEDED = "superseded"
     ALERT = "alert"
     MANUAL = "manual"
+    # the recall refused (people paid), the kept package's paid results not all here yet:
+    # held so nobody whose "paid" is still in transit is sent again (issue 15)
+    WAITING_RESULTS = "waiting_results"
+    RESULTS_OVERDUE = "results_overdue"  # held past the time-out: an officer may release it
 
 
 S = PackageState
@@ -42,8 +49,11 @@ REPLACEABLE = (
     S.RECALL_REQUESTED,
     S.RECALL_UNANSWERED,
     S.MANUAL,
+    S.WAITING_RESULTS,
+    S.RESULTS_OVERDUE,
 )
-AWAITING_ANSWER = (S.SENT, S.RECALL_REQUESTED)  # sent again (or recalled again) when overdue
+# sent again (or recalled again, or held no longer) when overdue
+AWAITING_ANSWER = (S.SENT, S.RECALL_REQUESTED, S.WAITING_RESULTS)
 
 Kind = Literal["monthly", "funeral"]
 
@@ -70,6 +80,9 @@ class Policy:
     base_seconds: float = 30.0
     max_seconds: float = 3600.0
     max_attempts: int = 8
+    # how long a new version waits for the kept package's paid results before an officer is
+    # asked (``results_overdue``)
+    results_wait_seconds: float = 86400.0
 
 
 def resend_delay(policy: Policy, attempts: int) -> timedelta:
@@ -102,3 +115,30 @@ def acknowledgement_matches(
 
 def mismatch_note(row_count: int, total_amount: int, sha256: str) -> str:
     return f"acknowledged {row_count} lines / {total_amount} / {sha256[:12]}"
+
+
+# ------------------------------------------------------------------ a new version
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What a new version of a list becomes, and the package it waits for (if any)."""
+
+    state: PackageState
+    waits_for: UUID | None = None
+
+
+def place(integrated: bool, previous: Package | None, previous_waits_for: UUID | None) -> Placement:
+    """A new version is ``manual`` in a district without the post office. Otherwise it is
+    sent at once unless a version is still out there: then it waits for that one's recall
+    — the previous version's, or, if the previous was itself waiting, the same one it
+    waited for (never two live packages of a list at the post office)."""
+    if not integrated:
+        return Placement(S.MANUAL)
+    if previous is None or previous.state is S.MANUAL:
+        return Placement(S.SENT)
+    if previous.state is S.WAITING_RECALL:
+        return Placement(S.WAITING_RECALL, previous_waits_for)
+    if previous.state in (S.WAITING_RESULTS, S.RESULTS_OVERDUE):  # held for a kept package
+        return Placement(S.WAITING_RESULTS, previous_waits_for)
+    return Placement(S.WAITING_RECALL, previous.id)

@@ -10,6 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from settlement_svc.domain.lifecycle import Reason
+from settlement_svc.domain.packages import Package
+
 Outcome = tuple[str, str | None]  # a person's status and paid_on (ISO date), as recorded
 
 
@@ -70,3 +73,26 @@ def screen_results(
         else:
             apply.append(line)
     return Screened(apply, moved, paid_twice)
+
+
+# ------------------------------------------------------------------ the post office's word
+
+
+def check_extension_request(
+    settlement_closed: bool, days: int, granted: int, max_days: int
+) -> Reason | None:
+    """The post office asks for more days (seed 002 §E): only for a settlement not yet
+    closed, and only within the rule (with the days granted before, fewer than 20). The
+    request is recorded for the officer, who decides the days (extend): never granted here."""
+    if settlement_closed:
+        return Reason.SETTLEMENT_CLOSED
+    if granted + days > max_days:
+        return Reason.EXTENSION_TOO_LONG
+    return None
+
+
+def check_report(package: Package, counts: int, amounts: int) -> Reason | None:
+    """The settlement report accounts for every line and đồng of the package."""
+    if (counts, amounts) != (package.line_count, package.total_amount):
+        return Reason.REPORT_TOTALS
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -46,6 +46,10 @@ LEFT_OUT = Counter(
     "Lines of a new version left out because the person was paid in the package kept",
 )
 ALERTS = Counter("btxh_packages_alert_total", "Packages left in alert after every attempt")
+HELD = Counter(
+    "btxh_packages_held_for_results_total",
+    "New versions held until the kept package's paid results come (a recall refused)",
+)
 REFUSED = Counter(
     "btxh_postoffice_refused_total",
     "Post-office messages (and officers' package actions) refused, by reason",
@@ -123,12 +127,24 @@ async def apply(
             await _release_unpaid(conn, package.id, policy)
         elif effect is Effect.LEAVE_OUT_PAID:
             await _leave_out_paid(conn, package)
+        elif effect is Effect.HOLD:
+            await _hold(conn, package, policy)
+
+
+async def _hold(conn: asyncpg.Connection, package: Package, policy: Policy) -> None:
+    """Wait for the kept package's results until the time-out (then ``results_overdue``)."""
+    await db.schedule(
+        conn, package.id, package.attempts, timedelta(seconds=policy.results_wait_seconds)
+    )
+    await db.note_error(conn, package.id, "held: the kept package's paid results are owed")
+    HELD.inc()
+    log.warning("package.held_for_results", package_id=str(package.id))
 
 
 async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: Policy) -> None:
     waiting = await db.waiting_for_recall_of(conn, package_id)
     if waiting is not None:
-        rest, _ = await _unpaid_rest(conn, waiting)
+        rest, _ = await unpaid_rest_of(conn, waiting)
         move = lifecycle.step(waiting.state, lifecycle.on_released(rest))
         assert isinstance(move, Move), move
         await apply(conn, waiting, move, policy, "first")
@@ -143,7 +159,7 @@ def _check_rows(rows: list[dict[str, Any]], event_type: str) -> None:
             raise ContractBroken(describe(exc, f"{event_type} row {i}")) from None
 
 
-async def _unpaid_rest(
+async def unpaid_rest_of(
     conn: asyncpg.Connection, waiting: Package
 ) -> tuple[lifecycle.UnpaidRest, dict[str, Any]]:
     """``waiting``'s lines split by the people paid in the packages of its list the post
@@ -154,12 +170,14 @@ async def _unpaid_rest(
 
 async def _release_unpaid(conn: asyncpg.Connection, kept_id: UUID, policy: Policy) -> None:
     """The post office kept ``kept_id`` (people in it are paid): the version waiting for it
-    goes out holding only the people not paid there."""
+    goes out holding only the people not paid there — once every paid result the refusal
+    counted has reached us; until then it is held."""
     waiting = await db.waiting_for_recall_of(conn, kept_id)
     if waiting is None:
         return
-    rest, _ = await _unpaid_rest(conn, waiting)
-    move = lifecycle.step(waiting.state, lifecycle.on_live_kept(rest))
+    rest, _ = await unpaid_rest_of(conn, waiting)
+    came = lifecycle.results_in(*await db.paid_so_far(conn, kept_id))
+    move = lifecycle.step(waiting.state, lifecycle.on_live_kept(rest, came))
     assert isinstance(move, Move), move
     await apply(conn, waiting, move, policy, "recall_refused")
 
@@ -168,7 +186,7 @@ async def _leave_out_paid(conn: asyncpg.Connection, waiting: Package) -> None:
     """The lines of people paid in a package of the list the post office holds leave
     ``waiting`` (its count, total and checksum are those of what is sent); payment-svc is
     told they stay paid, on the day the post office paid them, so nobody is paid twice."""
-    rest, paid = await _unpaid_rest(conn, waiting)
+    rest, paid = await unpaid_rest_of(conn, waiting)
     left = [UUID(str(r["line_id"])) for r in rest.left_out]
     if not left:
         return
@@ -209,7 +227,7 @@ async def register(
     settings = await payment_unit.settings_or_default(conn, district)
     previous = await db.lock_latest_replaceable(conn, district, submitted.period, submitted.kind)
     waited = await db.replaces(conn, previous.id) if previous else None
-    placement = lifecycle.place(settings.integrated, previous, waited)
+    placement = rules.place(settings.integrated, previous, waited)
     package = Package(
         id=uuid4(),
         version=submitted.version,
@@ -233,6 +251,8 @@ async def register(
         await open_settlement(conn, package, settings)
     elif placement.state is PackageState.SENT:
         await send(conn, package.id, policy)
+    elif placement.state is PackageState.WAITING_RESULTS:  # a newer version of a held one
+        await _hold(conn, package, policy)
     log.info(
         "package.registered",
         package_id=str(package.id),

@@ -40,6 +40,7 @@ from settlement_svc.domain.lifecycle import Effect, Event, Move, Reason
 from settlement_svc.domain.packages import Package, Policy
 from settlement_svc.domain.settlements import MAX_EXTENSION_DAYS, SettlementState, receives_report
 from settlement_svc.handlers import authenticity
+from settlement_svc.handlers.held import release_held
 from settlement_svc.handlers.packages import apply, refuse
 
 Message = (
@@ -162,13 +163,16 @@ async def on_recall_rejected(
     if found is None:
         return
     package, move = found
+    await db.note_refused_paid(conn, package.id, refused.paid_count)  # before the release
     await apply(conn, package, move, policy, "recall_refused")
     await _emit_acknowledged(conn, package, move)
     note = f"recall refused: {refused.reason}, {refused.paid_count} paid"  # after the move
     await db.note_error(conn, package.id, note + (f": {refused.detail}" if refused.detail else ""))
 
 
-async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: EventContext) -> None:
+async def on_results(
+    conn: asyncpg.Connection, part: PaymentResults, context: EventContext, policy: Policy
+) -> None:
     found = await _step(conn, part, context, _always(Event.RESULTS))
     if found is None:
         return
@@ -202,6 +206,8 @@ async def on_results(conn: asyncpg.Connection, part: PaymentResults, context: Ev
         await outbox.emit(
             conn, received, district=package.district_code, correlation=package.list_id
         )
+    if new:  # a kept package's results: the version held for them may go out now
+        await release_held(conn, package.id, policy)
 
 
 async def _screen(
@@ -259,7 +265,7 @@ async def on_settlement_report(
         return
     package, _ = found
     counts = report.paid_count + report.unpaid_count
-    mismatch = lifecycle.check_report(package, counts, report.paid_amount + report.unpaid_amount)
+    mismatch = words.check_report(package, counts, report.paid_amount + report.unpaid_amount)
     settlement = await settlements_db.lock_of_package(conn, package.id)
     if mismatch is None and settlement is None:
         mismatch = Reason.NO_OPEN_SETTLEMENT
@@ -306,7 +312,7 @@ async def on_extension_request(
     settlement = await settlements_db.lock_of_package(conn, package.id)
     granted = await settlements_db.extended_days(conn, settlement.id) if settlement else 0
     closed = settlement is None or settlement.state is SettlementState.CLOSED
-    reason = lifecycle.check_extension_request(closed, asked.days, granted, MAX_EXTENSION_DAYS)
+    reason = words.check_extension_request(closed, asked.days, granted, MAX_EXTENSION_DAYS)
     if reason is not None:
         detail = f"{asked.days} days asked, {granted} granted: {asked.reason}"
         await refuse(conn, context.district_code, package.id, asked.event_type, reason, detail)
