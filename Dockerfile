@@ -30,7 +30,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 FROM python:3.11-slim-bookworm AS runtime
 # beneficiary-svc prints decisions as PDF with WeasyPrint: Pango, and a font with every
-# Vietnamese diacritic (DejaVu Serif, which the decision template names)
+# Vietnamese diacritic (DejaVu Serif, which the decision template names). Not pinned: the
+# bookworm archive keeps only the newest security build, so a pin would break the next build.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
