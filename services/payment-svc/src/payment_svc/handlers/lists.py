@@ -12,11 +12,10 @@ from btxh_common.events import (
     ListKind,
     PaymentListDeleted,
     PaymentListGenerated,
-    PaymentListRecorded,
-    PaymentListRecordedChunk,
     PaymentListSubmitted,
     PaymentListSubmittedChunk,
 )
+from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedChunk
 from btxh_common.logs import get_logger
 from btxh_common.outbox import enqueue_chunked
 from btxh_common.topics import PAYMENT_EVENTS

@@ -22,15 +22,13 @@ from btxh_common.chunks import Row, TransferError, assemble
 from btxh_common.clock import parse_month
 from btxh_common.envelope import Envelope
 from btxh_common.events import (
-    PaymentLineRecord,
     PaymentListDeleted,
-    PaymentListRecorded,
-    PaymentListRecordedChunk,
     PaymentListSubmitted,
     PaymentPeriodLocked,
     PaymentPeriodUnlocked,
     PaymentStatusUpdated,
 )
+from btxh_common.list_record import PaymentLineRecord, PaymentListRecorded, PaymentListRecordedChunk
 from btxh_common.logs import get_logger
 from btxh_common.service import ServiceState
 from btxh_common.topics import PAYMENT_EVENTS
