@@ -25,6 +25,13 @@ from btxh_common.chunks import Manifest, TransferChunk
 from btxh_common.envelope import EventPayload
 
 
+class Deduction(EventPayload):
+    """What a line took towards a recovery (``recovery_deduction``)."""
+
+    recovery_id: UUID
+    amount: Amount
+
+
 class PaymentLineRecord(EventPayload):
     """One line of a generated list as payment-svc keeps it (a row of
     ``PaymentListRecorded.chunk``): ``carried_from`` are the earlier lines whose unpaid money
@@ -48,6 +55,7 @@ class PaymentLineRecord(EventPayload):
     total: Amount
     note: Note | None = None
     carried_from: list[UUID] = Field(default_factory=list, max_length=240)
+    deductions: list[Deduction] = Field(default_factory=list, max_length=24)
 
 
 class PaymentListRecorded(EventPayload):

@@ -211,7 +211,10 @@ async def records(conn: asyncpg.Connection, list_id: UUID) -> list[dict[str, Any
                   bank_account, category, coefficient, allowance, arrears, arrears_period,
                   carried_over, recovery, funeral, total, note,
                   coalesce((SELECT array_agg(c.id ORDER BY c.id) FROM payment_line c
-                            WHERE c.carried_into = l.id), '{}') AS carried_from
+                            WHERE c.carried_into = l.id), '{}') AS carried_from,
+                  coalesce((SELECT jsonb_agg(jsonb_build_object('recovery_id', d.recovery_id,
+                                   'amount', d.amount) ORDER BY d.recovery_id)
+                            FROM recovery_deduction d WHERE d.line_id = l.id), '[]') AS deductions
            FROM payment_line l WHERE list_id = $1 ORDER BY id""",
         list_id,
     )
@@ -223,14 +226,16 @@ def _record(r: asyncpg.Record) -> dict[str, Any]:
     for key in ("id", "beneficiary_id"):
         out[key] = str(out[key])
     out["carried_from"] = [str(c) for c in out["carried_from"]]
+    out["deductions"] = json.loads(out["deductions"])
     period = out["arrears_period"]
     out["arrears_period"] = None if period is None else period.isoformat()
     return out
 
 
 async def restore(conn: asyncpg.Connection, list_id: UUID, rows: list[dict[str, Any]]) -> None:
-    """Put back the lines of a list rebuilt from its record (``records``), and the carrying
-    links of the earlier lines; lines already there are left as they are."""
+    """Put back the lines of a list rebuilt from its record (``records``), the carrying links
+    of the earlier lines and the recovery deductions (of recoveries the database still has);
+    what is already there is left as it is."""
     await conn.execute(
         """INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
                   commune_code, payment_channel,
@@ -251,6 +256,15 @@ async def restore(conn: asyncpg.Connection, list_id: UUID, rows: list[dict[str, 
         """UPDATE payment_line p SET carried_into = (r->>'id')::uuid
            FROM jsonb_array_elements($1::jsonb) r, jsonb_array_elements_text(r->'carried_from') c
            WHERE p.id = c::uuid""",
+        json.dumps(rows),
+    )
+    await conn.execute(
+        """INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
+           SELECT (d->>'recovery_id')::uuid, (r->>'id')::uuid, $1, (d->>'amount')::bigint
+           FROM jsonb_array_elements($2::jsonb) r, jsonb_array_elements(r->'deductions') d
+           WHERE EXISTS (SELECT 1 FROM recovery WHERE id = (d->>'recovery_id')::uuid)
+           ON CONFLICT DO NOTHING""",
+        list_id,
         json.dumps(rows),
     )
 

@@ -33,7 +33,7 @@ from btxh_common.logs import get_logger
 from btxh_common.service import ServiceState
 from btxh_common.topics import PAYMENT_EVENTS
 
-from payment_svc.adapters import bus, lines, lists, periods, positions
+from payment_svc.adapters import bus, lines, lists, periods, positions, recoveries
 from payment_svc.domain import states
 from payment_svc.domain.states import PeriodStatus
 from payment_svc.handlers.load import PRODUCER
@@ -127,4 +127,6 @@ async def _list(
     if made.register_position is not None:
         await positions.stamp(conn, made.list_id, made.register_position)
     await lines.restore(conn, made.list_id, records)
+    why = f"Danh sách tháng {made.period} phiên bản {made.version} (khôi phục)"
+    await recoveries.settle_statuses(conn, district, made.created_by, why)
     log.warning("rebuild.list", list_id=str(made.list_id), lines=len(records))
