@@ -1,8 +1,9 @@
-"""payment-svc restored to a dump taken before its own commands (issue 21): a list
-generated and submitted, a line's status recorded by hand, the period locked. Nothing else
-holds them; it rebuilds them from the events it published (``PaymentListRecorded`` and
-its chunks, ``PaymentListSubmitted``, ``PaymentStatusUpdated``, ``PaymentPeriodLocked``),
-each once: a second start puts nothing back again.
+"""payment-svc restored to a dump taken before its own commands (issue 21): the period
+opened, a list generated and submitted, a line's status recorded by hand, the period
+locked. Nothing else holds them; it rebuilds them from the events it published
+(``PaymentPeriodOpened``, ``PaymentListRecorded`` and its chunks, ``PaymentListSubmitted``,
+``PaymentStatusUpdated``, ``PaymentPeriodLocked``), each once: a second start puts nothing
+back again.
 """
 
 from __future__ import annotations
@@ -61,13 +62,15 @@ async def test_own_commands_after_the_dump_are_rebuilt_from_the_bus_once(
     async with start_stack(pg_server, kafka_bootstrap, tmp_path, names) as world:
         await seeded(world, {"payment-svc": "recipient"})
         async with client(world, "payment-svc") as pay:
-            opened = await pay.post(f"/v1/districts/{D}/periods", json={"month": period})
-            assert opened.status_code == 201, opened.text
             backup = tmp_path / "payment-svc.dump"
             await dump(world, "payment-svc", backup)
             kept = await _published(world.dsns["payment-svc"])
 
-            # after the dump: the list made, submitted, sent; one line paid by hand; locked
+            # after the dump: the period opened
+            opened = await pay.post(f"/v1/districts/{D}/periods", json={"month": period})
+            assert opened.status_code == 201, opened.text
+
+            # the list made, submitted, sent; one line paid by hand; the period locked
             made = (await pay.post(f"/v1/districts/{D}/periods/{period}/lists", json={})).json()
             assert (await pay.post(f"/v1/lists/{made['id']}/submit")).status_code == 202
             await until("the list sent", lambda: _list_status(pay, made["id"], "sent"))
@@ -91,7 +94,7 @@ async def test_own_commands_after_the_dump_are_rebuilt_from_the_bus_once(
             assert before["period"]["status"] == "locked"
 
             await put_back(world, pg_server, "payment-svc", backup)
-            count = "SELECT count(*) FROM payment_list"
+            count = "SELECT count(*) FROM payment_period"
             assert await fetchval(world.dsns["payment-svc"], count) == 0
             start(world, "payment-svc")
             await until("the list back", lambda: _list_status(pay, made["id"], "sent"))
@@ -100,6 +103,7 @@ async def test_own_commands_after_the_dump_are_rebuilt_from_the_bus_once(
             # record chunks are read with their head)
             lost = {e: t for e, t in published.items() if e not in kept}
             assert set(lost.values()) >= {
+                "PaymentPeriodOpened",
                 "PaymentListRecorded",
                 "PaymentListSubmitted",
                 "PaymentStatusUpdated",

@@ -270,6 +270,13 @@ class PaymentStatusUpdated(EventPayload):
     reason: Note | None = None
 
 
+class PaymentPeriodOpened(EventPayload):
+    event_type = "PaymentPeriodOpened"
+    period: Month = Field(pattern=MONTH_PATTERN)
+    level: Amount
+    opened_by: Officer
+
+
 class PaymentPeriodLocked(EventPayload):
     event_type = "PaymentPeriodLocked"
     period: Month = Field(pattern=MONTH_PATTERN)
@@ -366,6 +373,7 @@ CONTRACTS: dict[str, type[EventPayload]] = {
         PaymentListRecordedChunk,
         PaymentListDeleted,
         PaymentStatusUpdated,
+        PaymentPeriodOpened,
         PaymentPeriodLocked,
         PaymentPeriodUnlocked,
         PaymentListSent,

@@ -1,15 +1,16 @@
 """After payment-svc's database is restored from a backup: what it made by its own commands
-since — lists generated (with their lines, from ``PaymentListRecorded``), submitted or
-deleted, line statuses recorded by hand, periods locked or unlocked — is put back from the
-events it published, before it consumes anything else (``on_start``).
+since — periods opened, lists generated (with their lines, from ``PaymentListRecorded``),
+submitted or deleted, line statuses recorded by hand, periods locked or unlocked — is put
+back from the events it published, before it consumes anything else (``on_start``).
 
 Lost events are those of its own topic that its database does not know it published (not in
 ``outbox``, ``outbox_parked`` or ``rebuilt_event``), made after its newest outbox row less a
 margin (older ones may have left the outbox by design: they are not lost). Each is put back
 once, in the order of the topic, and remembered in ``rebuilt_event``; a list already there
-is left as it is. What is not put back: a period's opening (no event: a period a lost list
-needs is opened again with the list's level, by the list's creator), the recovery
-deductions a list took, the audit rows of a status change.
+is left as it is (a period a lost list needs is opened with the list's level, by its
+creator, if its own opening is not on the bus). Not put back, being in no event: recoveries
+decided or cancelled (a list's deductions are put back for the recoveries still there),
+splits, pulls, the payment mode, death records, the audit rows of a status change.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from btxh_common.events import (
     PaymentListDeleted,
     PaymentListSubmitted,
     PaymentPeriodLocked,
+    PaymentPeriodOpened,
     PaymentPeriodUnlocked,
     PaymentStatusUpdated,
 )
@@ -86,6 +88,10 @@ async def put_back(conn: asyncpg.Connection, event: Envelope, chunks: Chunks) ->
     elif kind == PaymentStatusUpdated.event_type:
         updated = PaymentStatusUpdated.model_validate(payload)
         await lines.set_recorded_statuses(conn, [x.model_dump(mode="json") for x in updated.lines])
+    elif kind == PaymentPeriodOpened.event_type:
+        opened = PaymentPeriodOpened.model_validate(payload)
+        month = parse_month(opened.period)
+        await periods.insert(conn, district, month, opened.opened_by, opened.level)
     elif kind == PaymentPeriodLocked.event_type:
         locked = PaymentPeriodLocked.model_validate(payload)
         month = parse_month(locked.period)
