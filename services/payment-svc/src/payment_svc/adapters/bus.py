@@ -12,8 +12,11 @@ from btxh_common.envelope import Envelope
 from pydantic import ValidationError
 
 
-async def read_all(bootstrap: str, topic: str, auth: KafkaAuth) -> list[Envelope]:
-    """Every readable event the topic holds, in order per partition (a client in no group)."""
+async def read_all(
+    bootstrap: str, topic: str, auth: KafkaAuth, since: datetime | None = None
+) -> list[Envelope]:
+    """Every readable event the topic holds (from ``since`` on, by the broker's timestamps,
+    if given), in order per partition (a client in no group)."""
     client = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, **auth.client_kwargs()
     )
@@ -23,8 +26,8 @@ async def read_all(bootstrap: str, topic: str, auth: KafkaAuth) -> list[Envelope
             return []
         partitions = [TopicPartition(topic, p) for p in client.partitions_for_topic(topic) or ()]
         client.assign(partitions)
-        await client.seek_to_beginning(*partitions)
         ends = await client.end_offsets(partitions)
+        await _start_at(client, partitions, ends, since)
         found: list[Envelope] = []
         left = {tp for tp, end in ends.items() if end > 0}
         while left:
@@ -38,6 +41,21 @@ async def read_all(bootstrap: str, topic: str, auth: KafkaAuth) -> list[Envelope
         return found
     finally:
         await client.stop()
+
+
+async def _start_at(
+    client: AIOKafkaConsumer,
+    partitions: list[TopicPartition],
+    ends: dict[TopicPartition, int],
+    since: datetime | None,
+) -> None:
+    if since is None:
+        await client.seek_to_beginning(*partitions)
+        return
+    found = await client.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
+    for tp in partitions:
+        at = found.get(tp)
+        client.seek(tp, ends[tp] if at is None else at.offset)
 
 
 async def published(conn: asyncpg.Connection) -> tuple[set[str], datetime | None]:

@@ -5,12 +5,13 @@ back from the events it published, before it consumes anything else (``on_start`
 
 Lost events are those of its own topic that its database does not know it published (not in
 ``outbox``, ``outbox_parked`` or ``rebuilt_event``), made after its newest outbox row less a
-margin (older ones may have left the outbox by design: they are not lost). Each is put back
-once, in the order of the topic, and remembered in ``rebuilt_event``; a list already there
-is left as it is (a period a lost list needs is opened with the list's level, by its
-creator, if its own opening is not on the bus). Not put back, being in no event: recoveries
-decided or cancelled (a list's deductions are put back for the recoveries still there),
-splits, pulls, the payment mode, death records, the audit rows of a status change.
+margin (older ones may have left the outbox by design: they are not lost); the topic is read
+from that moment on (the broker's timestamps), from the beginning if the outbox is empty.
+Each is put back once, in the order of the topic, and remembered in ``rebuilt_event``; a
+list already there is left as it is (a period a lost list needs is opened with the list's
+level, by its creator, if its own opening is not on the bus). Not put back, being in no
+event: recoveries decided or cancelled (a list's deductions are put back for the recoveries
+still there), splits, pulls, the payment mode, death records, status audit rows.
 """
 
 from __future__ import annotations
@@ -48,17 +49,18 @@ Chunks = dict[UUID, dict[int, list[Row]]]
 
 async def rebuild(state: ServiceState) -> None:
     settings = state.settings
-    events = await bus.read_all(
-        settings.kafka_bootstrap_servers, PAYMENT_EVENTS, settings.kafka_auth()
-    )
     async with state.db().acquire() as conn:
         known, newest = await bus.published(conn)
+    since = None if newest is None else newest - MARGIN
+    events = await bus.read_all(
+        settings.kafka_bootstrap_servers, PAYMENT_EVENTS, settings.kafka_auth(), since
+    )
     lost = [
         e
         for e in events
         if e.producer == PRODUCER
         and str(e.event_id) not in known
-        and (newest is None or e.occurred_at > newest - MARGIN)
+        and (since is None or e.occurred_at > since)
     ]
     chunks: Chunks = {}
     for event in lost:
