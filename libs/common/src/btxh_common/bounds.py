@@ -9,7 +9,7 @@ character) under ``outbox.MAX_EVENT_BYTES``, so no input can make an event the b
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
@@ -75,3 +75,7 @@ def _past(value: date) -> date:
 PastDate = Annotated[date, AfterValidator(_past)]
 # A number typed into an import row's cell: wide enough for any amount, never beyond bigint.
 CellInt = Annotated[int, Field(ge=-MAX_TOTAL, le=MAX_TOTAL)]
+
+ListKind = Literal["monthly", "funeral"]
+Month = str  # "YYYY-MM"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"

@@ -27,13 +27,14 @@ from btxh_common.bounds import (
     Source,
     Total,
 )
+from btxh_common.bounds import MONTH_PATTERN as MONTH_PATTERN
+from btxh_common.bounds import ListKind as ListKind
+from btxh_common.bounds import Month as Month
 from btxh_common.chunks import Manifest, TransferChunk
 from btxh_common.envelope import EventPayload
+from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedChunk
 
 ImportKind = Literal["arrears", "info", "policy"]
-ListKind = Literal["monthly", "funeral"]
-Month = str  # "YYYY-MM"
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 PolicyStatus = Literal["active", "suspended", "under_review", "stopped", "deceased", "removed"]
@@ -269,6 +270,13 @@ class PaymentStatusUpdated(EventPayload):
     reason: Note | None = None
 
 
+class PaymentPeriodOpened(EventPayload):
+    event_type = "PaymentPeriodOpened"
+    period: Month = Field(pattern=MONTH_PATTERN)
+    level: Amount
+    opened_by: Officer
+
+
 class PaymentPeriodLocked(EventPayload):
     event_type = "PaymentPeriodLocked"
     period: Month = Field(pattern=MONTH_PATTERN)
@@ -361,8 +369,11 @@ CONTRACTS: dict[str, type[EventPayload]] = {
         PaymentListGenerated,
         PaymentListSubmitted,
         PaymentListSubmittedChunk,
+        PaymentListRecorded,
+        PaymentListRecordedChunk,
         PaymentListDeleted,
         PaymentStatusUpdated,
+        PaymentPeriodOpened,
         PaymentPeriodLocked,
         PaymentPeriodUnlocked,
         PaymentListSent,

@@ -7,6 +7,7 @@ from btxh_common.settings import ServiceSettings
 
 from payment_svc.api import routers
 from payment_svc.events import subscriptions
+from payment_svc.handlers.rebuild import rebuild
 
 
 class Settings(ServiceSettings):
@@ -21,5 +22,6 @@ spec = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     routers=routers,
     subscriptions=subscriptions,
+    on_start=rebuild,
 )
 app = create_app(spec, settings)

@@ -208,14 +208,24 @@ async def test_a_submitted_list_goes_out_as_chunks_closed_by_its_manifest(
     conn: asyncpg.Connection,
 ) -> None:
     june = await submitted_june(conn)
-    events = await conn.fetch("SELECT event_type, body FROM outbox ORDER BY id")
+    events = await conn.fetch(
+        "SELECT event_type, body FROM outbox WHERE event_type LIKE 'PaymentList%' ORDER BY id"
+    )
     assert [e["event_type"] for e in events] == [
+        "PaymentListRecorded.chunk",
+        "PaymentListRecorded",
         "PaymentListGenerated",
         "PaymentListSubmitted.chunk",
         "PaymentListSubmitted",
     ]
-    chunk = json.loads(events[1]["body"])["payload"]["chunk"]
-    manifest = json.loads(events[2]["body"])["payload"]["manifest"]
+    # its own record: every line as kept, what a restored payment-svc rebuilds the list from
+    kept = json.loads(events[0]["body"])["payload"]["chunk"]["rows"]
+    assert sorted(r["beneficiary_id"] for r in kept) == sorted(
+        str(PEOPLE[k].id) for k in JUNE_LINES
+    )
+    assert sum(r["total"] for r in kept) == sum(a[-1] for a in JUNE_LINES.values())
+    chunk = json.loads(events[3]["body"])["payload"]["chunk"]
+    manifest = json.loads(events[4]["body"])["payload"]["manifest"]
     lines_with_money = [k for k, amounts in JUNE_LINES.items() if amounts[-1] > 0]
     assert len(chunk["rows"]) == manifest["row_count"] == len(lines_with_money)
     assert manifest["total_amount"] == sum(a[-1] for a in JUNE_LINES.values())

@@ -201,3 +201,78 @@ async def audit(conn: asyncpg.Connection, line_id: UUID) -> list[asyncpg.Record]
         "SELECT * FROM status_audit WHERE line_id = $1 ORDER BY id", line_id
     )
     return rows
+
+
+async def records(conn: asyncpg.Connection, list_id: UUID) -> list[dict[str, Any]]:
+    """Every line of a freshly generated list as kept (``PaymentLineRecord`` rows, JSON-ready),
+    with the earlier lines each one carries."""
+    rows = await conn.fetch(
+        """SELECT id, beneficiary_id, national_id, full_name, commune_code, payment_channel,
+                  bank_account, category, coefficient, allowance, arrears, arrears_period,
+                  carried_over, recovery, funeral, total, note,
+                  coalesce((SELECT array_agg(c.id ORDER BY c.id) FROM payment_line c
+                            WHERE c.carried_into = l.id), '{}') AS carried_from,
+                  coalesce((SELECT jsonb_agg(jsonb_build_object('recovery_id', d.recovery_id,
+                                   'amount', d.amount) ORDER BY d.recovery_id)
+                            FROM recovery_deduction d WHERE d.line_id = l.id), '[]') AS deductions
+           FROM payment_line l WHERE list_id = $1 ORDER BY id""",
+        list_id,
+    )
+    return [_record(r) for r in rows]
+
+
+def _record(r: asyncpg.Record) -> dict[str, Any]:
+    out: dict[str, Any] = dict(r)
+    for key in ("id", "beneficiary_id"):
+        out[key] = str(out[key])
+    out["carried_from"] = [str(c) for c in out["carried_from"]]
+    out["deductions"] = json.loads(out["deductions"])
+    period = out["arrears_period"]
+    out["arrears_period"] = None if period is None else period.isoformat()
+    return out
+
+
+async def restore(conn: asyncpg.Connection, list_id: UUID, rows: list[dict[str, Any]]) -> None:
+    """Put back the lines of a list rebuilt from its record (``records``), the carrying links
+    of the earlier lines and the recovery deductions (of recoveries the database still has);
+    what is already there is left as it is."""
+    await conn.execute(
+        """INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
+                  commune_code, payment_channel,
+                  bank_account, category, coefficient, allowance, arrears, arrears_period,
+                  carried_over, recovery, funeral, total, note)
+           SELECT (r->>'id')::uuid, $1, (r->>'beneficiary_id')::uuid, r->>'national_id',
+                  r->>'full_name', r->>'commune_code', r->>'payment_channel',
+                  r->>'bank_account', r->>'category', (r->>'coefficient')::int,
+                  (r->>'allowance')::bigint, (r->>'arrears')::bigint,
+                  (r->>'arrears_period')::date, (r->>'carried_over')::bigint,
+                  (r->>'recovery')::bigint, (r->>'funeral')::bigint, (r->>'total')::bigint,
+                  r->>'note'
+           FROM jsonb_array_elements($2::jsonb) r ON CONFLICT (id) DO NOTHING""",
+        list_id,
+        json.dumps(rows),
+    )
+    await conn.execute(
+        """UPDATE payment_line p SET carried_into = (r->>'id')::uuid
+           FROM jsonb_array_elements($1::jsonb) r, jsonb_array_elements_text(r->'carried_from') c
+           WHERE p.id = c::uuid""",
+        json.dumps(rows),
+    )
+    await conn.execute(
+        """INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
+           SELECT (d->>'recovery_id')::uuid, (r->>'id')::uuid, $1, (d->>'amount')::bigint
+           FROM jsonb_array_elements($2::jsonb) r, jsonb_array_elements(r->'deductions') d
+           WHERE EXISTS (SELECT 1 FROM recovery WHERE id = (d->>'recovery_id')::uuid)
+           ON CONFLICT DO NOTHING""",
+        list_id,
+        json.dumps(rows),
+    )
+
+
+async def set_recorded_statuses(conn: asyncpg.Connection, changes: list[dict[str, Any]]) -> None:
+    """Statuses payment-svc recorded (its own ``PaymentStatusUpdated``), put back as they were."""
+    await conn.execute(
+        """UPDATE payment_line p SET status = c->>'status', paid_on = (c->>'paid_on')::date
+           FROM jsonb_array_elements($1::jsonb) c WHERE p.id = (c->>'line_id')::uuid""",
+        json.dumps(changes),
+    )

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from payment_svc import views
-from payment_svc.adapters import positions
 from payment_svc.api.schemas import (
     District,
     Generate,
@@ -49,8 +48,9 @@ async def generate(
     caller.require_unit(district)
     position = await readpos.reached(pool, district, body.as_of, wait)
     async with pool.acquire() as tx, tx.transaction():
-        list_id = await handle.generate(tx, caller, district, parse_month(month), body.kind)
-        await positions.stamp(tx, list_id, position)
+        list_id = await handle.generate(
+            tx, caller, district, parse_month(month), body.kind, position
+        )
         return ListView.model_validate(await views.list_summary(tx, list_id))
 
 

@@ -15,11 +15,12 @@ from btxh_common.events import (
     PaymentListSubmitted,
     PaymentListSubmittedChunk,
 )
+from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedChunk
 from btxh_common.logs import get_logger
 from btxh_common.outbox import enqueue_chunked
 from btxh_common.topics import PAYMENT_EVENTS
 
-from payment_svc.adapters import generation, lines, lists, periods
+from payment_svc.adapters import generation, lines, lists, periods, positions
 from payment_svc.domain import states
 from payment_svc.domain.periods import carries_from, require_pull_from_the_past
 from payment_svc.handlers import recoveries
@@ -29,10 +30,15 @@ log = get_logger(__name__)
 
 
 async def generate(
-    conn: asyncpg.Connection, caller: Principal, district: str, month: date, kind: ListKind
+    conn: asyncpg.Connection,
+    caller: Principal,
+    district: str,
+    month: date,
+    kind: ListKind,
+    position: int | None = None,
 ) -> UUID:
     """Make the period's list of ``kind`` (a new version if one exists: never overwritten,
-    and never over a list anyone has been paid from)."""
+    and never over a list anyone has been paid from), built from register ``position``."""
     p = await writable_period(conn, district, month)
     old = await lists.current(conn, district, month, kind)
     if old is not None:
@@ -53,6 +59,9 @@ async def generate(
     else:
         await generation.fill_funeral(conn, list_id, district, month)
     count, amount = await lists.totals(conn, list_id)
+    if position is not None:
+        await positions.stamp(conn, list_id, position)
+    await _record(conn, await lists.find(conn, list_id))
     generated = PaymentListGenerated(
         list_id=list_id,
         period=month_text(month),
@@ -64,6 +73,31 @@ async def generate(
     await publish(conn, generated, district, str(list_id))
     log.info("list.generated", list_id=str(list_id), kind=kind, version=version, lines=count)
     return list_id
+
+
+async def _record(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    """The list as kept, lines included: what a restored payment-svc rebuilds it from."""
+    await enqueue_chunked(
+        conn,
+        PAYMENT_EVENTS,
+        await lines.records(conn, row["id"]),
+        transfer_id=row["id"],
+        chunk=lambda c: PaymentListRecordedChunk(chunk=c),
+        head=lambda manifest: PaymentListRecorded(
+            list_id=row["id"],
+            period=month_text(row["month"]),
+            kind=row["kind"],
+            version=row["version"],
+            level=row["level"],
+            created_by=row["created_by"],
+            register_position=row["register_position"],
+            manifest=manifest,
+        ),
+        producer=PRODUCER,
+        district_code=row["district_code"],
+        correlation_id=str(row["id"]),
+        amount_field="total",
+    )
 
 
 async def delete_list(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> None:

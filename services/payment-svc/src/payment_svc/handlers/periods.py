@@ -8,7 +8,7 @@ import asyncpg
 from btxh_common.auth import Principal
 from btxh_common.clock import month_text
 from btxh_common.envelope import EventPayload
-from btxh_common.events import PaymentPeriodLocked, PaymentPeriodUnlocked
+from btxh_common.events import PaymentPeriodLocked, PaymentPeriodOpened, PaymentPeriodUnlocked
 
 from payment_svc.adapters import periods
 from payment_svc.domain.errors import NoLevel, PeriodExists
@@ -24,6 +24,9 @@ async def open_period(
         raise NoLevel()
     if not await periods.insert(conn, district, month, caller.officer_id, level):
         raise PeriodExists()
+    text = month_text(month)
+    opened = PaymentPeriodOpened(period=text, level=level, opened_by=caller.officer_id)
+    await publish(conn, opened, district, text)
     return await period(conn, district, month)
 
 
