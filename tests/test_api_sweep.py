@@ -169,6 +169,9 @@ SUPERVISOR_ONLY = {
     ("payment-svc", "PUT", "/v1/districts/{district}/payment-mode"),
     ("payment-svc", "POST", "/v1/districts/{district}/recoveries/{recovery_id}/cancel"),
     ("settlement-svc", "PUT", "/v1/districts/{district}/payment-unit-settings"),
+    # issue 15: sending a version held for a refused recall's paid results, without them, is
+    # a supervisor's decision (the post office may pay someone twice)
+    ("settlement-svc", "POST", "/v1/packages/{package_id}/release"),
 }
 
 
