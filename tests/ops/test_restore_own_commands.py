@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+import pytest
 from btxh_common.auth import Role
 from btxh_tools.harness import start_stack
 from btxh_tools.polling import until
@@ -52,6 +53,14 @@ async def _rebuilt(dsn: str) -> set[str]:
     return {r["id"] for r in rows}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known defect, open: with a backup taken before payment-svc published anything (an "
+        "empty outbox), the rebuild reads its topic from the beginning and puts nothing back "
+        "on the merged main; a backup taken after (tests/ops/test_restore.py) is rebuilt"
+    ),
+)
 async def test_own_commands_after_the_dump_are_rebuilt_from_the_bus_once(
     pg_server: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
