@@ -150,13 +150,16 @@ class Readiness:
         self.answers: list[int | str] = []
         self.task: asyncio.Task[None] | None = None
 
+    async def _ask(self, client: httpx.AsyncClient) -> None:
+        try:
+            self.answers.append((await client.get("/readyz")).status_code)
+        except httpx.HTTPError as exc:
+            self.answers.append(type(exc).__name__)
+
     async def _poll(self) -> None:
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
             while True:
-                try:
-                    self.answers.append((await client.get("/readyz")).status_code)
-                except httpx.HTTPError as exc:
-                    self.answers.append(type(exc).__name__)
+                await self._ask(client)
                 await asyncio.sleep(0.1)
 
     async def __aenter__(self) -> Readiness:
@@ -170,10 +173,7 @@ class Readiness:
             await self.task
         # One answer more once the work is done, however fast the work went.
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
-            try:
-                self.answers.append((await client.get("/readyz")).status_code)
-            except httpx.HTTPError as exc:
-                self.answers.append(type(exc).__name__)
+            await self._ask(client)
 
 
 async def test_every_hostile_file_gets_a_clear_answer_while_the_service_stays_ready(
