@@ -49,3 +49,15 @@ def test_nothing_diverged_is_an_empty_report() -> None:
         "payment-svc", frozenset({"e1"}), frozenset(), frozenset({"BeneficiaryChanged"})
     )
     assert compare(topic, outbox, [reader]) == {}
+
+
+def test_events_the_producer_put_back_after_a_restore_are_not_lost() -> None:
+    """payment-svc rebuilds what a restore lost from its own topic (``rebuilt_event``): those
+    events are no longer missing from the producer, the others still are."""
+    topic = [seen(1, "PaymentPeriodOpened", "p"), seen(2, "PaymentListSubmitted", "l")]
+    reader = Consumer(
+        "settlement-svc", frozenset({"e1", "e2"}), frozenset(), frozenset({"PaymentListSubmitted"})
+    )
+    found = compare(topic, {}, [reader], put_back=frozenset({"e1"}))
+    assert [e["event_id"] for e in found["001"].lost_by_producer] == ["e2"]
+    assert compare(topic, {}, [reader], put_back=frozenset({"e1", "e2"})) == {}

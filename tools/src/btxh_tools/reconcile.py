@@ -34,11 +34,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from btxh_common import topics
 from btxh_common.envelope import Envelope
+from btxh_common.topic_read import read_events
 from btxh_common.topics import SERVICE_TOPIC
-from pydantic import ValidationError
 
 OUTBOX_KEEP_DAYS = 7
 
@@ -88,37 +87,10 @@ def subject(envelope: Envelope) -> str | None:
 
 async def read_topic(bootstrap: str, topic: str, since: datetime) -> list[Seen]:
     """Every readable event the topic holds from ``since`` on (a client in no group)."""
-    client = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await client.start()
-    try:
-        if topic not in await client.topics():  # also loads the partitions' metadata
-            return []
-        partitions = [TopicPartition(topic, p) for p in client.partitions_for_topic(topic) or ()]
-        client.assign(partitions)
-        await client.seek_to_beginning(*partitions)
-        ends = await client.end_offsets(partitions)
-        return await _drain(client, ends, since)
-    finally:
-        await client.stop()
-
-
-async def _drain(
-    client: AIOKafkaConsumer, ends: dict[TopicPartition, int], since: datetime
-) -> list[Seen]:
-    seen: list[Seen] = []
-    left = {tp for tp, end in ends.items() if end > 0}
-    while left:
-        batches = await client.getmany(*left, timeout_ms=1000)
-        for records in batches.values():
-            for r in records:
-                try:
-                    e = Envelope.from_bytes(r.value or b"")
-                except ValidationError:
-                    continue  # not an event: the consumers park it, nothing to reconcile
-                if e.occurred_at >= since:
-                    seen.append(_seen(e, r.partition, r.offset))
-        left = {tp for tp in left if await client.position(tp) < ends[tp]}
-    return seen
+    held = await read_events(bootstrap, topic)
+    return [
+        _seen(h.envelope, h.partition, h.offset) for h in held if h.envelope.occurred_at >= since
+    ]
 
 
 def _seen(e: Envelope, partition: int, offset: int) -> Seen:
@@ -147,6 +119,19 @@ async def producer_outbox(dsn: str, since: datetime) -> dict[str, tuple[str, str
     finally:
         await conn.close()
     return {str(r["event_id"]): (r["event_type"], r["key"], r["sent"]) for r in rows}
+
+
+async def producer_put_back(dsn: str) -> frozenset[str]:
+    """Ids of the events the producer lost with a restore and put back from its own topic
+    (payment-svc's ``rebuilt_event``; empty for a producer that keeps no such table)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        if await conn.fetchval("SELECT to_regclass('rebuilt_event')") is None:
+            return frozenset()
+        rows = await conn.fetch("SELECT event_id FROM rebuilt_event")
+    finally:
+        await conn.close()
+    return frozenset(str(r["event_id"]) for r in rows)
 
 
 async def consumer_of(name: str, dsn: str) -> Consumer:
@@ -180,14 +165,19 @@ def remade(lost: Seen, topic: Sequence[Seen], outbox: dict[str, Any]) -> str | N
 
 
 def compare(
-    topic: Sequence[Seen], outbox: dict[str, tuple[str, str, bool]], consumers: Sequence[Consumer]
+    topic: Sequence[Seen],
+    outbox: dict[str, tuple[str, str, bool]],
+    consumers: Sequence[Consumer],
+    put_back: frozenset[str] = frozenset(),
 ) -> dict[str, Divergence]:
-    """Per district, what diverged (only districts where something did)."""
+    """Per district, what diverged (only districts where something did). Events the producer
+    lost with a restore and has put back from its own topic (``put_back``: payment-svc's
+    ``rebuilt_event``) are not lost."""
     found: dict[str, Divergence] = defaultdict(Divergence)
     on_topic = {s.event_id for s in topic}
     for s in topic:
         entry = asdict(s)
-        if s.event_id not in outbox:
+        if s.event_id not in outbox and s.event_id not in put_back:
             applied_by = sorted(c.name for c in consumers if s.event_id in c.applied)
             lost = {**entry, "applied_by": applied_by, "remade_by": remade(s, topic, outbox)}
             found[s.district].lost_by_producer.append(lost)
@@ -212,13 +202,16 @@ async def reconcile(
     topic = topic_prefix + SERVICE_TOPIC[producer].removeprefix(topics.PREFIX)
     seen = await read_topic(bootstrap, topic, since)
     outbox = await producer_outbox(producer_db, since)
+    put_back = await producer_put_back(producer_db)
     readers = [await consumer_of(name, dsn) for name, dsn in consumers.items()]
-    diverged = compare([s for s in seen if district in (None, s.district)], outbox, readers)
+    mine = [s for s in seen if district in (None, s.district)]
+    diverged = compare(mine, outbox, readers, put_back)
     return {
         "producer": producer,
         "topic": topic,
         "since": since.isoformat(),
         "events_on_topic": len(seen),
+        "put_back_by_producer": sum(s.event_id in put_back for s in mine),
         "consumers": sorted(consumers),
         "districts": {d: asdict(v) for d, v in diverged.items()},
     }
@@ -229,6 +222,11 @@ def render(report: dict[str, Any]) -> str:
         f"{report['producer']}: {report['events_on_topic']} events on {report['topic']} "
         f"since {report['since']}, compared with {', '.join(report['consumers']) or 'no consumer'}"
     ]
+    if report["put_back_by_producer"]:
+        lines.append(
+            f"{report['put_back_by_producer']} lost with a restore and put back by "
+            f"{report['producer']} from its topic (not divergences)"
+        )
     if not report["districts"]:
         lines.append("nothing diverged")
     for district, d in report["districts"].items():

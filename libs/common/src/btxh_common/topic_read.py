@@ -1,0 +1,80 @@
+"""A whole topic read back by a client in no consumer group: payment-svc rebuilding its own
+commands after a restore, ``btxh-reconcile`` comparing a producer with its consumers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
+
+from btxh_common.broker import NO_AUTH, KafkaAuth
+from btxh_common.envelope import Envelope
+
+
+@dataclass(frozen=True)
+class Held:
+    """One event as the topic holds it."""
+
+    envelope: Envelope
+    partition: int
+    offset: int
+
+
+async def read_events(
+    bootstrap: str, topic: str, auth: KafkaAuth = NO_AUTH, since: datetime | None = None
+) -> list[Held]:
+    """Every readable event the topic holds, in order per partition (partition by partition);
+    with ``since``, from the first record the broker timestamped at or after it. Records that
+    are not events are passed over. The end of each partition is taken once the client sits
+    at its start, so the read stops at what the topic held then."""
+    client = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, **auth.client_kwargs()
+    )
+    await client.start()
+    try:
+        if topic not in await client.topics():  # also loads the partitions' metadata
+            return []
+        partitions = sorted(
+            (TopicPartition(topic, p) for p in client.partitions_for_topic(topic) or ()),
+            key=lambda tp: tp.partition,
+        )
+        client.assign(partitions)
+        await client.seek_to_beginning(*partitions)
+        ends = await client.end_offsets(partitions)
+        if since is not None:
+            await _seek_to_time(client, partitions, ends, since)
+        return await _drain(client, ends)
+    finally:
+        await client.stop()
+
+
+async def _seek_to_time(
+    client: AIOKafkaConsumer,
+    partitions: list[TopicPartition],
+    ends: dict[TopicPartition, int],
+    since: datetime,
+) -> None:
+    found = await client.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
+    for tp in partitions:
+        at = found.get(tp)
+        client.seek(tp, ends[tp] if at is None else at.offset)
+
+
+async def _drain(client: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> list[Held]:
+    by_partition: dict[int, list[Held]] = {tp.partition: [] for tp in ends}
+    left = {tp for tp, end in ends.items() if end > await client.position(tp)}
+    while left:
+        batches = await client.getmany(*left, timeout_ms=1000)
+        for tp, records in batches.items():
+            for r in records:
+                if r.offset >= ends[tp]:
+                    continue  # written after the read began
+                try:
+                    envelope = Envelope.from_bytes(r.value or b"")
+                except ValidationError:
+                    continue  # not an event
+                by_partition[tp.partition].append(Held(envelope, r.partition, r.offset))
+        left = {tp for tp in left if await client.position(tp) < ends[tp]}
+    return [held for p in sorted(by_partition) for held in by_partition[p]]
