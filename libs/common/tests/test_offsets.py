@@ -15,6 +15,7 @@ from btxh_common.broker import ensure_topics, make_broker
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.inbox import EventContext, subscribe
 from btxh_common.offsets import Position, check_positions
+from btxh_common.opsmetrics import consumer_lag
 from btxh_common.testing.fixtures import unique_topic
 
 TABLES = ("applied", "inbox", "consumer_offset")
@@ -100,9 +101,18 @@ async def test_a_database_put_back_re_reads_from_its_own_position_and_applies_ea
         await until("all handled", lambda: position_is(4))
         await broker.stop()  # Kafka's committed offset for the group is now 5
         counted = [e.event_id for e in sent if e.event_type == "Counted"]
-        for backup, lost in ((midway, counted[1:]), (empty, counted)):
+        groups = {group: {topic}}
+        held = await offsets.stored(common_db, group)
+        assert await consumer_lag(kafka_bootstrap, groups, positions=held) == {(group, topic): 0}
+        assert await consumer_lag(kafka_bootstrap, groups) == {(group, topic): 0}  # Kafka's
+        for backup, lost, behind in ((midway, counted[1:], 3), (empty, counted, 5)):
             await restore(common_db, backup)
             assert [e for e in counted if e not in await applied(common_db)] == lost
+            # the lag is counted from the restored position (Kafka's committed offset is 5)
+            held = await offsets.stored(common_db, group)
+            assert await consumer_lag(kafka_bootstrap, groups, positions=held) == {
+                (group, topic): behind
+            }
             broker = await consume(kafka_bootstrap, common_db, topic, group)
             try:
                 await until("caught up again", lambda: position_is(4))

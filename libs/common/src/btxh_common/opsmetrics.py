@@ -29,6 +29,8 @@ from prometheus_client import Counter, Gauge
 
 from btxh_common.broker import NO_AUTH, KafkaAuth
 from btxh_common.logs import get_logger
+from btxh_common.offsets import Position, applied_before
+from btxh_common.offsets import stored as stored_positions
 from btxh_common.outbox import OutboxRelay
 
 log = get_logger(__name__)
@@ -82,10 +84,21 @@ async def dead_letters(conn: asyncpg.Connection, consumers: Sequence[str]) -> No
 
 
 async def consumer_lag(
-    bootstrap: str, groups: Mapping[str, set[str]], auth: KafkaAuth = NO_AUTH
+    bootstrap: str,
+    groups: Mapping[str, set[str]],
+    auth: KafkaAuth = NO_AUTH,
+    positions: Sequence[Position] | None = None,
+    applied_before_positions: bool = False,
 ) -> dict[tuple[str, str], int]:
-    """Per (group, topic): the topic's end offsets minus what the group committed (from the
-    start of the topic where it committed nothing). Sets ``btxh_consumer_lag_messages``."""
+    """Per (group, topic): the topic's end offsets minus where the group is. Where it is, as
+    the consumer seeks on assignment (``btxh_common.offsets``): after the position its
+    database holds (``positions``, its ``consumer_offset``, which a restore puts behind
+    Kafka's committed offset); for a partition it holds none for, at the start of the topic,
+    or, for a database that applied events before it kept positions (or without
+    ``positions``), at what the group committed to Kafka. Sets
+    ``btxh_consumer_lag_messages``."""
+    trust_kafka = positions is None or applied_before_positions
+    held = {(p.consumer, p.topic, p.partition): p.offset + 1 for p in positions or ()}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **auth.client_kwargs())
     reader = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, enable_auto_commit=False, **auth.client_kwargs()
@@ -106,7 +119,13 @@ async def consumer_lag(
             starts = await reader.beginning_offsets(parts)
             for tp in parts:
                 done = committed.get(tp)
-                at = done.offset if done is not None and done.offset >= 0 else starts[tp]
+                where = (group, tp.topic, tp.partition)
+                if where in held:
+                    at = held[where]
+                elif trust_kafka and done is not None and done.offset >= 0:
+                    at = done.offset
+                else:
+                    at = starts[tp]
                 key = (group, tp.topic)
                 lag[key] = lag.get(key, 0) + max(ends[tp] - at, 0)
         for (group, topic), n in lag.items():
@@ -134,8 +153,10 @@ class StateMetrics:
             await dead_letters(conn, sorted(self.groups))
             for gauge in self.gauges:
                 await gauge(conn)
+            held = await stored_positions(conn)
+            upgraded = await applied_before(conn)
         if self.groups:
-            await consumer_lag(self.bootstrap, self.groups, self.auth)
+            await consumer_lag(self.bootstrap, self.groups, self.auth, held, upgraded)
 
     async def run(self) -> None:
         while True:
