@@ -29,8 +29,16 @@ async def read_events(
     with ``since``, from the first record the broker timestamped at or after it. Records that
     are not events are passed over. The end of each partition is taken once the client sits
     at its start, so the read stops at what the topic held then."""
+    # "earliest": assigning partitions makes the client look up a start position of its own
+    # (its default, "latest"), and if that answer comes back after seek_to_beginning asked
+    # for the earliest, aiokafka applies it to the waiting seek: the read would start at the
+    # end and find nothing (payment-svc's rebuild put nothing back, now and then, under load).
+    # With both lookups the same, no answer can move the start.
     client = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, **auth.client_kwargs()
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **auth.client_kwargs(),
     )
     await client.start()
     try:
@@ -59,7 +67,9 @@ async def _seek_to_time(
     found = await client.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
     for tp in partitions:
         at = found.get(tp)
-        client.seek(tp, ends[tp] if at is None else at.offset)
+        # nothing at or after ``since``: Kafka answers None, the embedded broker offset 0
+        # with timestamp -1
+        client.seek(tp, ends[tp] if at is None or at.timestamp < 0 else at.offset)
 
 
 async def _drain(client: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> list[Held]:
