@@ -21,8 +21,8 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -57,33 +57,20 @@ def _bare(topic: str) -> str:
     return topic.removeprefix(topics.PREFIX)
 
 
-@dataclass
-class _Recorder:
-    """Stands in for ``KafkaBroker``: records what ``subscriber(...)`` is asked for."""
-
-    topics: set[str] = field(default_factory=set)
-    groups: set[str] = field(default_factory=set)
-
-    def subscriber(self, *names: str, group_id: str | None = None, **_: Any) -> Callable[..., Any]:
-        self.topics.update(_bare(t) for t in names)
-        if group_id:
-            self.groups.add(group_id)
-        return lambda handler: handler
-
-
 def consumed(package: str) -> tuple[frozenset[str], frozenset[str]]:
     """(topics, groups) the service subscribes to, by running its subscriptions."""
+    from btxh_common.opsmetrics import Subscribed
     from btxh_common.service import ServiceState
 
     app = importlib.import_module(f"{package}.app")
     spec = app.spec
-    recorder = _Recorder()
+    recorder = Subscribed()
     if spec.subscriptions is not None:
         # The subscriptions only bind handlers; a stand-in pool is never touched.
         spec.subscriptions(
             cast(Any, recorder), ServiceState(app.settings, pool=cast(Any, object()))
         )
-    return frozenset(recorder.topics), frozenset(recorder.groups)
+    return frozenset(_bare(t) for t in recorder.topics), frozenset(recorder.groups)
 
 
 def _topic_names(tree: ast.AST) -> set[str]:

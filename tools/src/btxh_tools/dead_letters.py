@@ -20,11 +20,12 @@ import asyncio
 import importlib
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
 from btxh_common.db import create_pool
+from btxh_common.opsmetrics import Subscribed
 from btxh_common.service import ServiceState
 
 PACKAGES = {
@@ -52,21 +53,6 @@ class _Message:
 
     async def ack(self) -> None:  # nothing to commit: the record is not read from Kafka
         return None
-
-
-@dataclass
-class _Capture:
-    """Stands in for the broker: keeps each consumer group's message handler."""
-
-    groups: dict[str, OnMessage] = field(default_factory=dict)
-
-    def subscriber(self, *_: str, group_id: str | None = None, **__: Any) -> Any:
-        def keep(handler: OnMessage) -> OnMessage:
-            if group_id:
-                self.groups[group_id] = handler
-            return handler
-
-        return keep
 
 
 async def listing(pool: asyncpg.Pool) -> list[str]:
@@ -118,11 +104,11 @@ async def run(args: argparse.Namespace) -> int:
                     f" ({args.reason})"
                 )
             return 0
-        capture = _Capture()
+        capture = Subscribed()
         app.spec.subscriptions(cast(Any, capture), ServiceState(settings, pool=pool))
         failed = 0
         for row_id in args.ids:
-            outcome = await replay_one(pool, capture.groups, row_id)
+            outcome = await replay_one(pool, capture.handlers, row_id)
             failed += not outcome.startswith("applied")
             print(f"{row_id}: {outcome}")
         return 1 if failed else 0

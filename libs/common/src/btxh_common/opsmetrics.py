@@ -62,17 +62,33 @@ def route_of(scope: Mapping[str, Any]) -> str:
 @dataclass
 class Subscribed:
     """Stands in for the broker while a service subscribes: records each consumer group's
-    topics, and passes every call on to the real broker."""
+    topics (``groups``) and every topic asked for (``topics``). With a real ``broker`` it
+    passes every call on to it (the running service); without, it keeps each group's message
+    handler (``handlers``) and binds nothing (the deploy check reading what a service
+    consumes, ``btxh-dead-letters`` replaying a message through its handler)."""
 
-    broker: Any
+    broker: Any = None
     groups: dict[str, set[str]] = field(default_factory=dict)
+    topics: set[str] = field(default_factory=set)
+    handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def subscriber(self, *topics: str, group_id: str | None = None, **kwargs: Any) -> Any:
+        self.topics.update(topics)
         if group_id:
             self.groups.setdefault(group_id, set()).update(topics)
-        return self.broker.subscriber(*topics, group_id=group_id, **kwargs)
+        if self.broker is not None:
+            return self.broker.subscriber(*topics, group_id=group_id, **kwargs)
+
+        def keep(handler: Callable[..., Any]) -> Callable[..., Any]:
+            if group_id:
+                self.handlers[group_id] = handler
+            return handler
+
+        return keep
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or self.broker is None:
+            raise AttributeError(name)
         return getattr(self.broker, name)
 
 

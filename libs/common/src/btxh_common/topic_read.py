@@ -27,8 +27,10 @@ async def read_events(
 ) -> list[Held]:
     """Every readable event the topic holds, in order per partition (partition by partition);
     with ``since``, from the first record the broker timestamped at or after it. Records that
-    are not events are passed over. The end of each partition is taken once the client sits
-    at its start, so the read stops at what the topic held then."""
+    are not events are passed over. The read ends when every partition is at or past its end
+    offset as the broker gave it when the read began and a fetch brings nothing more: the
+    embedded broker gives as the end the offset after the *first* record of a partition's
+    last batch, so the end alone would leave the rest of that batch unread."""
     # "earliest": assigning partitions makes the client look up a start position of its own
     # (its default, "latest"), and if that answer comes back after seek_to_beginning asked
     # for the earliest, aiokafka applies it to the waiting seek: the read would start at the
@@ -74,17 +76,16 @@ async def _seek_to_time(
 
 async def _drain(client: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> list[Held]:
     by_partition: dict[int, list[Held]] = {tp.partition: [] for tp in ends}
-    left = {tp for tp, end in ends.items() if end > await client.position(tp)}
+    left = set(ends)
     while left:
-        batches = await client.getmany(*left, timeout_ms=1000)
+        batches = await client.getmany(*left, timeout_ms=500)
         for tp, records in batches.items():
             for r in records:
-                if r.offset >= ends[tp]:
-                    continue  # written after the read began
                 try:
                     envelope = Envelope.from_bytes(r.value or b"")
                 except ValidationError:
                     continue  # not an event
                 by_partition[tp.partition].append(Held(envelope, r.partition, r.offset))
-        left = {tp for tp in left if await client.position(tp) < ends[tp]}
+        if not any(batches.values()):  # nothing more to fetch: done where past the end
+            left = {tp for tp in left if await client.position(tp) < ends[tp]}
     return [held for p in sorted(by_partition) for held in by_partition[p]]
