@@ -97,7 +97,10 @@ def _finish(kind: Kind, cells: IO[bytes], target: IO[bytes]) -> None:
     ):
         for info in source.infolist():
             patch = patches.get(info.filename, _unchanged)
-            with source.open(info) as part, _deflating(out.open(info.filename, "w")) as entry:
+            with (
+                _inflating(source.open(info)) as part,
+                _deflating(out.open(info.filename, "w")) as entry,
+            ):
                 tail = b""
                 while chunk := part.read(1024 * 1024):
                     tail += chunk
@@ -114,6 +117,13 @@ def _deflating(entry: IO[bytes]) -> IO[bytes]:
     if hasattr(entry, "_compressor"):
         entry._compressor = zlib_ng.compressobj(_LEVEL, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
     return entry
+
+
+def _inflating(part: IO[bytes]) -> IO[bytes]:
+    """A zip entry being read, inflated by zlib-ng (swapped the same way, before any read)."""
+    if hasattr(part, "_decompressor"):
+        part._decompressor = zlib_ng.decompressobj(-zlib_ng.MAX_WBITS)
+    return part
 
 
 def _unchanged(xml: bytes) -> bytes:
