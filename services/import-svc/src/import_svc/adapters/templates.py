@@ -8,9 +8,9 @@ than xlsxwriter and 10× faster than openpyxl at 100k rows; what it cannot write
 names the reader finds columns by and the change-type drop-down down to the sheet's last row
 (rows an officer adds keep it), is added to its XML as the workbook is copied into ``target``
 (rustpy-xlsxwriter 0.8 has no defined names, and its drop-down covers only the rows written
-and lists its choices inline). The copy deflates with zlib-ng (the same deflate stream, twice
-as fast as the system zlib's level 1 and smaller): that pass is what the template costs over
-the bare writer.
+and lists its choices inline). The copy inflates and deflates with zlib-ng (a standard deflate
+stream, made 1.5× faster than by the system zlib's level 1, and smaller): that pass is what the
+template costs over the bare writer.
 
 Every text is an inline string cell, so nothing an officer or the register typed (``=``, ``+``,
 ``-``, ``@`` first) becomes a formula a spreadsheet program runs; text columns carry the text
