@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from btxh_common.errors import DomainError, InvalidInput, TooLarge
+from import_svc.adapters.batches import guard
 from import_svc.domain.batch import (
     FINAL,
     Event,
@@ -20,6 +21,8 @@ from import_svc.domain.batch import (
     ensure_confirmable,
     ensure_editable,
     ensure_in_review,
+    sources,
+    target,
     transition,
 )
 from import_svc.domain.findings import Checked
@@ -232,6 +235,65 @@ def test_a_batch_is_confirmed_only_from_review_and_applied_only_once_confirmed()
     assert transition("parsing", "confirm") is None
     assert transition("awaiting_review", "applied") is None
     assert transition("confirmed", "confirm") is None
+
+
+# DOMAIN "Excel imports", by hand: every move a batch may make; any other (status, event) is
+# refused. The adapters' updates guard with what the table derives from these.
+STATUSES: list[Status] = [
+    "parsing",
+    "awaiting_review",
+    "failed",
+    "confirmed",
+    "applied",
+    "partially_applied",
+    "refused",
+]
+EVENTS: list[Event] = [
+    "parsed",
+    "read_failed",
+    "confirm",
+    "applied",
+    "partially_applied",
+    "refused",
+]
+MOVES: dict[tuple[str, str], str] = {
+    ("parsing", "parsed"): "awaiting_review",
+    ("parsing", "read_failed"): "failed",
+    ("awaiting_review", "confirm"): "confirmed",
+    ("confirmed", "applied"): "applied",
+    ("confirmed", "partially_applied"): "partially_applied",
+    ("confirmed", "refused"): "refused",
+}
+REFUSED = [(s, e) for s in STATUSES for e in EVENTS if (s, e) not in MOVES]
+
+
+@pytest.mark.parametrize(("status", "event"), list(MOVES))
+def test_each_move_of_the_lifecycle_is_allowed_and_guarded_from_its_status(
+    status: Status, event: Event
+) -> None:
+    assert transition(status, event) == MOVES[status, event]
+    assert status in sources(event)
+    assert target(event) == MOVES[status, event]
+    assert guard(event) == (MOVES[status, event], sources(event))
+
+
+@pytest.mark.parametrize(("status", "event"), REFUSED)
+def test_each_other_move_is_refused_and_left_out_of_the_guard(status: Status, event: Event) -> None:
+    assert transition(status, event) is None
+    assert status not in sources(event)
+    assert status not in guard(event)[1]
+
+
+def test_the_guards_name_exactly_the_statuses_each_event_leaves() -> None:
+    assert len(REFUSED) == len(STATUSES) * len(EVENTS) - 6
+    assert {e: sources(e) for e in EVENTS} == {
+        "parsed": ["parsing"],
+        "read_failed": ["parsing"],
+        "confirm": ["awaiting_review"],
+        "applied": ["confirmed"],
+        "partially_applied": ["confirmed"],
+        "refused": ["confirmed"],
+    }
 
 
 def test_progress_adds_up_rows_read_validated_and_staged() -> None:

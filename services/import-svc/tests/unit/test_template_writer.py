@@ -4,11 +4,15 @@ officer rely on is in the file, for a commune with people and for one with nobod
 from __future__ import annotations
 
 import io
+import struct
+import zipfile
+import zlib
 
 import openpyxl
 import pytest
 from import_svc.adapters.templates import write_workbook
 from import_svc.domain.columns import CHANGE_CHOICES, COLUMNS, Kind, template_row
+from zlib_ng import zlib_ng
 
 PERSON = {
     "beneficiary_id": "2f1c1d7e-0000-4000-8000-000000000001",
@@ -62,3 +66,21 @@ def test_ids_stay_text_a_plus_stays_text_and_arrears_are_numbers() -> None:
     assert sheet.cell(3, col["arrears_amount"]).value == 500_000
     assert sheet.cell(3, col["arrears_period"]).value == "10/2026"
     assert sheet.freeze_panes == "A2"
+
+
+def test_the_copy_is_deflated_by_zlib_ng_and_reads_back_whole() -> None:
+    """The workbook's sheet is the deflate stream zlib-ng makes of its XML (the faster codec
+    really is the one used), and a standard inflater reads it back."""
+    out = io.BytesIO()
+    write_workbook("arrears", [template_row("arrears", PERSON)] * 50, out)
+    with zipfile.ZipFile(out) as book:
+        info = book.getinfo("xl/worksheets/sheet1.xml")
+        xml = book.read(info)
+        out.seek(info.header_offset + 26)
+        name, extra = struct.unpack("<HH", out.read(4))
+        out.seek(info.header_offset + 30 + name + extra)
+        stored = out.read(info.compress_size)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    assert zlib.decompress(stored, -15) == xml
+    assert stored == zlib_ng.compress(xml, 2, -15)
+    assert b'sqref="E2:E1048576"' in xml

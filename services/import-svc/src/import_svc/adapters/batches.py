@@ -1,6 +1,11 @@
 """The SQL of batches: import_batch, the uploaded file until parsed, the parse's progress.
 
 Progress is written outside the parsing transaction, so it shows while the parse runs.
+
+Every change of a batch's status is an event of the domain's ``TRANSITIONS``: the update sets
+the event's ``target`` and changes the batch only while its status is one of the event's
+``sources`` (``status = ANY($3)``), both passed as parameters, so the table is the one place
+that says which move is allowed.
 """
 
 from __future__ import annotations
@@ -13,8 +18,30 @@ from uuid import UUID
 import asyncpg
 
 from import_svc.adapters import files as stored_files
-from import_svc.domain.batch import Progress, Status
+from import_svc.domain.batch import (
+    IN_REVIEW,
+    INITIAL,
+    Applied,
+    Event,
+    Progress,
+    Status,
+    sources,
+    target,
+)
 from import_svc.domain.columns import Kind
+
+
+def guard(event: Event) -> tuple[Status, list[Status]]:
+    """``$2, $3`` of an update for ``event``: the status it sets, and those it may leave."""
+    return target(event), sources(event)
+
+
+def moved(done: str, batch: UUID, event: Event) -> None:
+    """An update made under the batch's own lock (``FOR UPDATE``, its status checked) that
+    changed nothing is a bug: refused loudly, the transaction rolled back."""
+    if done != "UPDATE 1":
+        raise RuntimeError(f"batch {batch}: {event} refused by its status")
+
 
 VIEW = """SELECT b.*, p.phase, p.rows_read, p.rows_validated, p.rows_staged FROM import_batch b
           LEFT JOIN upload_progress p ON p.batch_id = b.id"""
@@ -33,12 +60,13 @@ async def add_upload(
     for batch, name, path in files:
         await conn.execute(
             """INSERT INTO import_batch (id, upload_id, district_code, kind, file_name,
-                   status, created_by) VALUES ($1, $2, $3, $4, $5, 'parsing', $6)""",
+                   status, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
             batch,
             upload,
             district,
             kind,
             name,
+            INITIAL,
             officer,
         )
         await conn.execute("INSERT INTO upload_file (batch_id) VALUES ($1)", batch)
@@ -51,7 +79,8 @@ async def add_upload(
 
 async def lock_next_upload(conn: asyncpg.Connection) -> list[asyncpg.Record] | None:
     """The files of the upload to parse next, locked, without their content: uploads never
-    tried first, then the oldest; None when there is none."""
+    tried first, then the oldest; None when there is none. ``'parsing'`` is ``INITIAL``,
+    written out so that the partial index ``import_batch_parsing`` serves the query."""
     head = await conn.fetchrow(
         """SELECT b.upload_id FROM import_batch b JOIN upload_file f ON f.batch_id = b.id
            WHERE b.status = 'parsing'
@@ -93,12 +122,14 @@ async def set_progress(pool: asyncpg.Pool, batch: UUID, progress: Progress) -> N
 
 async def fail_file(conn: asyncpg.Connection, batch: UUID, code: str, message_vi: str) -> None:
     """A file that could not be read: the batch says why, the file goes."""
-    await conn.execute(
-        """UPDATE import_batch SET status = 'failed', error = $2, updated_at = now()
-           WHERE id = $1""",
+    done = await conn.execute(
+        """UPDATE import_batch SET status = $2, error = $4, updated_at = now()
+           WHERE id = $1 AND status = ANY($3::text[])""",
         batch,
+        *guard("read_failed"),
         json.dumps({"code": code, "message_vi": message_vi}),
     )
+    moved(done, batch, "read_failed")
     await drop_file(conn, batch)
 
 
@@ -110,28 +141,31 @@ async def to_review(
     conn: asyncpg.Connection, batch: UUID, commune: str | None, ignored: list[str]
 ) -> None:
     """The file's own batch, now holding its first commune's rows."""
-    await conn.execute(
-        """UPDATE import_batch SET commune_code = $2, status = 'awaiting_review',
-               ignored_headers = $3, updated_at = now() WHERE id = $1""",
+    done = await conn.execute(
+        """UPDATE import_batch SET status = $2, commune_code = $4, ignored_headers = $5,
+               updated_at = now() WHERE id = $1 AND status = ANY($3::text[])""",
         batch,
+        *guard("parsed"),
         commune,
         ignored,
     )
+    moved(done, batch, "parsed")
 
 
 async def add_commune(
     conn: asyncpg.Connection, file_batch: UUID, batch: UUID, commune: str | None
 ) -> None:
-    """One more batch of the same file, for another commune."""
+    """One more batch of the same file, for another commune: parsed as the file's own."""
     await conn.execute(
         """INSERT INTO import_batch (id, upload_id, district_code, commune_code,
                kind, file_name, status, created_by, ignored_headers)
            SELECT $2, upload_id, district_code, $3, kind, file_name,
-                  'awaiting_review', created_by, ignored_headers
+                  $4, created_by, ignored_headers
            FROM import_batch WHERE id = $1""",
         file_batch,
         batch,
         commune,
+        target("parsed"),
     )
 
 
@@ -160,9 +194,9 @@ async def lock_status(conn: asyncpg.Connection, batch: UUID) -> str | None:
 async def in_review(conn: asyncpg.Connection, upload: UUID | None) -> list[UUID]:
     """The batches of an upload still in review (validated together: duplicates span them)."""
     rows = await conn.fetch(
-        """SELECT id FROM import_batch WHERE upload_id = $1 AND status = 'awaiting_review'
-           ORDER BY id""",
+        "SELECT id FROM import_batch WHERE upload_id = $1 AND status = $2 ORDER BY id",
         upload,
+        IN_REVIEW,
     )
     return [r["id"] for r in rows]
 
@@ -211,28 +245,37 @@ async def views_of(conn: asyncpg.Connection, ids: list[UUID]) -> list[asyncpg.Re
 
 
 async def mark_confirmed(conn: asyncpg.Connection, batch: UUID, officer: str) -> None:
-    await conn.execute(
-        """UPDATE import_batch SET status = 'confirmed', confirmed_by = $2, confirmed_at = now(),
-               updated_at = now() WHERE id = $1""",
+    """Under the lock the confirmation took (its status checked by ``ensure_confirmable``)."""
+    done = await conn.execute(
+        """UPDATE import_batch SET status = $2, confirmed_by = $4, confirmed_at = now(),
+               updated_at = now() WHERE id = $1 AND status = ANY($3::text[])""",
         batch,
+        *guard("confirm"),
         officer,
     )
+    moved(done, batch, "confirm")
 
 
-async def mark_refused(conn: asyncpg.Connection, batch: UUID, error: str) -> None:
-    """beneficiary-svc refused the batch as a whole; ``error`` is its reason as JSON."""
-    await conn.execute(
-        """UPDATE import_batch SET status = 'refused', error = $2, updated_at = now()
-           WHERE id = $1 AND status = 'confirmed'""",
+async def mark_refused(conn: asyncpg.Connection, batch: UUID, error: str) -> bool:
+    """beneficiary-svc refused the batch as a whole; ``error`` is its reason as JSON. False
+    (nothing changed) for a batch not waiting for that answer."""
+    done = await conn.execute(
+        """UPDATE import_batch SET status = $2, error = $4, updated_at = now()
+           WHERE id = $1 AND status = ANY($3::text[])""",
         batch,
+        *guard("refused"),
         error,
     )
+    return bool(done == "UPDATE 1")
 
 
-async def mark_applied(conn: asyncpg.Connection, batch: UUID, status: Status) -> None:
-    await conn.execute(
+async def mark_applied(conn: asyncpg.Connection, batch: UUID, event: Applied) -> bool:
+    """beneficiary-svc applied the batch (``partially_applied``: some rows rejected). False
+    (nothing changed) for a batch not waiting for that answer."""
+    done = await conn.execute(
         """UPDATE import_batch SET status = $2, applied_at = now(), updated_at = now()
-           WHERE id = $1 AND status = 'confirmed'""",
+           WHERE id = $1 AND status = ANY($3::text[])""",
         batch,
-        status,
+        *guard(event),
     )
+    return bool(done == "UPDATE 1")

@@ -4,7 +4,9 @@ validated or confirmed.
 DOMAIN "Excel imports": parsing → awaiting_review → confirmed → applied, partially_applied or
 refused; failed for a file that could not be read. A row edited in review is ``unvalidated``
 until the batch is validated again. ``TRANSITIONS`` is the whole machine: ``transition`` says
-whether an event may move a batch from where it is, and where to.
+whether an event may move a batch from where it is, and where to; ``sources`` and ``target``
+are what the adapters' updates guard with (``WHERE status = ANY(sources)``), so the SQL holds
+no status of its own.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from import_svc.domain.errors import (
 Status = Literal[
     "parsing", "awaiting_review", "failed", "confirmed", "applied", "partially_applied", "refused"
 ]
+INITIAL: Status = "parsing"
 IN_REVIEW = "awaiting_review"
 Event = Literal["parsed", "read_failed", "confirm", "applied", "partially_applied", "refused"]
+Applied = Literal["applied", "partially_applied"]  # both an event and the status it leads to
 TRANSITIONS: dict[tuple[Status, Event], Status] = {
     ("parsing", "parsed"): "awaiting_review",
     ("parsing", "read_failed"): "failed",
@@ -44,9 +48,20 @@ FINAL: frozenset[Status] = frozenset({"failed", "applied", "partially_applied", 
 
 
 def transition(status: Status, event: Event) -> Status | None:
-    """Where ``event`` takes a batch in ``status``; None when it may not happen there (the
-    adapters' updates say the same in their ``WHERE status = …``)."""
+    """Where ``event`` takes a batch in ``status``; None when it may not happen there."""
     return TRANSITIONS.get((status, event))
+
+
+def sources(event: Event) -> list[Status]:
+    """The statuses ``event`` may move a batch from (sorted): an update for ``event`` changes
+    a batch only in one of them."""
+    return sorted({status for status, e in TRANSITIONS if e == event})
+
+
+def target(event: Event) -> Status:
+    """Where ``event`` takes a batch: one status per event, whichever status it came from."""
+    (to,) = {to for (_, e), to in TRANSITIONS.items() if e == event}
+    return to
 
 
 @dataclass(frozen=True)
@@ -122,5 +137,5 @@ def amount_field(kind: Kind) -> str | None:
     return "arrears_amount" if kind == "arrears" else None
 
 
-def applied_status(any_rejected: bool) -> Status:
+def applied_status(any_rejected: bool) -> Applied:
     return "partially_applied" if any_rejected else "applied"
