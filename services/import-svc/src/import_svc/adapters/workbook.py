@@ -164,16 +164,23 @@ def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
         )
         if slim:
             slim.close()
-        sheet = _open(slim.path if slim and slim.path else source)
+        if slim and slim.path is not None:
+            grid = _sliced(slim)
+            header = next(grid, None)  # the first slice opened: a refusal is said here
+            header = slim.header
+        else:
+            if slim:
+                slim.remove()
+            grid = _grid(_open(source))
+            header = next(grid, None)
     except Refused as refused:
-        raise FileRefused(refused.code, refused.message_vi) from None
-    finally:
         if slim:
             slim.remove()
-    grid = _grid(sheet)
-    header = next(grid, None)
-    if slim and slim.header is not None and slim.path is not None:
-        header = slim.header  # the copy's header holds only the columns kept
+        raise FileRefused(refused.code, refused.message_vi) from None
+    except BaseException:
+        if slim:
+            slim.remove()
+        raise
     if header is None:
         raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
     columns, ignored = _map_columns(header, kind, defined)
@@ -209,6 +216,31 @@ def _open(source: bytes | Path) -> python_calamine.CalamineSheet:
         raise FileRefused(
             "unreadable_workbook", f"Không đọc được bảng tính (tệp hỏng): {str(exc)[:120]}"
         ) from exc
+
+
+def _sliced(slim: Slim) -> Iterator[list[Any]]:
+    """The copy's rows from row 1 and column A, read slice by slice (``Slim.slices``); the
+    copy is removed once read (or left unread)."""
+    try:
+        at = 0  # the index of the next row given
+        for book, last in slim.slices():
+            sheet = _open(book)
+            del book
+            if sheet.start is not None:
+                first_row, first_column = sheet.start
+                for _ in range(at, first_row):
+                    yield []
+                at = max(at, first_row)
+                pad = [None] * first_column
+                for cells in sheet.to_python(skip_empty_area=True):  # from ``start`` on
+                    yield pad + cells if first_column else cells
+                    at += 1
+            for _ in range(at, last or 0):  # rows left empty at the slice's end
+                yield []
+            at = max(at, last or 0)
+            del sheet
+    finally:
+        slim.remove()
 
 
 def _grid(sheet: python_calamine.CalamineSheet) -> Iterator[list[Any]]:
