@@ -108,7 +108,7 @@ async def _upload_big(ctx: BenchContext, pool: asyncpg.Pool, dsn: str, rows: int
     cached = Path(os.environ.get("BTXH_RUN_DIR", ".run")) / "bench" / f"upload_{rows}_{SEED}.xlsx"
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)
-        building = cached.with_suffix(".part")
+        building = cached.with_name(f"part-{cached.name}")  # the writer wants .xlsx
         await asyncio.to_thread(_fast_workbook, people, building)
         building.rename(cached)
     del people
