@@ -80,15 +80,19 @@ class UploadIds:
         self._late: set[str] = set()
         self._file_late: set[str] = set()
         self.complete = False  # every file read: counts stay as they are
+        self._chunk: dict[str, int] = {}  # the counts of the last chunk's IDs, as added
 
     def __getitem__(self, national_id: str | None) -> int:
         if national_id is None:
             return 0
+        if (n := self._chunk.get(national_id)) is not None:
+            return n
         key = _key(national_id)
         return self._kept.get(key) + self._file.get(key) if len(self._kept) else self._file.get(key)
 
     def add(self, ids: Counter[str | None]) -> None:
         """A chunk's IDs (with how many of its rows hold each), before it is validated."""
+        self._chunk = {}
         if self.complete:
             return
         kept = len(self._kept) > 0
@@ -101,9 +105,11 @@ class UploadIds:
             if before == 1:
                 self._file_late.add(national_id)
             self._file.add(key, n, in_file)
+            self._chunk[national_id] = before + n
 
     def keep(self) -> None:
         """The file was read whole: its IDs count for the rest of the upload."""
+        self._chunk = {}
         if not len(self._kept):
             self._kept, self._file = self._file, self._kept
         else:
@@ -115,6 +121,7 @@ class UploadIds:
 
     def drop(self) -> None:
         """The file was refused: its IDs never were."""
+        self._chunk = {}
         self._file, self._file_late = _Counts(), set()
 
     def finish(self) -> list[str]:
