@@ -205,8 +205,8 @@ def _main(argv: list[str]) -> None:
     _send((opened.columns, opened.ignored))
     chunk: list[Sent] = []
     try:
-        for r in opened.rows:
-            chunk.append((r.row_no, r.values, r.issues, r.numeric_id, r.hidden, r.letters))
+        for r in opened.sent:
+            chunk.append(r)
             if len(chunk) == int(chunk_rows):
                 _send(chunk)
                 chunk = []

@@ -18,13 +18,14 @@ from bisect import bisect_left
 from collections import Counter
 
 _DIGITS = 12  # an ID of up to 12 digits (CCCD 12, CMND 9) is kept as an int
+_SCALE: int = 1_000_000_000_000  # 10 ** _DIGITS
 
 
 def _key(national_id: str) -> int | str:
     """The ID as an int when it is 1–12 ASCII digits (its length kept: leading zeros count),
     else as it is."""
     if len(national_id) <= _DIGITS and national_id.isascii() and national_id.isdigit():
-        return int(national_id) + len(national_id) * 10**_DIGITS
+        return int(national_id) + len(national_id) * _SCALE
     return national_id
 
 
