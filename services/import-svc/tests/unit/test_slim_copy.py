@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from import_svc.adapters import sheet_scan, slim
 from import_svc.adapters.slim import Slim
-from import_svc.adapters.workbook import Limits, open_sheet, read_sheet
+from import_svc.adapters.workbook import FileRefused, Limits, open_sheet, read_sheet
 
 HEADERS = [
     "Ghi chú",
@@ -143,3 +143,36 @@ def test_a_copy_read_in_many_slices_reads_as_the_file(
     assert len(slices_read) > 5
     assert slices_read[-1] is None, "the last slice ends with the sheet"
     assert all(slices_read[:-1]), "each slice before says its last row"
+
+
+def test_a_later_slice_the_reader_cannot_read_refuses_the_file_as_the_whole_read_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columns are known from the first slice; a damaged cell near the end is met while
+    the rows are read, and refuses the file with the code and words of the whole read."""
+    monkeypatch.setattr(sheet_scan, "BLOCK", 2048)
+    monkeypatch.setattr(slim, "SLICE", 1)
+    b = book(HEADERS, write_only=True)
+    for i in range(300):
+        b.worksheets[-1].append(["", f"0010850{i:05d}", f"Người {i}", 100_000 + i, "12/2026"])
+    out = io.BytesIO()
+    b.save(out)
+    source, damaged = zipfile.ZipFile(out), io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v>100280</v>", b"<v>abc</v>")
+            target.writestr(info, data)
+    with pytest.raises(FileRefused) as whole:
+        read_sheet(damaged.getvalue(), "arrears", Limits())
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(damaged.getvalue())
+    opened = open_sheet(path, "arrears", Limits())
+    assert [c.key for c in opened.columns][:1] == ["national_id"]
+    with pytest.raises(FileRefused) as sliced:
+        list(opened.rows)
+    assert whole.value.code == "unreadable_workbook"
+    assert sliced.value.code == whole.value.code
+    assert sliced.value.message_vi == whole.value.message_vi
+    assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"], "the copy is removed"
