@@ -37,6 +37,7 @@ _DIMENSION = re.compile(rb"<dimension\b[^<>]*/>")
 _ROW_START = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
 _END = b"</sheetData>"
 SLICE = 8 * 1024 * 1024  # bytes of the copy's rows per slice: the reader's grid is one slice's
+_STRINGS = {"xl/sharedStrings.xml", "xl/sharedstrings.xml"}
 
 Keep = Callable[[list[str | None]], set[int] | None]  # header → the column positions to keep
 
@@ -64,6 +65,10 @@ class Slim:
         self._cuts: list[tuple[int, int]] = []  # (offset, the row before it) where slices start
         self._last = 0  # the number of the last row written
         self._ended = False  # the end of the rows was written
+        # each slice's workbook holds the shared strings, read again by the reader for each:
+        # slices at least as big as they are cost at most one more read of the rows
+        strings = [i.file_size for i in archive.infolist() if i.filename in _STRINGS]
+        self._slice = max([SLICE, *strings])
         self.failed = False
 
     def feed(self, xml: bytes, refless: bool) -> None:
@@ -76,7 +81,10 @@ class Slim:
         elif self.header is None:
             self.failed = not self._start(xml) or self.failed
         else:
-            if not self._ended and self._size - (self._cuts[-1][0] if self._cuts else 0) >= SLICE:
+            if (
+                not self._ended
+                and self._size - (self._cuts[-1][0] if self._cuts else 0) >= self._slice
+            ):
                 self._cut_here(xml)
             self._write(self._slim(xml))
 
