@@ -91,8 +91,9 @@ def test_files_kept_one_after_the_other_add_up() -> None:
 
 
 def test_ids_kept_as_ints_count_as_the_strings_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Leading zeros, lengths, IDs that are not digits, and merges of the compact index (every
-    3 keys here) change no count: the counts of a plain Counter of the same IDs."""
+    """Leading zeros, lengths, IDs that are not digits, the index made compact (past 5 IDs
+    here) and its merges (every 3 keys) change no count: those of a Counter of the same IDs."""
+    monkeypatch.setattr(_Counts, "SMALL", 5)
     monkeypatch.setattr(_Counts, "MERGE_AT", 3)
     rng = random.Random(17)
     pool = ["001", "0001", "1", "01", "123456789", "000123456789", "1234567890123", "12a", "١٢٣"]

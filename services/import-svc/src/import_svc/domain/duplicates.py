@@ -6,8 +6,9 @@ ID whose one earlier row was already validated, that ID is ``late``: its earlier
 again once the upload is read. The file being read is kept apart until it is kept (read whole)
 or dropped (refused), so a refused file counts for nothing.
 
-An upload may hold a million IDs: each is kept as an int (``_Counts``), 8 bytes once merged,
-instead of a string in a dict (about 100 bytes).
+An upload within the default limits (100k rows) is counted in a dict; one whose limits were
+raised may hold a million IDs: past 100k each is kept as an int (``_Counts``), 8 bytes once
+merged, instead of a string in a dict (about 100 bytes).
 """
 
 from __future__ import annotations
@@ -29,22 +30,38 @@ def _key(national_id: str) -> int | str:
     return national_id
 
 
-class _Counts:
-    """How many rows hold each ID: the int keys held once in a sorted array (``_sorted``, plus
-    those met since its last merge in ``_recent``), any key held more than once and every key
-    that is not an int in ``_more``."""
+def _id(key: int | str) -> str:
+    """The ID ``key`` stands for."""
+    if isinstance(key, str):
+        return key
+    digits, number = divmod(key, _SCALE)
+    return f"{number:0{digits}d}"
 
+
+class _Counts:
+    """How many rows hold each ID: in a dict while there are at most ``SMALL`` IDs (an upload
+    within the default limits); past that, compact: the int keys held once in a sorted array
+    (``_sorted``, plus those met since its last merge in ``_recent``), any key held more than
+    once and every key that is not an int in ``_more``."""
+
+    SMALL = 100_000
     MERGE_AT = 65_536  # keys in ``_recent`` before a merge (or a quarter of ``_sorted``)
 
     def __init__(self) -> None:
+        self._small: dict[str, int] | None = {}
         self._sorted = array("q")
         self._recent: set[int] = set()
         self._more: dict[int | str, int] = {}
 
     def __len__(self) -> int:
+        if self._small is not None:
+            return len(self._small)
         return len(self._sorted) + len(self._recent) + len(self._more)
 
-    def get(self, key: int | str) -> int:
+    def get(self, national_id: str) -> int:
+        if self._small is not None:
+            return self._small.get(national_id, 0)
+        key = _key(national_id)
         if (n := self._more.get(key)) is not None:
             return n
         if isinstance(key, str):
@@ -54,10 +71,16 @@ class _Counts:
         i = bisect_left(self._sorted, key)
         return 1 if i < len(self._sorted) and self._sorted[i] == key else 0
 
-    def add(self, key: int | str, n: int, before: int | None = None) -> None:
-        """``n`` more rows hold ``key`` (``before``: its count, when known)."""
+    def add(self, national_id: str, n: int, before: int | None = None) -> None:
+        """``n`` more rows hold ``national_id`` (``before``: its count, when known)."""
         if before is None:
-            before = self.get(key)
+            before = self.get(national_id)
+        if self._small is not None:
+            self._small[national_id] = before + n
+            if len(self._small) > self.SMALL:
+                self._compact()
+            return
+        key = _key(national_id)
         if before == 0 and n == 1 and isinstance(key, int):
             self._recent.add(key)
             if len(self._recent) > max(self.MERGE_AT, len(self._sorted) // 4):
@@ -65,9 +88,19 @@ class _Counts:
         else:
             self._more[key] = before + n  # read before the array and the set
 
-    def items(self) -> list[tuple[int | str, int]]:
+    def items(self) -> list[tuple[str, int]]:
+        if self._small is not None:
+            return list(self._small.items())
         once = heapq.merge(self._sorted, sorted(self._recent))
-        return [(k, 1) for k in once if k not in self._more] + list(self._more.items())
+        return [(_id(k), 1) for k in once if k not in self._more] + [
+            (_id(k), n) for k, n in self._more.items()
+        ]
+
+    def _compact(self) -> None:
+        small, self._small = self._small or {}, None
+        for national_id, n in small.items():
+            self.add(national_id, n, 0)
+        self._merge()
 
     def _merge(self) -> None:
         self._sorted = array("q", heapq.merge(self._sorted, sorted(self._recent)))
@@ -88,8 +121,8 @@ class UploadIds:
             return 0
         if (n := self._chunk.get(national_id)) is not None:
             return n
-        key = _key(national_id)
-        return self._kept.get(key) + self._file.get(key) if len(self._kept) else self._file.get(key)
+        in_file = self._file.get(national_id)
+        return in_file + self._kept.get(national_id) if len(self._kept) else in_file
 
     def add(self, ids: Counter[str | None]) -> None:
         """A chunk's IDs (with how many of its rows hold each), before it is validated."""
@@ -100,12 +133,11 @@ class UploadIds:
         for national_id, n in ids.items():
             if national_id is None:
                 continue
-            key = _key(national_id)
-            in_file = self._file.get(key)
-            before = in_file + self._kept.get(key) if kept else in_file
+            in_file = self._file.get(national_id)
+            before = in_file + self._kept.get(national_id) if kept else in_file
             if before == 1:
                 self._file_late.add(national_id)
-            self._file.add(key, n, in_file)
+            self._file.add(national_id, n, in_file)
             self._chunk[national_id] = before + n
 
     def keep(self) -> None:
@@ -114,8 +146,8 @@ class UploadIds:
         if not len(self._kept):
             self._kept, self._file = self._file, self._kept
         else:
-            for key, n in self._file.items():
-                self._kept.add(key, n)
+            for national_id, n in self._file.items():
+                self._kept.add(national_id, n)
             self._file = _Counts()
         self._late |= self._file_late
         self._file_late = set()
