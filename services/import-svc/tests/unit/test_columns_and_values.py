@@ -97,6 +97,24 @@ def test_cell_text_is_nfc_with_plain_single_spaces() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "clean"),
+    [
+        ("001085000001", "001085000001"),
+        ("12/2026", "12/2026"),
+        (" 12/2026", "12/2026"),
+        ("12/2026 ", "12/2026"),
+        ("12  /2026", "12 /2026"),
+        ("12\t/2026", "12 /2026"),
+        ("\x1f12\r\n", "12"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_plain_ascii_text_is_given_back_unless_it_has_odd_spaces(written: str, clean: str) -> None:
+    assert clean_text(written) == clean
+
+
+@pytest.mark.parametrize(
     ("written", "day"),
     [
         ("02/03/1985", date(1985, 3, 2)),

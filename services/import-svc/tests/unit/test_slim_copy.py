@@ -8,12 +8,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
+from import_svc.adapters import sheet_scan, slim
 from import_svc.adapters.slim import Slim
-from import_svc.adapters.workbook import Limits, open_sheet, read_sheet
+from import_svc.adapters.workbook import FileRefused, Limits, open_sheet, read_sheet
 
 HEADERS = [
     "Ghi chú",
@@ -106,3 +108,71 @@ def test_cells_out_of_column_order_give_the_copy_up(tmp_path: Path, copies: list
     assert list(open_sheet(path, "arrears", Limits()).rows) == whole.rows
     assert whole.rows[0].values["national_id"] == "001085000001"
     assert copies == [False]
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["shared strings", "inline strings"])
+def test_a_copy_read_in_many_slices_reads_as_the_file(
+    tmp_path: Path, write_only: bool, copies: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts of 2 KB cut into slices of 1 byte or more: every part a slice, with empty rows,
+    a hidden row, formulas and a merged cell across the cuts; the rows keep their numbers."""
+    monkeypatch.setattr(sheet_scan, "BLOCK", 2048)
+    monkeypatch.setattr(slim, "SLICE", 1)
+    b = book(HEADERS, write_only)
+    sheet = b.worksheets[-1]
+    for i in range(400):
+        if i % 37 == 0:
+            sheet.append([])  # an empty row
+        elif i % 53 == 0:
+            sheet.append(["=1+1", f"0010850{i:05d}", "=3*3", "=A1", None])
+        else:
+            sheet.append([f"ghi {i}", f"0010850{i:05d}", f"Người {i}", 100_000 + i, "12/2026"])
+    if not write_only:
+        sheet.row_dimensions[200].hidden = True
+    slices_read: list[int | None] = []
+    cut = Slim.slices
+
+    def spy(self: Slim) -> Iterator[tuple[bytes, int | None]]:
+        for one, last in cut(self):
+            slices_read.append(last)
+            yield one, last
+
+    monkeypatch.setattr(Slim, "slices", spy)
+    both(b, tmp_path, merge=None if write_only else "C150:D260")
+    assert copies == [True]
+    assert len(slices_read) > 5
+    assert slices_read[-1] is None, "the last slice ends with the sheet"
+    assert all(slices_read[:-1]), "each slice before says its last row"
+
+
+def test_a_later_slice_the_reader_cannot_read_refuses_the_file_as_the_whole_read_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columns are known from the first slice; a damaged cell near the end is met while
+    the rows are read, and refuses the file with the code and words of the whole read."""
+    monkeypatch.setattr(sheet_scan, "BLOCK", 2048)
+    monkeypatch.setattr(slim, "SLICE", 1)
+    b = book(HEADERS, write_only=True)
+    for i in range(300):
+        b.worksheets[-1].append(["", f"0010850{i:05d}", f"Người {i}", 100_000 + i, "12/2026"])
+    out = io.BytesIO()
+    b.save(out)
+    source, damaged = zipfile.ZipFile(out), io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<v>100280</v>", b"<v>abc</v>")
+            target.writestr(info, data)
+    with pytest.raises(FileRefused) as whole:
+        read_sheet(damaged.getvalue(), "arrears", Limits())
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(damaged.getvalue())
+    opened = open_sheet(path, "arrears", Limits())
+    assert [c.key for c in opened.columns][:1] == ["national_id"]
+    with pytest.raises(FileRefused) as sliced:
+        list(opened.rows)
+    assert whole.value.code == "unreadable_workbook"
+    assert sliced.value.code == whole.value.code
+    assert sliced.value.message_vi == whole.value.message_vi
+    assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"], "the copy is removed"

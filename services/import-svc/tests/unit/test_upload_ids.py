@@ -4,10 +4,12 @@ look when a later chunk brings its ID again, and a refused file counts for nothi
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import date
 
-from import_svc.domain.duplicates import UploadIds
+import pytest
+from import_svc.domain.duplicates import UploadIds, _Counts
 from import_svc.domain.findings import Checked, Identity
 from import_svc.domain.validation import validate
 
@@ -86,3 +88,24 @@ def test_files_kept_one_after_the_other_add_up() -> None:
     ids.add(Counter({A: 1, None: 3}))
     ids.keep()
     assert (ids[A], ids[None], ids.finish()) == (2, 0, [A])
+
+
+def test_ids_kept_as_ints_count_as_the_strings_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leading zeros, lengths, IDs that are not digits, the index made compact (past 5 IDs
+    here) and its merges (every 3 keys) change no count: those of a Counter of the same IDs."""
+    monkeypatch.setattr(_Counts, "SMALL", 5)
+    monkeypatch.setattr(_Counts, "MERGE_AT", 3)
+    rng = random.Random(17)
+    pool = ["001", "0001", "1", "01", "123456789", "000123456789", "1234567890123", "12a", "١٢٣"]
+    pool += [f"{rng.randrange(10**12):012d}" for _ in range(40)]
+    files = [[rng.choice(pool) for _ in range(rng.randrange(1, 30))] for _ in range(6)]
+    ids, oracle = UploadIds(), Counter[str]()
+    for n, file in enumerate(files):
+        for start in range(0, len(file), 7):
+            ids.add(Counter[str | None](file[start : start + 7]))
+        if n == 3:
+            ids.drop()
+        else:
+            ids.keep()
+            oracle.update(file)
+    assert {i: ids[i] for i in pool} == {i: oracle[i] for i in pool}

@@ -153,6 +153,8 @@ class _Pipe:
     async def chunks(self) -> AsyncIterator[list[Sent]]:
         while isinstance(chunk := await self.message(), list):
             yield chunk
+        if isinstance(chunk, FileRefused):
+            raise chunk
         self.peak_mb = float(chunk)
         if await self.process.wait() != 0:
             raise ReadDied(f"exit {self.process.returncode}")
@@ -189,7 +191,7 @@ def _send(answer: Any) -> None:
 
 def _main(argv: list[str]) -> None:
     """The columns (or the refusal), then the rows in chunks of ``chunk_rows`` (tuples: half
-    the pickling), then the child's peak RSS in MB."""
+    the pickling), then the child's peak RSS in MB (or the refusal of a later slice)."""
     path, kind, limits, memory, seconds, chunk_rows = argv
     gc.disable()  # a short-lived process making many small objects, none of them in a cycle
     resource.setrlimit(resource.RLIMIT_AS, (int(memory), int(memory)))
@@ -202,11 +204,16 @@ def _main(argv: list[str]) -> None:
         return
     _send((opened.columns, opened.ignored))
     chunk: list[Sent] = []
-    for r in opened.rows:
-        chunk.append((r.row_no, r.values, r.issues, r.numeric_id, r.hidden, r.letters))
-        if len(chunk) == int(chunk_rows):
-            _send(chunk)
-            chunk = []
+    try:
+        for r in opened.sent:
+            chunk.append(r)
+            if len(chunk) == int(chunk_rows):
+                _send(chunk)
+                chunk = []
+    except FileRefused as refused:  # a later slice of the sheet the reader could not read
+        _send(refused)
+        sys.stdout.buffer.flush()
+        return
     if chunk:
         _send(chunk)
     _send(peak_rss_mb())

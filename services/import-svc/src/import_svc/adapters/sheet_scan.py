@@ -122,7 +122,7 @@ class _Scan:
     def _marks(self, xml: bytes) -> None:
         for m in _FORMULA.finditer(xml) if b"<f" in xml else ():  # most sheets have none
             self.formulas.setdefault(int(m[2]), set()).add(column_index(m[1].decode()))
-        for m in _HIDDEN_ROW.finditer(xml):
+        for m in _HIDDEN_ROW.finditer(xml) if b'hidden="' in xml else ():
             if (number := _ROW_NO.search(m[1])) is not None:
                 self.hidden.add(int(number[1]))
         for m in _MERGED.finditer(xml) if b"<mergeCell " in xml else ():

@@ -1,21 +1,26 @@
-"""A copy of the workbook holding only the columns an import reads (issue 17).
+"""A copy of the sheet holding only the columns an import reads, read slice by slice (issue 17).
 
-The reader (python-calamine) allocates a grid of every cell of the sheet; a 25-column arrears
-file needs 7 of them. While ``sheet_scan`` goes through the sheet's XML part by part, each
-part is written, without the cells of the other columns, to a copy of the workbook that the
-reader then opens: about half its memory and time. The header row is read here (its cells as
-text: shared, inline or formula strings) to know the columns; anything this cannot read
-surely — a header cell that is not text, a cell that does not say its column, a header row
-that is not row 1 — stops the copy, and the reader opens the file as it was uploaded.
+The reader (python-calamine) allocates a grid of every cell of the sheet it opens, and has no
+way to read rows as they come; a 25-column arrears file needs 7 of them. While ``sheet_scan``
+goes through the sheet's XML part by part, each part is written, without the cells of the
+other columns, to a file beside the upload (its XML as it is, not compressed); then
+``slices`` gives that XML back as small workbooks of about ``SLICE`` bytes of rows each (the
+sheet's head, whole rows, the other parts of the workbook as they are), opened by the reader
+one after the other: its grid is one slice's, whatever the rows of the file. The header row is
+read here (its cells as text: shared, inline or formula strings) to know the columns; anything
+this cannot read surely — a header cell that is not text, a cell that does not say its column,
+a header row that is not row 1, a slice that would not start at a numbered row after the rows
+before it — stops the copy, and the reader opens the file as it was uploaded.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from import_svc.adapters.sheet_scan import column_letters
@@ -29,13 +34,18 @@ _VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
 _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
 _SHARED = re.compile(rb"<si>(.*?)</si>", re.S)
 _DIMENSION = re.compile(rb"<dimension\b[^<>]*/>")
+_ROW_START = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
+_END = b"</sheetData>"
+SLICE = 8 * 1024 * 1024  # bytes of the copy's rows per slice: the reader's grid is one slice's
+_STRINGS = {"xl/sharedStrings.xml", "xl/sharedstrings.xml"}
 
 Keep = Callable[[list[str | None]], set[int] | None]  # header → the column positions to keep
 
 
 class Slim:
-    """Fed the sheet's XML part by part (``feed``); ``path`` is the copy once ``close`` says
-    it is whole, else None (read the upload itself)."""
+    """Fed the sheet's XML part by part (``feed``); once ``close`` says the copy is whole,
+    ``path`` is its rows' XML and ``slices`` the workbooks to read, else ``path`` is None (read
+    the upload itself)."""
 
     def __init__(
         self, archive: zipfile.ZipFile, sheet: str, directory: Path, keep: Keep, width: int
@@ -48,10 +58,17 @@ class Slim:
         self._drop: re.Pattern[bytes] | None = None  # the rest of a row, dropped at once
         self._read = re.compile(b"^$")
         self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (removed by ``remove``)
-            dir=directory, prefix="slim-", suffix=".xlsx"
+            dir=directory, prefix="slim-", suffix=".xml"
         )
-        self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
-        self._out = self._zip.open(sheet, "w", force_zip64=True)
+        self._head = b""  # the sheet's XML before its first row
+        self._size = 0  # bytes of rows written
+        self._cuts: list[tuple[int, int]] = []  # (offset, the row before it) where slices start
+        self._last = 0  # the number of the last row written
+        self._ended = False  # the end of the rows was written
+        # each slice's workbook holds the shared strings, read again by the reader for each:
+        # slices at least as big as they are cost at most one more read of the rows
+        strings = [i.file_size for i in archive.infolist() if i.filename in _STRINGS]
+        self._slice = max([SLICE, *strings])
         self.failed = False
 
     def feed(self, xml: bytes, refless: bool) -> None:
@@ -64,32 +81,61 @@ class Slim:
         elif self.header is None:
             self.failed = not self._start(xml) or self.failed
         else:
-            self._out.write(self._slim(xml))
+            if (
+                not self._ended
+                and self._size - (self._cuts[-1][0] if self._cuts else 0) >= self._slice
+            ):
+                self._cut_here(xml)
+            self._write(self._slim(xml))
 
     def close(self) -> None:
-        """Finish the copy (the other parts of the workbook as they are)."""
-        self._out.close()
-        if not self.failed:
-            for info in self.archive.infolist():
-                if info.filename != self.sheet:
-                    with (
-                        self.archive.open(info) as source,
-                        self._zip.open(info.filename, "w") as to,
-                    ):
-                        while data := source.read(1 << 20):
-                            to.write(data)
-        self._zip.close()
+        """Finish the copy."""
         self._file.flush()
         if not self.failed:
             self.path = Path(self._file.name)
 
-    def _copy(self, name: str) -> None:
-        with self.archive.open(name) as source, self._zip.open(name, "w") as target:
-            while data := source.read(1 << 20):
-                target.write(data)
+    def slices(self) -> Iterator[tuple[bytes, int | None]]:
+        """The copy as workbooks of about ``SLICE`` bytes of rows each, in order; each with the
+        number of its last row (None for the last slice)."""
+        others = [i for i in self.archive.infolist() if i.filename != self.sheet]
+        starts = [0] + [offset for offset, _ in self._cuts]
+        lasts: list[int | None] = [last for _, last in self._cuts]
+        for start, end, last in zip(starts, [*starts[1:], self._size], [*lasts, None], strict=True):
+            self._file.seek(start)
+            rows = self._file.read(end - start)
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
+                for info in others:
+                    book.writestr(info.filename, self.archive.read(info))
+                tail = b"" if last is None else _END + b"</worksheet>"
+                book.writestr(self.sheet, self._head + rows + tail)
+            del rows
+            yield out.getvalue(), last
 
     def remove(self) -> None:
         self._file.close()
+
+    def _cut_here(self, xml: bytes) -> None:
+        """A slice starts with this part: at a numbered row after the last row written."""
+        first = _ROW_START.match(xml)
+        if first is None or int(first[1]) <= self._last:
+            self.failed = True
+        else:
+            self._cuts.append((self._size, self._last))
+
+    def _write(self, xml: bytes) -> None:
+        self._file.write(xml)
+        self._size += len(xml)
+        if self._ended:
+            return
+        if _END in xml:
+            self._ended = True
+            xml = xml[: xml.find(_END)]
+        numbered = _ROW_START.findall(xml)
+        if len(numbered) != xml.count(b"<row"):  # a row that does not say its number
+            self.failed = True
+        elif numbered:
+            self._last = int(numbered[-1])
 
     def _start(self, xml: bytes) -> bool:
         """The header row read and the columns to drop known, from the first part."""
@@ -106,8 +152,8 @@ class Slim:
         # to its end, in one match (a cell read found in it gives the copy up)
         self._drop = _cells(after, rb"[^<]*(?:<(?!/row>)[^<]*)*") if after else None
         self._read = _cells(sorted(kept), b"")
-        self._out.write(_DIMENSION.sub(b"", xml[: xml.find(b"<row")]))
-        self._out.write(self._slim(xml[xml.find(b"<row") :]))
+        self._head = _DIMENSION.sub(b"", xml[: xml.find(b"<row")])
+        self._write(self._slim(xml[xml.find(b"<row") :]))
         return True
 
     def _slim(self, xml: bytes) -> bytes:

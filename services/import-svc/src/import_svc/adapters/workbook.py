@@ -35,7 +35,7 @@ from import_svc.domain.columns import (
     fold_header,
 )
 from import_svc.domain.explain import column_letters, template_letters
-from import_svc.domain.rows import RawRow
+from import_svc.domain.rows import RawRow, Sent
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and legacy .xls
 _DEFINED = re.compile(
@@ -140,11 +140,16 @@ def read_sheet(data: bytes, kind: Kind, limits: Limits) -> Sheet:
 
 @dataclass
 class Opened:
-    """A sheet whose columns are known and whose rows are read one by one (``rows``)."""
+    """A sheet whose columns are known and whose rows are read one by one (``sent``: as
+    tuples of ``RawRow``'s fields; ``rows``: as ``RawRow``)."""
 
     columns: list[Column]
     ignored: list[str]
-    rows: Iterator[RawRow]
+    sent: Iterator[Sent]
+
+    @property
+    def rows(self) -> Iterator[RawRow]:
+        return (RawRow(*r) for r in self.sent)
 
 
 def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
@@ -164,16 +169,23 @@ def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
         )
         if slim:
             slim.close()
-        sheet = _open(slim.path if slim and slim.path else source)
+        if slim and slim.path is not None:
+            grid = _sliced(slim)
+            header = next(grid, None)  # the first slice opened: a refusal is said here
+            header = slim.header
+        else:
+            if slim:
+                slim.remove()
+            grid = _grid(_open(source))
+            header = next(grid, None)
     except Refused as refused:
-        raise FileRefused(refused.code, refused.message_vi) from None
-    finally:
         if slim:
             slim.remove()
-    grid = _grid(sheet)
-    header = next(grid, None)
-    if slim and slim.header is not None and slim.path is not None:
-        header = slim.header  # the copy's header holds only the columns kept
+        raise FileRefused(refused.code, refused.message_vi) from None
+    except BaseException:
+        if slim:
+            slim.remove()
+        raise
     if header is None:
         raise FileRefused("headers_missing", "Trang tính trống: không có dòng tiêu đề")
     columns, ignored = _map_columns(header, kind, defined)
@@ -211,6 +223,31 @@ def _open(source: bytes | Path) -> python_calamine.CalamineSheet:
         ) from exc
 
 
+def _sliced(slim: Slim) -> Iterator[list[Any]]:
+    """The copy's rows from row 1 and column A, read slice by slice (``Slim.slices``); the
+    copy is removed once read (or left unread)."""
+    try:
+        at = 0  # the index of the next row given
+        for book, last in slim.slices():
+            sheet = _open(book)
+            del book
+            if sheet.start is not None:
+                first_row, first_column = sheet.start
+                for _ in range(at, first_row):
+                    yield []
+                at = max(at, first_row)
+                pad = [None] * first_column
+                for cells in sheet.to_python(skip_empty_area=True):  # from ``start`` on
+                    yield pad + cells if first_column else cells
+                    at += 1
+            for _ in range(at, last or 0):  # rows left empty at the slice's end
+                yield []
+            at = max(at, last or 0)
+            del sheet
+    finally:
+        slim.remove()
+
+
 def _grid(sheet: python_calamine.CalamineSheet) -> Iterator[list[Any]]:
     """The sheet's rows from row 1 and column A (the reader starts at the first cell with
     data; empty rows and columns before it are given back as empty)."""
@@ -227,7 +264,9 @@ def _rows(
     kind: Kind,
     columns: list[tuple[int, Column]],
     marks: tuple[dict[int, set[int]], set[int], dict[int, set[int]]],
-) -> Iterator[RawRow]:
+) -> Iterator[Sent]:
+    """The rows with a value or an issue, as ``RawRow``'s fields (a tuple: no object per row
+    for the reading child to take apart again)."""
     formulas, hidden, merged = marks
     plan = [(position, column.key, column.key == "national_id") for position, column in columns]
     letters = {column.key: column_letters(position) for position, column in columns}
@@ -235,21 +274,29 @@ def _rows(
     for row_no, cells in enumerate(grid, start=FIRST_DATA_ROW):
         width = len(cells)
         raw: dict[str, Any] = {}
-        row = RawRow(row_no=row_no, values=raw, hidden=row_no in hidden, letters=moved)
+        issues: dict[str, str] = {}
+        numeric_id = False
+        empty = True
         in_formula = formulas.get(row_no, ()) if formulas else ()
         in_merged = merged.get(row_no, ()) if merged else ()
         for position, key, is_id in plan:
             value = cells[position] if position < width else None
-            if is_id and isinstance(value, int | float):
-                row.numeric_id = True
-            raw[key] = cell = _cell(value)
-            if position in in_formula or (isinstance(cell, str) and cell[:1] in ("=", "+", "@")):
-                row.issues[key] = "formula_not_allowed"
+            if value.__class__ is str:  # most cells: ``_cell``'s text, without the call
+                cell = (clean_text(value) or None) if value else None
+            else:
+                if is_id and isinstance(value, int | float):
+                    numeric_id = True
+                cell = _cell(value)
+            raw[key] = cell
+            if cell is not None:
+                empty = False
+            if position in in_formula or (cell.__class__ is str and cell[:1] in ("=", "+", "@")):
+                issues[key] = "formula_not_allowed"
             elif position in in_merged:
-                row.issues[key] = "merged_cell"
-        if not row.issues and all(v is None for v in raw.values()):
+                issues[key] = "merged_cell"
+        if not issues and empty:
             continue
-        yield row
+        yield (row_no, raw, issues, numeric_id, row_no in hidden, moved)
 
 
 def _defined_columns(archive: zipfile.ZipFile) -> dict[str, int]:

@@ -9,6 +9,10 @@ from typing import Any
 
 def clean_text(value: str) -> str:
     """NFC, non-breaking and other odd spaces made plain, runs collapsed, ends trimmed."""
+    if value.isascii():  # IDs, amounts, months, codes: NFC and U+00A0 change nothing
+        if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+            return value  # no whitespace but single inner spaces: nothing to change
+        return " ".join(value.split())
     return " ".join(unicodedata.normalize("NFC", value).replace("\u00a0", " ").split())
 
 
