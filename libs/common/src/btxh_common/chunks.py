@@ -8,14 +8,13 @@ and more than once.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from btxh_common import jsonfast
 from btxh_common.bounds import MAX_TOTAL
 
 MAX_CHUNK_ROWS = 1000
@@ -64,36 +63,10 @@ class ManifestMismatch(TransferError):
     code = "manifest_mismatch"
 
 
-# Values orjson writes byte for byte as ``json.dumps(..., ensure_ascii=False)`` does (every
-# string, every integer it takes, true/false/null). Floats are not among them (1e-07 vs
-# 1e-7, NaN vs null), nor anything json itself would refuse: those go json's own way.
-_SAME_SCALARS = frozenset({str, int, bool, type(None)})
-
-
-def _same_in_orjson(value: Any) -> bool:
-    kind = type(value)
-    if kind in _SAME_SCALARS:
-        return True
-    if kind is dict:
-        return all(type(k) is str and _same_in_orjson(v) for k, v in value.items())
-    if kind is list or kind is tuple:
-        return all(_same_in_orjson(v) for v in value)
-    return False
-
-
 def canonical_row(row: Mapping[str, Any]) -> bytes:
     """One row as canonical JSON: sorted keys, no spaces, UTF-8 kept as is — the bytes of
-    ``json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, written
-    by orjson when the row holds only values it writes identically (a flat row of strings,
-    integers, booleans and nulls is checked at C speed)."""
-    if type(row) is dict and (
-        _SAME_SCALARS.issuperset(map(type, row.values())) or _same_in_orjson(row)
-    ):
-        try:
-            return orjson.dumps(row, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:  # an integer beyond 64 bits, a key not a string
-            pass
-    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ``json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``."""
+    return jsonfast.dumps(row, sort_keys=True)
 
 
 def digest(rows: Iterable[Mapping[str, Any]]) -> str:
@@ -122,7 +95,10 @@ def split(
     *,
     amount_field: str | None = None,
     chunk_size: int = MAX_CHUNK_ROWS,
+    sha256: str | None = None,
 ) -> tuple[list[TransferChunk], Manifest]:
+    """The rows in chunks and their manifest; ``sha256``: the rows' ``digest`` when the
+    caller holds it, verified (a transfer just received whole), else computed here."""
     if not 0 < chunk_size <= MAX_CHUNK_ROWS:
         raise ValueError(f"chunk_size must be 1..{MAX_CHUNK_ROWS}")
     chunks = [
@@ -135,7 +111,7 @@ def split(
         row_count=len(rows),
         total_amount=total(rows, amount_field),
         amount_field=amount_field,
-        sha256=digest(rows),
+        sha256=digest(rows) if sha256 is None else sha256,
     )
     return chunks, manifest
 

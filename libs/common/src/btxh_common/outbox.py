@@ -120,10 +120,12 @@ async def enqueue_chunked(
     district_code: str,
     correlation_id: str,
     amount_field: str | None = None,
+    sha256: str | None = None,
 ) -> Manifest:
     """Record a large row set as numbered chunk events closed by the head event that carries
-    the manifest, all in the caller's transaction; the manifest is returned."""
-    parts, manifest = split(rows, transfer_id, amount_field=amount_field)
+    the manifest, all in the caller's transaction; the manifest is returned. ``sha256``: the
+    rows' checksum, when the caller has just verified it (not computed again)."""
+    parts, manifest = split(rows, transfer_id, amount_field=amount_field, sha256=sha256)
     payloads = [chunk(part) for part in parts] + [head(manifest)]
     await enqueue_many(
         conn,

@@ -13,6 +13,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 import pytest
+from btxh_common import jsonfast
 from btxh_common.chunks import canonical_row, digest
 
 
@@ -48,7 +49,12 @@ TRICKY: list[dict[str, Any]] = [
     # Vietnamese in keys and values, every tone mark, combining forms, keys out of order
     {"Đặng": "ỳỷỹỵ ẤẦẨẪẬ đĐ", "an": "a\u0301", "Z": 1, "ả": "Ả", "a": "", "é": "e\u0300"},
     # what JSON must escape, and what it must not
-    {"quote": '"', "backslash": "\\", "ctl": "\x00\x01\x08\x09\x0a\x0c\x0d\x1f\x7f", "sep": "\u2028\u2029"},
+    {
+        "quote": '"',
+        "backslash": "\\",
+        "ctl": "\x00\x01\x08\x09\x0a\x0c\x0d\x1f\x7f",
+        "sep": "\u2028\u2029",
+    },
     {"emoji": "🇻🇳 💸", "bmp_end": "\uffff", "astral": "\U0010ffff", "slash": "a/b"},
     # integers at and beyond 64 bits, booleans (ints in Python) and nulls
     {"max": 2**63 - 1, "min": -(2**63), "u64": 2**64 - 1, "big": 10**30, "neg_big": -(10**25)},
@@ -56,7 +62,10 @@ TRICKY: list[dict[str, Any]] = [
     # nested: lists, dicts, tuples, sorted at every depth; dates already written as text
     {
         "z": {"b": [1, {"y": "Huế", "x": None}], "a": ("tuple", 2)},
-        "deductions": [{"recovery_id": "r-2", "amount": 50_000}, {"amount": 1, "recovery_id": "r-1"}],
+        "deductions": [
+            {"recovery_id": "r-2", "amount": 50_000},
+            {"amount": 1, "recovery_id": "r-1"},
+        ],
         "arrears_period": date(2026, 10, 1).isoformat(),
         "empty": {"list": [], "dict": {}},
     },
@@ -78,7 +87,9 @@ def test_canonical_row_is_byte_identical_to_the_contracts_json(row: dict[str, An
 
 def test_known_bytes_written_by_hand() -> None:
     row = {"b": 2**64, "a": "Việt Nam", "c": [None, True]}
-    assert canonical_row(row) == '{"a":"Việt Nam","b":18446744073709551616,"c":[null,true]}'.encode()
+    assert (
+        canonical_row(row) == '{"a":"Việt Nam","b":18446744073709551616,"c":[null,true]}'.encode()
+    )
     assert canonical_row({"x": "tab\there", "y": "\x1f"}) == b'{"x":"tab\\there","y":"\\u001f"}'
 
 
@@ -94,9 +105,33 @@ def test_digest_is_the_sha256_of_the_canonical_rows_one_per_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "row", [{"on": date(2026, 11, 1)}, {"n": Decimal("1.5")}, {"nested": [{"on": date(2026, 1, 1)}]}]
+    "row",
+    [{"on": date(2026, 11, 1)}, {"n": Decimal("1.5")}, {"nested": [{"on": date(2026, 1, 1)}]}],
 )
 def test_what_the_contract_cannot_write_is_still_refused(row: dict[str, Any]) -> None:
     """orjson would write a date; the canonical form never did, so it still refuses."""
     with pytest.raises(TypeError):
         canonical_row(row)
+
+
+@pytest.mark.parametrize("row", TRICKY[:9], ids=range(9))
+def test_unsorted_json_is_the_standard_librarys_too(row: dict[str, Any]) -> None:
+    expected = json.dumps(row, separators=(",", ":"), ensure_ascii=False).encode()
+    assert jsonfast.dumps(row) == expected
+    assert jsonfast.dumps([row, row]) == b"[" + expected + b"," + expected + b"]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[{"a": 18446744073709551616, "b": -9223372036854775809, "c": 1.5e-7}]',
+        '{"big": 123456789012345678901234567890, "s": "1234567890123456789012"}',
+        "[NaN, Infinity, -Infinity, 1e400, -0.0, 0.1]",
+        '{"dup": 1, "dup": 2, "name": "Nguyễn Văn Á \\u0000 \\ud83c\\uddfb"}',
+        '{"lone": "\\ud800"}',
+        '[{"line_id": "0b7e5f0e", "amount": 1080000, "bank_account": null, "ok": true}]',
+    ],
+)
+def test_read_values_are_the_standard_librarys(text: str) -> None:
+    got, expected = jsonfast.loads(text), json.loads(text)
+    assert repr(got) == repr(expected)  # repr: NaN != NaN, and 1 == 1.0 would hide a float
