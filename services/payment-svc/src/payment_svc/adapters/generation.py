@@ -32,11 +32,19 @@ WITH current_lists AS (
     FROM payment_line l JOIN current_lists c ON c.id = l.list_id
     WHERE l.arrears > 0 AND l.parent_id IS NULL
     UNION  -- arrears a person who moved had on another district's list are paid too
+    -- (LATERAL: from the district's moves to their people's lines, never the other way:
+    -- the planner, seeing few lines with arrears, read every other district's lists, which
+    -- made a national month's generation grow with the square of the districts)
     SELECT l.beneficiary_id, l.arrears_period
-    FROM recipient_move m JOIN payment_line l ON l.beneficiary_id = m.beneficiary_id
-    JOIN payment_list o ON o.id = l.list_id
-    WHERE m.to_district = $1 AND o.district_code <> $1 AND o.kind = 'monthly'
-      AND o.status NOT IN ('superseded', 'deleted') AND l.arrears > 0 AND l.parent_id IS NULL
+    FROM recipient_move m CROSS JOIN LATERAL (
+        SELECT l.beneficiary_id, l.arrears_period
+        FROM payment_line l JOIN payment_list o ON o.id = l.list_id
+        WHERE l.beneficiary_id = m.beneficiary_id AND o.district_code <> $1
+          AND o.kind = 'monthly' AND o.status NOT IN ('superseded', 'deleted')
+          AND l.arrears > 0 AND l.parent_id IS NULL
+        OFFSET 0  -- kept a subquery run per move, not merged into one join to reorder
+    ) l
+    WHERE m.to_district = $1
 ), carried AS (
     SELECT beneficiary_id, sum(total)::bigint AS amount FROM carry_source GROUP BY 1
 ), due AS (
