@@ -17,39 +17,50 @@ from typing import Any
 import orjson
 
 _SAME_SCALARS = frozenset({str, int, bool, type(None)})
+_NESTED = frozenset({dict, list, tuple})
+_SAME_OR_NESTED = _SAME_SCALARS | _NESTED
 # 19 digits in a row may be an integer orjson reads as a float (or a string: then json
 # reads it just as well)
 _LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
-def _same(value: Any) -> bool:
-    """Whether orjson writes ``value`` as json does (nothing but dicts with string keys,
-    lists, tuples, strings, integers, booleans and nulls; subclasses are json's)."""
+def plain(value: Any) -> bool:
+    """Whether orjson writes ``value`` as json does: nothing but dicts, lists, tuples,
+    strings, integers, booleans and nulls (subclasses are json's). The types of a
+    container's values are gathered at C speed; only nested containers are walked. A key
+    that is not a string makes orjson refuse, and ``dumps`` goes json's way then."""
     kind = type(value)
     if kind in _SAME_SCALARS:
         return True
     if kind is dict:
-        return all(type(k) is str and _same(v) for k, v in value.items())
-    if kind is list or kind is tuple:
-        return all(_same(v) for v in value)
-    return False
+        values = value.values()
+    elif kind is list or kind is tuple:
+        values = value
+    else:
+        return False
+    kinds = set(map(type, values))
+    if kinds <= _SAME_SCALARS:
+        return True
+    if not kinds <= _SAME_OR_NESTED:
+        return False
+    return all(plain(v) for v in values if type(v) in _NESTED)
 
 
-def _flat(value: Any) -> bool:
-    """A dict of plain scalars, or a list of them: checked at C speed."""
-    if type(value) is dict:
-        return _SAME_SCALARS.issuperset(map(type, value.values()))
-    if type(value) is list:
-        return all(
-            type(r) is dict and _SAME_SCALARS.issuperset(map(type, r.values())) for r in value
-        )
-    return False
+def exact(value: Any) -> bytes | None:
+    """``value`` as compact JSON by orjson when that is exactly what json (and pydantic)
+    would write, else None."""
+    if plain(value):
+        try:
+            return orjson.dumps(value)
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits, a key not a string
+            return None
+    return None
 
 
 def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
     """``json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)``
     as UTF-8, byte for byte."""
-    if _flat(value) or _same(value):
+    if plain(value):
         try:
             return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
         except orjson.JSONEncodeError:  # an integer beyond 64 bits, a key not a string
