@@ -11,7 +11,6 @@ numbers too large for a float. Each of those goes the standard library's way.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
@@ -19,9 +18,6 @@ import orjson
 _SAME_SCALARS = frozenset({str, int, bool, type(None)})
 _NESTED = frozenset({dict, list, tuple})
 _SAME_OR_NESTED = _SAME_SCALARS | _NESTED
-# 19 digits in a row may be an integer orjson reads as a float (or a string: then json
-# reads it just as well)
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
 def plain(value: Any) -> bool:
@@ -41,6 +37,9 @@ def plain(value: Any) -> bool:
     kinds = set(map(type, values))
     if kinds <= _SAME_SCALARS:
         return True
+    if kinds == {dict}:  # rows: each row's value types gathered without a call per row
+        flat = _SAME_SCALARS.issuperset
+        return all(plain(r) for r in values if not flat(map(type, r.values())))
     if not kinds <= _SAME_OR_NESTED:
         return False
     return all(plain(v) for v in values if type(v) in _NESTED)
@@ -76,10 +75,10 @@ def dumps_text(value: Any) -> str:
 
 
 def loads(text: str) -> Any:
-    """``json.loads(text)``: the same values."""
-    if _LONG_DIGITS.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:  # NaN, Infinity, a lone surrogate, too deep
-            pass
-    return json.loads(text)
+    """``json.loads(text)``: the same values. orjson's are those when they hold no float (an
+    integer beyond 64 bits would be one); text with floats is read by json."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN, Infinity, a lone surrogate, too deep
+        return json.loads(text)
+    return value if plain(value) else json.loads(text)
