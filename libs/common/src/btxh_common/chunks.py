@@ -8,13 +8,13 @@ and more than once.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from btxh_common import jsonfast
 from btxh_common.bounds import MAX_TOTAL
 
 MAX_CHUNK_ROWS = 1000
@@ -64,8 +64,9 @@ class ManifestMismatch(TransferError):
 
 
 def canonical_row(row: Mapping[str, Any]) -> bytes:
-    """One row as canonical JSON: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """One row as canonical JSON: sorted keys, no spaces, UTF-8 kept as is — the bytes of
+    ``json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``."""
+    return jsonfast.dumps(row, sort_keys=True)
 
 
 def digest(rows: Iterable[Mapping[str, Any]]) -> str:
@@ -94,7 +95,10 @@ def split(
     *,
     amount_field: str | None = None,
     chunk_size: int = MAX_CHUNK_ROWS,
+    sha256: str | None = None,
 ) -> tuple[list[TransferChunk], Manifest]:
+    """The rows in chunks and their manifest; ``sha256``: the rows' ``digest`` when the
+    caller holds it, verified (a transfer just received whole), else computed here."""
     if not 0 < chunk_size <= MAX_CHUNK_ROWS:
         raise ValueError(f"chunk_size must be 1..{MAX_CHUNK_ROWS}")
     chunks = [
@@ -107,7 +111,7 @@ def split(
         row_count=len(rows),
         total_amount=total(rows, amount_field),
         amount_field=amount_field,
-        sha256=digest(rows),
+        sha256=digest(rows) if sha256 is None else sha256,
     )
     return chunks, manifest
 

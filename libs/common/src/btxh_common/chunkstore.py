@@ -17,6 +17,7 @@ from uuid import UUID
 
 import asyncpg
 
+from btxh_common import jsonfast
 from btxh_common.chunks import (
     ChunkMissing,
     Manifest,
@@ -52,7 +53,7 @@ async def store_chunk(conn: asyncpg.Connection, chunk: TransferChunk) -> None:
            ON CONFLICT DO NOTHING""",
         chunk.transfer_id,
         chunk.seq,
-        json.dumps(chunk.rows, ensure_ascii=False),
+        jsonfast.dumps_text(chunk.rows),
     )
 
 
@@ -86,7 +87,7 @@ async def complete(conn: asyncpg.Connection, transfer_id: UUID) -> TransferResul
     records = await conn.fetch(
         "SELECT seq, rows::text AS rows FROM transfer_chunk WHERE transfer_id = $1", transfer_id
     )
-    chunks = {r["seq"]: json.loads(r["rows"]) for r in records}
+    chunks = {r["seq"]: jsonfast.loads(r["rows"]) for r in records}
     try:
         rows = assemble(manifest, chunks)
     except TransferError as exc:

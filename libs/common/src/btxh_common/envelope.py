@@ -10,6 +10,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 from uuid6 import uuid7
 
+from btxh_common import jsonfast
+
 
 def new_event_id() -> UUID:
     """A time-ordered UUIDv7 as a standard ``uuid.UUID``."""
@@ -67,7 +69,10 @@ class Envelope(BaseModel):
         district_code: str,
         correlation_id: str | None = None,
         causation_id: UUID | None = None,
+        dumped: dict[str, Any] | None = None,
     ) -> Envelope:
+        """``payload`` in an envelope; ``dumped``: its ``model_dump(mode="json")`` when the
+        caller has it already."""
         return cls(
             event_type=payload.event_type,
             schema_version=payload.schema_version,
@@ -76,7 +81,7 @@ class Envelope(BaseModel):
             correlation_id=correlation_id,
             causation_id=causation_id,
             trace_id=current_trace.get(),
-            payload=payload.model_dump(mode="json"),
+            payload=payload.model_dump(mode="json") if dumped is None else dumped,
         )
 
     def key(self) -> bytes:
@@ -91,7 +96,14 @@ class Envelope(BaseModel):
         ]
 
     def to_bytes(self) -> bytes:
-        return self.model_dump_json().encode()
+        """The envelope as JSON (``model_dump_json``'s bytes); a payload of plain JSON values
+        (a chunk of rows) is written by orjson, which writes them byte for byte as pydantic
+        does, several times faster."""
+        payload = jsonfast.exact(self.payload)
+        if payload is None:
+            return self.model_dump_json().encode()
+        head = self.model_dump_json(exclude={"payload"}).encode()
+        return head[:-1] + b',"payload":' + payload + b"}"  # payload is the last field
 
     @classmethod
     def from_bytes(cls, data: bytes | str) -> Envelope:

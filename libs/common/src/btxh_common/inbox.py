@@ -13,7 +13,8 @@ transaction (``btxh_common.offsets``), and the consumer seeks to it when it is g
 partition, so Kafka's committed offset is only a hint. Transient failures (database or
 network) are retried in place, so the partition waits rather than skipping ahead; an event
 that can never be applied (a broken contract or a handler bug) is parked in ``dead_letter``
-with its bytes and reason.
+with its bytes and reason. An event whose ``event_type`` header (written by the outbox) names a
+type the consumer has no handler for only moves the position: its body is not read.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import structlog
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -187,6 +189,14 @@ async def handle_message(
 ) -> None:
     raw = msg.raw_message
     assert not isinstance(raw, tuple)
+    at = Position(consumer, raw.topic, raw.partition, raw.offset)
+    named = _named_type(raw.headers)
+    if named is not None and named not in routes:
+        # not for this consumer by the type the outbox wrote in its header: only the position
+        # moves, and its body (another consumer's chunk of 1,000 rows) is not read
+        await _retry(lambda: _passed(pool, at), max_backoff)
+        await msg.ack()
+        return
     try:
         envelope = Envelope.from_bytes(raw.value or b"")
     except ValidationError as exc:
@@ -194,7 +204,6 @@ async def handle_message(
         await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
         await msg.ack()
         return
-    at = Position(consumer, raw.topic, raw.partition, raw.offset)
     bound = routes.get(envelope.event_type)
     if bound is None:  # not for this consumer: only the position moves
         await _retry(lambda: _passed(pool, at), max_backoff)
@@ -231,6 +240,17 @@ async def handle_message(
     await msg.ack()
 
 
+def _named_type(headers: Any) -> str | None:
+    """The ``event_type`` header (``Envelope.headers``), if the record has one."""
+    for key, value in headers or ():
+        if key == "event_type" and value:
+            try:
+                return bytes(value).decode()
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 async def _passed(pool: asyncpg.Pool, at: Position) -> None:
     async with pool.acquire() as conn:
         await offsets.record(conn, at.consumer, at.topic, at.partition, at.offset)
@@ -253,6 +273,14 @@ async def _retry(step: Callable[[], Awaitable[None]], max_backoff: float) -> Non
             backoff = min(backoff * 2, max_backoff)
 
 
+async def _undecoded(message: StreamMessage[Any]) -> StreamMessage[Any]:
+    """The message itself, undecoded: ``handle_message`` reads the envelope from the raw
+    record, so FastStream's own JSON decoding of every body (a whole chunk of 1,000 rows)
+    would be thrown away; and the handler takes it as its argument, not from the context
+    (which FastDepends resolves in a worker thread, for every message)."""
+    return message
+
+
 def subscribe(
     broker: KafkaBroker,
     pool: asyncpg.Pool | Callable[[], asyncpg.Pool],
@@ -270,7 +298,7 @@ def subscribe(
     if delay:
         log.warning("inbox.test_delay", consumer=consumer, seconds=delay)
 
-    async def on_message(msg: KafkaMessage) -> None:
+    async def on_message(msg: Any) -> None:  # the KafkaMessage, from ``_undecoded``
         if delay:
             await asyncio.sleep(delay)
         await handle_message(resolve(), consumer, routes, msg)
@@ -285,5 +313,6 @@ def subscribe(
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         listener=SeekStored(resolve, consumer, lambda: subscriber.consumer),
+        decoder=_undecoded,
     )
     subscriber(on_message)

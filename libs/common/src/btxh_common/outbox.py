@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -32,6 +33,7 @@ from aiokafka.errors import (
 )
 from prometheus_client import Counter, Gauge
 
+from btxh_common import jsonfast
 from btxh_common.broker import NO_AUTH, KafkaAuth
 from btxh_common.chunks import Manifest, Row, TransferChunk, split
 from btxh_common.envelope import Envelope, EventPayload
@@ -120,22 +122,40 @@ async def enqueue_chunked(
     district_code: str,
     correlation_id: str,
     amount_field: str | None = None,
+    sha256: str | None = None,
 ) -> Manifest:
     """Record a large row set as numbered chunk events closed by the head event that carries
-    the manifest, all in the caller's transaction; the manifest is returned."""
-    parts, manifest = split(rows, transfer_id, amount_field=amount_field)
-    payloads = [chunk(part) for part in parts] + [head(manifest)]
+    the manifest, all in the caller's transaction; the manifest is returned. ``sha256``: the
+    rows' checksum, when the caller has just verified it (not computed again)."""
+    parts, manifest = split(rows, transfer_id, amount_field=amount_field, sha256=sha256)
+    chunks = [(chunk(part), part) for part in parts]
+    payloads = [(p, _dumped(p, part)) for p, part in chunks] + [(head(manifest), None)]
     await enqueue_many(
         conn,
         topic,
         (
             Envelope.wrap(
-                p, producer=producer, district_code=district_code, correlation_id=correlation_id
+                p,
+                producer=producer,
+                district_code=district_code,
+                correlation_id=correlation_id,
+                dumped=dumped,
             )
-            for p in payloads
+            for p, dumped in payloads
         ),
     )
     return manifest
+
+
+def _dumped(payload: EventPayload, part: TransferChunk) -> dict[str, Any] | None:
+    """``payload.model_dump(mode="json")`` without walking the chunk's rows once more when
+    they are plain JSON values already (what that dump would give them as); else None."""
+    names = [name for name in type(payload).model_fields if getattr(payload, name) is part]
+    if len(names) != 1 or not jsonfast.plain(part.rows):
+        return None
+    dumped = payload.model_dump(mode="json", exclude={names[0]: {"rows"}})
+    dumped[names[0]]["rows"] = part.rows
+    return dumped
 
 
 def make_producer(bootstrap: str, auth: KafkaAuth = NO_AUTH) -> AIOKafkaProducer:

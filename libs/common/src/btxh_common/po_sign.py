@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pydantic import BaseModel, ConfigDict, Field
 
+from btxh_common import jsonfast
 from btxh_common.envelope import Envelope, EventPayload
 
 KEY_ID = r"^[A-Za-z0-9._:-]{1,64}$"
@@ -83,7 +84,9 @@ def canonical(
         "event_type": event_type,
         "payload": body,
     }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    # json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False), byte
+    # for byte (the signature's contract), written by orjson where that is the same
+    return jsonfast.dumps(document, sort_keys=True)
 
 
 def _b64(data: bytes) -> str:

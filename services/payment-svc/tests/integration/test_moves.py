@@ -30,8 +30,10 @@ PERSON = UUID(int=42, version=4)
 BOTH = Principal(officer_id="o", role=Role.DISTRICT_OFFICER, units=frozenset({"001", "002"}))
 
 
-def snapshot(district: str, commune: str, version: int) -> BeneficiarySnapshot:
+def snapshot(district: str, commune: str, version: int, arrears: int = 0) -> BeneficiarySnapshot:
     return BeneficiarySnapshot(
+        arrears_amount=arrears,
+        arrears_period="2024-05" if arrears else None,
         id=PERSON,
         full_name="Người chuyển đi",
         district_code=district,
@@ -60,10 +62,15 @@ async def conn(fresh_db: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def move(
-    conn: asyncpg.Connection, effective: str, *, key: str = "002", move_id: UUID | None = None
+    conn: asyncpg.Connection,
+    effective: str,
+    *,
+    key: str = "002",
+    move_id: UUID | None = None,
+    arrears: int = 0,
 ) -> None:
     event = BeneficiaryChanged(
-        beneficiary=snapshot(key, "00037" if key == "002" else "00001", 2),
+        beneficiary=snapshot(key, "00037" if key == "002" else "00001", 2, arrears),
         changed=["district_code", "commune_code"],
         source="manual",
         move=DistrictMove(
@@ -178,4 +185,16 @@ async def test_unpaid_money_of_the_sending_district_is_carried_on_its_own_next_l
         await conn.fetchval("SELECT carried_into FROM payment_line WHERE id = $1", line)
         == (row["id"])
     )
+    assert await paid(conn, "002", JULY) == [("00037", 500_000)]
+
+
+async def test_arrears_paid_on_the_sending_districts_list_are_not_paid_again_after_a_move(
+    conn: asyncpg.Connection,
+) -> None:
+    """1,200,000 of arrears (for May) paid on 001's June list with June's 360,000; the
+    person lives in 002 from July, the arrears still on the register: 002's July list pays
+    July's 500,000 only."""
+    await recipients.save(conn, snapshot("001", "00001", 2, arrears=1_200_000))
+    assert await paid(conn, "001", JUNE) == [("00001", 1_560_000)]
+    await move(conn, "2024-07", arrears=1_200_000)
     assert await paid(conn, "002", JULY) == [("00037", 500_000)]

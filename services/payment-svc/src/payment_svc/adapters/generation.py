@@ -32,11 +32,19 @@ WITH current_lists AS (
     FROM payment_line l JOIN current_lists c ON c.id = l.list_id
     WHERE l.arrears > 0 AND l.parent_id IS NULL
     UNION  -- arrears a person who moved had on another district's list are paid too
+    -- (LATERAL: from the district's moves to their people's lines, never the other way:
+    -- the planner, seeing few lines with arrears, read every other district's lists, which
+    -- made a national month's generation grow with the square of the districts)
     SELECT l.beneficiary_id, l.arrears_period
-    FROM recipient_move m JOIN payment_line l ON l.beneficiary_id = m.beneficiary_id
-    JOIN payment_list o ON o.id = l.list_id
-    WHERE m.to_district = $1 AND o.district_code <> $1 AND o.kind = 'monthly'
-      AND o.status NOT IN ('superseded', 'deleted') AND l.arrears > 0 AND l.parent_id IS NULL
+    FROM recipient_move m CROSS JOIN LATERAL (
+        SELECT l.beneficiary_id, l.arrears_period
+        FROM payment_line l JOIN payment_list o ON o.id = l.list_id
+        WHERE l.beneficiary_id = m.beneficiary_id AND o.district_code <> $1
+          AND o.kind = 'monthly' AND o.status NOT IN ('superseded', 'deleted')
+          AND l.arrears > 0 AND l.parent_id IS NULL
+        OFFSET 0  -- kept a subquery run per move, not merged into one join to reorder
+    ) l
+    WHERE m.to_district = $1
 ), carried AS (
     SELECT beneficiary_id, sum(total)::bigint AS amount FROM carry_source GROUP BY 1
 ), due AS (
@@ -166,8 +174,14 @@ async def fill_monthly(
     # Joining a district's timeline (1M periods at national scale) spills the hash to disk at
     # the default 4 MB, and the join's cost estimate makes PostgreSQL JIT-compile the query
     # for about a second, more than it saves (measured with ``monthly_list_1000k``).
+    # With the default random_page_cost (4, a disk's) a district of 5,000 people hashed the
+    # whole national timeline (350k periods at 70 districts, 3.5M at 700) instead of looking
+    # its people up by key: a cost growing with the square of the districts. The timeline is
+    # in memory; at 1.1 the planner looks a district's people up by key (one list at 350k:
+    # 1.0–1.35 s → 0.67–0.77 s), and keeps hashing where the list is most of the timeline.
     await conn.execute("SET LOCAL work_mem = '128MB'")
     await conn.execute("SET LOCAL jit = off")
+    await conn.execute("SET LOCAL random_page_cost = 1.1")
     await conn.execute(_CARRY_SOURCES, district, month, carry)
     await conn.execute(_RECOVERY_DUE, district, month)
     await conn.execute("ANALYZE recovery_due")  # a temp table has no statistics until then

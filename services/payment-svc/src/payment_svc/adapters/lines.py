@@ -23,32 +23,18 @@ async def find(
 
 async def to_send(conn: asyncpg.Connection, list_id: UUID, kind: str) -> list[dict[str, Any]]:
     """The rows the payment unit receives: every line with money, parts instead of split
-    lines, by commune and name."""
+    lines, by commune and name. Each row is the record as PostgreSQL gives it (ids as text,
+    the fields in the order of the row's JSON), not built again field by field."""
     lines = await conn.fetch(
-        """SELECT id, beneficiary_id, national_id, full_name, commune_code, payment_channel,
-                  bank_account, total, allowance, arrears, carried_over, recovery
+        """SELECT id::text AS line_id, beneficiary_id::text AS beneficiary_id, national_id,
+                  full_name, commune_code, payment_channel, bank_account, total AS amount,
+                  allowance, arrears, carried_over, recovery, $2::text AS kind
            FROM payment_line WHERE list_id = $1 AND status <> 'split' AND total > 0
            ORDER BY commune_code, full_name, id""",
         list_id,
+        kind,
     )
-    return [
-        {
-            "line_id": str(r["id"]),
-            "beneficiary_id": str(r["beneficiary_id"]),
-            "national_id": r["national_id"],
-            "full_name": r["full_name"],
-            "commune_code": r["commune_code"],
-            "payment_channel": r["payment_channel"],
-            "bank_account": r["bank_account"],
-            "amount": r["total"],
-            "allowance": r["allowance"],
-            "arrears": r["arrears"],
-            "carried_over": r["carried_over"],
-            "recovery": r["recovery"],
-            "kind": kind,
-        }
-        for r in lines
-    ]
+    return [dict(r) for r in lines]
 
 
 async def pull(conn: asyncpg.Connection, district: str, from_month: date, month: date) -> int:

@@ -35,8 +35,11 @@ async def emit(
     await enqueue(conn, topic, envelope)
 
 
-async def send_package(conn: asyncpg.Connection, package: Package, rows: list[Row]) -> None:
-    """The package's lines as ``PackageChunk`` messages closed by its ``PackageManifest``."""
+async def send_package(
+    conn: asyncpg.Connection, package: Package, rows: list[Row], *, sha256: str | None = None
+) -> None:
+    """The package's lines as ``PackageChunk`` messages closed by its ``PackageManifest``;
+    ``sha256``: the rows' checksum when the caller has it, verified, at hand."""
     await enqueue_chunked(
         conn,
         POSTOFFICE_OUTBOUND,
@@ -55,6 +58,7 @@ async def send_package(conn: asyncpg.Connection, package: Package, rows: list[Ro
         district_code=package.district_code,
         correlation_id=str(package.id),
         amount_field="amount",
+        sha256=sha256,
     )
 
 

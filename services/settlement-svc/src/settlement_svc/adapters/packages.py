@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import fields
 from datetime import timedelta
@@ -10,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from btxh_common import jsonfast
 from btxh_common.chunks import Row
 
 from settlement_svc.domain.packages import (
@@ -67,7 +67,7 @@ async def insert(
     await conn.copy_records_to_table(
         "package_line",
         records=[
-            (package.id, UUID(r["line_id"]), i, json.dumps(r, ensure_ascii=False), r["amount"])
+            (package.id, UUID(r["line_id"]), i, jsonfast.dumps_text(r), r["amount"])
             for i, r in enumerate(rows)
         ],
         columns=["package_id", "line_id", "seq", "body", "amount"],
@@ -79,7 +79,7 @@ async def lines(conn: asyncpg.Connection, package_id: UUID) -> list[Row]:
     records = await conn.fetch(
         "SELECT body FROM package_line WHERE package_id = $1 ORDER BY seq", package_id
     )
-    return [json.loads(r["body"]) for r in records]
+    return [jsonfast.loads(r["body"]) for r in records]
 
 
 async def get(conn: asyncpg.Connection, package_id: UUID) -> Package:

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from btxh_common.chunks import digest, total
+from btxh_common.chunks import Row, digest, total
 from btxh_common.chunkstore import RejectedTransfer, Transfer
 from btxh_common.errors import DomainError, NotFoundError, NotPermitted
 from btxh_common.events import (
@@ -27,7 +27,7 @@ from btxh_common.events import (
 from btxh_common.inbox import ContractBroken, describe
 from btxh_common.logs import get_logger
 from prometheus_client import Counter
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from settlement_svc.adapters import outbox, payment_unit, refusals
 from settlement_svc.adapters import packages as db
@@ -150,8 +150,17 @@ async def _release_waiting(conn: asyncpg.Connection, package_id: UUID, policy: P
         await apply(conn, waiting, move, policy, "first")
 
 
+_ROWS = TypeAdapter(list[PaymentListRow])
+
+
 def _check_rows(rows: list[dict[str, Any]], event_type: str) -> None:
-    """Every row fits ``PaymentListRow`` (bounded, no unknown field), or none is kept."""
+    """Every row fits ``PaymentListRow`` (bounded, no unknown field), or none is kept: all
+    rows in one validation; the first row at fault is named when one is."""
+    try:
+        _ROWS.validate_python(rows)
+        return
+    except ValidationError:
+        pass
     for i, row in enumerate(rows):
         try:
             PaymentListRow.model_validate(row)
@@ -237,7 +246,7 @@ async def register(
         kind=submitted.kind,
         line_count=len(rows),
         total_amount=total(rows, "amount"),
-        sha256=digest(rows),
+        sha256=submitted.manifest.sha256,  # the rows', verified when the transfer completed
         state=placement.state,
         attempts=0,
     )
@@ -250,7 +259,7 @@ async def register(
     if placement.state is PackageState.MANUAL:
         await open_settlement(conn, package, settings)
     elif placement.state is PackageState.SENT:
-        await send(conn, package.id, policy)
+        await send(conn, package.id, policy, rows=rows)
     elif placement.state is PackageState.WAITING_RESULTS:  # a newer version of a held one
         await _hold(conn, package, policy)
     log.info(
@@ -275,11 +284,20 @@ async def transfer_rejected(
 
 
 async def send(
-    conn: asyncpg.Connection, package_id: UUID, policy: Policy, reason: str = "first"
+    conn: asyncpg.Connection,
+    package_id: UUID,
+    policy: Policy,
+    reason: str = "first",
+    *,
+    rows: list[Row] | None = None,
 ) -> None:
-    """Send the package (chunks and manifest) and wait for the answer with back-off."""
+    """Send the package (chunks and manifest) and wait for the answer with back-off.
+    ``rows``: its lines and checksum just registered, not read back (``register``)."""
     package = await db.lock(conn, package_id)
-    await outbox.send_package(conn, package, await db.lines(conn, package_id))
+    if rows is None:
+        await outbox.send_package(conn, package, await db.lines(conn, package_id))
+    else:
+        await outbox.send_package(conn, package, rows, sha256=package.sha256)
     attempts = package.attempts + 1
     await db.mark_sent(conn, package_id, attempts, rules.resend_delay(policy, attempts))
     if rules.is_first_send(package):
