@@ -11,6 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
+from beneficiary_svc.adapters import positions
 from beneficiary_svc.domain.register import Beneficiary
 from beneficiary_svc.domain.timeline import Decision
 from beneficiary_svc.domain.values import fold
@@ -36,6 +37,15 @@ async def insert_many(conn: asyncpg.Connection, items: list[Beneficiary]) -> Non
 async def get(
     conn: asyncpg.Connection, beneficiary_id: UUID, *, for_update: bool = False
 ) -> Beneficiary | None:
+    """The person; ``for_update``: locked till commit, after the district's register position
+    (the order an import's apply takes them in: position, then its people; the other order
+    let an officer's change and an import on the same person deadlock)."""
+    if for_update:
+        district = await conn.fetchval(
+            "SELECT district_code FROM beneficiary WHERE id = $1", beneficiary_id
+        )
+        if district is not None:
+            await positions.advance(conn, district, 0)
     sql = _SELECT + " WHERE id = $1" + (" FOR UPDATE" if for_update else "")
     row = await conn.fetchrow(sql, beneficiary_id)
     return Beneficiary.from_record(row) if row else None
