@@ -11,6 +11,7 @@ numbers too large for a float. Each of those goes the standard library's way.
 from __future__ import annotations
 
 import json
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -18,31 +19,30 @@ import orjson
 _SAME_SCALARS = frozenset({str, int, bool, type(None)})
 _NESTED = frozenset({dict, list, tuple})
 _SAME_OR_NESTED = _SAME_SCALARS | _NESTED
+_SEQUENCES = frozenset({list, tuple})
 
 
 def plain(value: Any) -> bool:
     """Whether orjson writes ``value`` as json does: nothing but dicts, lists, tuples,
-    strings, integers, booleans and nulls (subclasses are json's). The types of a
-    container's values are gathered at C speed; only nested containers are walked. A key
-    that is not a string makes orjson refuse, and ``dumps`` goes json's way then."""
-    kind = type(value)
-    if kind in _SAME_SCALARS:
-        return True
-    if kind is dict:
-        values = value.values()
-    elif kind is list or kind is tuple:
-        values = value
-    else:
-        return False
-    kinds = set(map(type, values))
-    if kinds <= _SAME_SCALARS:
-        return True
-    if kinds == {dict}:  # rows: each row's value types gathered without a call per row
-        flat = _SAME_SCALARS.issuperset
-        return all(plain(r) for r in values if not flat(map(type, r.values())))
-    if not kinds <= _SAME_OR_NESTED:
-        return False
-    return all(plain(v) for v in values if type(v) in _NESTED)
+    strings, integers, booleans and nulls (subclasses are json's). Walked level by level:
+    the types of a whole level's values are gathered at C speed, and only the containers
+    among them are opened for the next level. A key that is not a string makes orjson
+    refuse, and ``dumps`` goes json's way then."""
+    level: list[Any] = [value]
+    while level:
+        kinds = set(map(type, level))
+        if kinds <= _SAME_SCALARS:
+            return True
+        if not kinds <= _SAME_OR_NESTED:
+            return False
+        inner: list[Any] = []
+        if dict in kinds:
+            dicts = level if kinds == {dict} else [v for v in level if type(v) is dict]
+            inner.extend(chain.from_iterable(map(dict.values, dicts)))
+        if list in kinds or tuple in kinds:
+            inner.extend(chain.from_iterable(v for v in level if type(v) in _SEQUENCES))
+        level = inner
+    return True
 
 
 def exact(value: Any) -> bytes | None:
@@ -54,6 +54,14 @@ def exact(value: Any) -> bytes | None:
         except orjson.JSONEncodeError:  # an integer beyond 64 bits, a key not a string
             return None
     return None
+
+
+def sorted_plain(value: Any) -> bytes:
+    """``dumps(value, sort_keys=True)`` of a value the caller has found ``plain``."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, a key not a string
+        return dumps(value, sort_keys=True)
 
 
 def dumps(value: Any, *, sort_keys: bool = False) -> bytes:

@@ -193,15 +193,20 @@ async def records(conn: asyncpg.Connection, list_id: UUID) -> list[dict[str, Any
     """Every line of a freshly generated list as kept (``PaymentLineRecord`` rows, JSON-ready),
     with the earlier lines each one carries."""
     rows = await conn.fetch(
-        """SELECT id, beneficiary_id, national_id, full_name, commune_code, payment_channel,
-                  bank_account, category, coefficient, allowance, arrears, arrears_period,
-                  carried_over, recovery, funeral, total, note,
-                  coalesce((SELECT array_agg(c.id ORDER BY c.id) FROM payment_line c
-                            WHERE c.carried_into = l.id), '{}') AS carried_from,
-                  coalesce((SELECT jsonb_agg(jsonb_build_object('recovery_id', d.recovery_id,
-                                   'amount', d.amount) ORDER BY d.recovery_id)
-                            FROM recovery_deduction d WHERE d.line_id = l.id), '[]') AS deductions
-           FROM payment_line l WHERE list_id = $1 ORDER BY id""",
+        """SELECT l.id::text AS id, l.beneficiary_id::text AS beneficiary_id, national_id,
+                  full_name, commune_code, payment_channel, bank_account, category, coefficient,
+                  allowance, arrears, arrears_period::text AS arrears_period, carried_over,
+                  recovery, funeral, total, note,
+                  coalesce(c.ids, '{}') AS carried_from, d.deductions
+           FROM payment_line l
+           LEFT JOIN (SELECT s.carried_into, array_agg(s.id::text ORDER BY s.id) AS ids
+                      FROM payment_line s JOIN payment_line n ON n.id = s.carried_into
+                      WHERE n.list_id = $1 GROUP BY s.carried_into) c ON c.carried_into = l.id
+           LEFT JOIN (SELECT d.line_id, json_agg(json_build_object('recovery_id', d.recovery_id,
+                                 'amount', d.amount) ORDER BY d.recovery_id)::text AS deductions
+                      FROM recovery_deduction d JOIN payment_line n ON n.id = d.line_id
+                      WHERE n.list_id = $1 GROUP BY d.line_id) d ON d.line_id = l.id
+           WHERE l.list_id = $1 ORDER BY l.id""",
         list_id,
     )
     return [_record(r) for r in rows]
@@ -209,12 +214,8 @@ async def records(conn: asyncpg.Connection, list_id: UUID) -> list[dict[str, Any
 
 def _record(r: asyncpg.Record) -> dict[str, Any]:
     out: dict[str, Any] = dict(r)
-    for key in ("id", "beneficiary_id"):
-        out[key] = str(out[key])
-    out["carried_from"] = [str(c) for c in out["carried_from"]]
-    out["deductions"] = json.loads(out["deductions"])
-    period = out["arrears_period"]
-    out["arrears_period"] = None if period is None else period.isoformat()
+    text = out["deductions"]
+    out["deductions"] = [] if text is None else json.loads(text)
     return out
 
 
