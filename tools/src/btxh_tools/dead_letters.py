@@ -45,6 +45,8 @@ class _Raw:
     partition: int
     offset: int
     value: bytes
+    # none: the inbox reads the event's type from its body (a dead letter keeps no headers)
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)
