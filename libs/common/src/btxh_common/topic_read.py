@@ -3,6 +3,7 @@ commands after a restore, ``btxh-reconcile`` comparing a producer with its consu
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,12 +45,9 @@ async def read_events(
     )
     await client.start()
     try:
-        if topic not in await client.topics():  # also loads the partitions' metadata
+        partitions = await _partitions(client, topic)
+        if not partitions:
             return []
-        partitions = sorted(
-            (TopicPartition(topic, p) for p in client.partitions_for_topic(topic) or ()),
-            key=lambda tp: tp.partition,
-        )
         client.assign(partitions)
         await client.seek_to_beginning(*partitions)
         ends = await client.end_offsets(partitions)
@@ -58,6 +56,20 @@ async def read_events(
         return await _drain(client, ends)
     finally:
         await client.stop()
+
+
+async def _partitions(client: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The topic's partitions; none for a topic the broker does not have. A topic just
+    created can be listed before its partitions are (seen at a stack's start): the metadata
+    is asked again for a few seconds."""
+    for _ in range(20):
+        if topic not in await client.topics():  # also loads the partitions' metadata
+            return []
+        found = client.partitions_for_topic(topic)
+        if found:
+            return sorted((TopicPartition(topic, p) for p in found), key=lambda tp: tp.partition)
+        await asyncio.sleep(0.25)
+    return []
 
 
 async def _seek_to_time(
