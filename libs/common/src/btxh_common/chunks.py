@@ -72,13 +72,10 @@ def canonical_row(row: Mapping[str, Any]) -> bytes:
 def digest(rows: Iterable[Mapping[str, Any]]) -> str:
     h = hashlib.sha256()
     rows = rows if isinstance(rows, list) else list(rows)
-    if jsonfast.plain(rows):  # one walk over all rows, then each row by orjson alone
-        for row in rows:
-            h.update(jsonfast.sorted_plain(row))
-            h.update(b"\n")
-        return h.hexdigest()
+    # one walk over all rows decides whether orjson alone writes each of them
+    encode = jsonfast.sorted_plain if jsonfast.plain(rows) else canonical_row
     for row in rows:
-        h.update(canonical_row(row))
+        h.update(encode(row))
         h.update(b"\n")
     return h.hexdigest()
 
