@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from btxh_common.auth import Principal
+from btxh_common.chunks import MAX_CHUNK_ROWS
 from btxh_common.clock import month_text
 from btxh_common.events import (
     ListKind,
@@ -17,7 +18,7 @@ from btxh_common.events import (
 )
 from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedChunk
 from btxh_common.logs import get_logger
-from btxh_common.outbox import enqueue_chunked
+from btxh_common.outbox import enqueue_chunk_texts, enqueue_chunked
 from btxh_common.topics import PAYMENT_EVENTS
 
 from payment_svc.adapters import generation, lines, lists, periods, positions
@@ -76,11 +77,13 @@ async def generate(
 
 
 async def _record(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-    """The list as kept, lines included: what a restored payment-svc rebuilds it from."""
-    await enqueue_chunked(
+    """The list as kept, lines included: what a restored payment-svc rebuilds it from. The
+    lines' JSON is written by PostgreSQL (``lines.record_chunks``), chunk by chunk."""
+
+    await enqueue_chunk_texts(
         conn,
         PAYMENT_EVENTS,
-        await lines.records(conn, row["id"]),
+        lines.record_chunks(conn, row["id"], MAX_CHUNK_ROWS),
         transfer_id=row["id"],
         chunk=lambda c: PaymentListRecordedChunk(chunk=c),
         head=lambda manifest: PaymentListRecorded(
