@@ -225,20 +225,25 @@ _RECORD_LINE = (
 )
 
 # Each line of the record with its total, in the order the scan gives them: the record's
-# order is its chunks' (the checksum is over the chunks in order), so nothing is sorted.
+# order is its chunks' (the checksum is over the chunks in order), so nothing is sorted. Only a
+# line with money carried over carries earlier lines, only one with a recovery has deductions:
+# the two lookups start from those few lines, not from the list (its statistics are not there
+# yet: the planner, guessing, read the whole payment_line table for the carried lines).
 _RECORD_LINES = f"""
 SELECT {_RECORD_LINE} AS line, l.total
 FROM payment_line l
 LEFT JOIN (SELECT s.carried_into,
                   '[' || string_agg('"' || s.id || '"', ',' ORDER BY s.id) || ']' AS ids
-           FROM payment_line s JOIN payment_line n ON n.id = s.carried_into
-           WHERE n.list_id = $1 GROUP BY s.carried_into) c ON c.carried_into = l.id
+           FROM payment_line n JOIN payment_line s ON s.carried_into = n.id
+           WHERE n.list_id = $1 AND n.carried_over > 0 AND s.carried_into IS NOT NULL
+           GROUP BY s.carried_into) c ON c.carried_into = l.id
 LEFT JOIN (SELECT d.line_id,
                   '[' || string_agg('{{"amount":' || d.amount || ',"recovery_id":"'
                                     || d.recovery_id || '"}}', ',' ORDER BY d.recovery_id)
                       || ']' AS deductions
            FROM recovery_deduction d JOIN payment_line n ON n.id = d.line_id
-           WHERE n.list_id = $1 GROUP BY d.line_id) d ON d.line_id = l.id
+           WHERE d.list_id = $1 AND n.list_id = $1 AND n.recovery > 0
+           GROUP BY d.line_id) d ON d.line_id = l.id
 WHERE l.list_id = $1"""  # noqa: S608 - fixed text, no input
 
 

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from btxh_common.auth import Principal
-from btxh_common.chunks import MAX_CHUNK_ROWS
+from btxh_common.chunks import MAX_CHUNK_ROWS, Manifest
 from btxh_common.clock import month_text
 from btxh_common.events import (
     ListKind,
@@ -59,28 +59,28 @@ async def generate(
         await recoveries.settle(conn, caller, await lists.find(conn, list_id))
     else:
         await generation.fill_funeral(conn, list_id, district, month)
-    count, amount = await lists.totals(conn, list_id)
     if position is not None:
         await positions.stamp(conn, list_id, position)
-    await _record(conn, await lists.find(conn, list_id))
+    recorded = await _record(conn, await lists.find(conn, list_id))
+    count = recorded.row_count  # the record counted and summed every line
     generated = PaymentListGenerated(
         list_id=list_id,
         period=month_text(month),
         kind=kind,
         version=version,
         line_count=count,
-        total_amount=amount,
+        total_amount=recorded.total_amount,
     )
     await publish(conn, generated, district, str(list_id))
     log.info("list.generated", list_id=str(list_id), kind=kind, version=version, lines=count)
     return list_id
 
 
-async def _record(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+async def _record(conn: asyncpg.Connection, row: asyncpg.Record) -> Manifest:
     """The list as kept, lines included: what a restored payment-svc rebuilds it from. The
     lines' JSON is written by PostgreSQL (``lines.record_chunks``), chunk by chunk."""
 
-    await enqueue_chunk_texts(
+    return await enqueue_chunk_texts(
         conn,
         PAYMENT_EVENTS,
         lines.record_chunks(conn, row["id"], MAX_CHUNK_ROWS),
