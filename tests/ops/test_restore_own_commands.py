@@ -114,7 +114,7 @@ async def test_own_commands_after_the_dump_are_rebuilt_from_the_bus_once(
                 "PaymentStatusUpdated",
                 "PaymentPeriodLocked",
             }
-            expected = {e for e, t in lost.items() if t != "PaymentListRecorded.chunk"}
+            expected = {e for e, t in lost.items() if t != "PaymentListRecorded.lines"}
             assert await _rebuilt(world.dsns["payment-svc"]) == expected
 
             world.kill("payment-svc")

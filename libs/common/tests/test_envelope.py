@@ -77,4 +77,4 @@ def test_money_in_contracts_is_integer_only() -> None:
 def test_every_contract_is_registered_by_its_event_type() -> None:
     assert CONTRACTS["ImportConfirmed"] is ImportConfirmed
     assert all(name == c.event_type for name, c in CONTRACTS.items())
-    assert len(CONTRACTS) == 24
+    assert len(CONTRACTS) == 25

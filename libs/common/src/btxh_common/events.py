@@ -32,7 +32,11 @@ from btxh_common.bounds import ListKind as ListKind
 from btxh_common.bounds import Month as Month
 from btxh_common.chunks import Manifest, TransferChunk
 from btxh_common.envelope import EventPayload
-from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedChunk
+from btxh_common.list_record import (
+    PaymentListRecorded,
+    PaymentListRecordedChunk,
+    PaymentListRecordedLines,
+)
 
 ImportKind = Literal["arrears", "info", "policy"]
 
@@ -371,6 +375,7 @@ CONTRACTS: dict[str, type[EventPayload]] = {
         PaymentListSubmittedChunk,
         PaymentListRecorded,
         PaymentListRecordedChunk,
+        PaymentListRecordedLines,
         PaymentListDeleted,
         PaymentStatusUpdated,
         PaymentPeriodOpened,

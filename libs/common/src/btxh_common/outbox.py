@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import time
-from collections.abc import AsyncIterable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -36,7 +35,7 @@ from prometheus_client import Counter, Gauge
 
 from btxh_common import jsonfast
 from btxh_common.broker import NO_AUTH, KafkaAuth
-from btxh_common.chunks import MAX_CHUNK_ROWS, Manifest, Row, TransferChunk, split
+from btxh_common.chunks import Manifest, Row, TransferChunk, split
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.errors import TooLarge
 from btxh_common.logs import get_logger
@@ -86,12 +85,9 @@ async def enqueue(conn: asyncpg.Connection, topic: str, *events: Envelope) -> No
     await enqueue_many(conn, topic, events)
 
 
-_Outboxed = tuple[UUID, str, str, str, str, bytes]  # an outbox row as COPY takes it
-
-
-def _record(topic: str, e: Envelope, body: bytes | None = None) -> _Outboxed:
+def _record(topic: str, e: Envelope) -> tuple[UUID, str, str, str, str, bytes]:
     headers = json.dumps({k: v.decode() for k, v in e.headers()})
-    body = e.to_bytes() if body is None else body
+    body = e.to_bytes()
     size = len(body) + len(headers) + len(e.key())
     if size > MAX_EVENT_BYTES:
         log.warning("outbox.event_refused", event_type=e.event_type, topic=topic, size_bytes=size)
@@ -104,10 +100,7 @@ def _record(topic: str, e: Envelope, body: bytes | None = None) -> _Outboxed:
 async def enqueue_many(conn: asyncpg.Connection, topic: str, events: Iterable[Envelope]) -> None:
     """Record events for publication; an event over ``MAX_EVENT_BYTES`` raises
     ``EventTooLarge`` and nothing of the call is recorded."""
-    await _copy(conn, [_record(topic, e) for e in events])
-
-
-async def _copy(conn: asyncpg.Connection, records: list[_Outboxed]) -> None:
+    records = [_record(topic, e) for e in events]
     if not records:
         return
     await conn.copy_records_to_table(
@@ -152,82 +145,6 @@ async def enqueue_chunked(
         ),
     )
     return manifest
-
-
-@dataclass(frozen=True)
-class ChunkText:
-    """One chunk of a transfer as the database wrote it: ``lines`` are its rows as canonical
-    JSON (``chunks.canonical_row``), each followed by a newline; ``total`` the sum of their
-    amounts."""
-
-    seq: int
-    row_count: int
-    total: int
-    lines: str
-
-
-async def enqueue_chunk_texts(
-    conn: asyncpg.Connection,
-    topic: str,
-    texts: AsyncIterable[ChunkText],
-    *,
-    transfer_id: UUID,
-    chunk: Callable[[TransferChunk], EventPayload],
-    head: Callable[[Manifest], EventPayload],
-    producer: str,
-    district_code: str,
-    correlation_id: str,
-    amount_field: str | None = None,
-    batch: int = 50,
-) -> Manifest:
-    """``enqueue_chunked`` for rows the database has written as canonical JSON already: the
-    chunk events carry those texts as they are (no row is parsed or encoded in Python), the
-    manifest's checksum is the SHA-256 of the texts in order — ``chunks.digest`` of the same
-    rows — and the chunks go to the outbox ``batch`` at a time, so memory holds a few of
-    them, not the transfer."""
-    sha = hashlib.sha256()
-    rows = amount = count = 0
-    pending: list[_Outboxed] = []
-    async for part in texts:
-        if part.seq != count or not 0 < part.row_count <= MAX_CHUNK_ROWS:
-            raise ValueError(f"chunk {part.seq} out of order or of {part.row_count} rows")
-        sha.update(part.lines.encode())
-        rows, amount, count = rows + part.row_count, amount + part.total, count + 1
-        empty = Envelope.wrap(
-            chunk(TransferChunk(transfer_id=transfer_id, seq=part.seq, rows=[])),
-            producer=producer,
-            district_code=district_code,
-            correlation_id=correlation_id,
-        )
-        body = empty.to_bytes()
-        if not body.endswith(_NO_ROWS):
-            raise ValueError(f"{empty.event_type}: the rows must be the payload's last field")
-        # canonical JSON has no raw newline (a string's is escaped): each one ends a row
-        listed = part.lines[:-1].replace("\n", ",").encode()
-        body = body[: -len(_NO_ROWS)] + b'"rows":[' + listed + b"]}}}"
-        pending.append(_record(topic, empty, body))
-        if len(pending) >= batch:
-            await _copy(conn, pending)
-            pending = []
-    manifest = Manifest(
-        transfer_id=transfer_id,
-        chunk_count=count,
-        row_count=rows,
-        total_amount=amount if amount_field is not None else 0,
-        amount_field=amount_field,
-        sha256=sha.hexdigest(),
-    )
-    closing = Envelope.wrap(
-        head(manifest),
-        producer=producer,
-        district_code=district_code,
-        correlation_id=correlation_id,
-    )
-    await _copy(conn, [*pending, _record(topic, closing)])
-    return manifest
-
-
-_NO_ROWS = b'"rows":[]}}}'
 
 
 def _dumped(payload: EventPayload, part: TransferChunk) -> dict[str, Any] | None:

@@ -212,18 +212,21 @@ async def test_a_submitted_list_goes_out_as_chunks_closed_by_its_manifest(
         "SELECT event_type, body FROM outbox WHERE event_type LIKE 'PaymentList%' ORDER BY id"
     )
     assert [e["event_type"] for e in events] == [
-        "PaymentListRecorded.chunk",
+        "PaymentListRecorded.lines",
         "PaymentListRecorded",
         "PaymentListGenerated",
         "PaymentListSubmitted.chunk",
         "PaymentListSubmitted",
     ]
     # its own record: every line as kept, what a restored payment-svc rebuilds the list from
-    kept = json.loads(events[0]["body"])["payload"]["chunk"]["rows"]
+    # (PostgreSQL's COPY text of the head's columns, a line a row)
+    head = json.loads(events[1]["body"])["payload"]
+    text = json.loads(events[0]["body"])["payload"]["text"]
+    kept = [dict(zip(head["columns"], r.split("\t"), strict=True)) for r in text.splitlines()]
     assert sorted(r["beneficiary_id"] for r in kept) == sorted(
         str(PEOPLE[k].id) for k in JUNE_LINES
     )
-    assert sum(r["total"] for r in kept) == sum(a[-1] for a in JUNE_LINES.values())
+    assert sum(int(r["total"]) for r in kept) == sum(a[-1] for a in JUNE_LINES.values())
     chunk = json.loads(events[3]["body"])["payload"]["chunk"]
     manifest = json.loads(events[4]["body"])["payload"]["manifest"]
     lines_with_money = [k for k, amounts in JUNE_LINES.items() if amounts[-1] > 0]

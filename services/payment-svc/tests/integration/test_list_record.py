@@ -1,64 +1,40 @@
-"""A list's record is written by PostgreSQL as canonical JSON (``adapters/lines.py``): every
-line's text must be the bytes Python's ``json.dumps(sort_keys=True, separators=(",", ":"),
-ensure_ascii=False)`` writes for the same line, whatever its strings hold (quotes,
-backslashes, control characters, Vietnamese, emoji, nulls), or the record's checksum fails
-and a restored payment-svc cannot put the list back."""
+"""A list's record (``PaymentListRecorded`` v2: its lines as PostgreSQL's COPY text) puts the
+list back exactly, whatever its strings hold (quotes, backslashes, tabs, newlines, control
+characters, Vietnamese, emoji, empty and null fields); a damaged record puts nothing back;
+and a v1 record (rows of canonical JSON, published before v2) is still read."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 from uuid import UUID
 
 import asyncpg
-from btxh_common.chunks import assemble, canonical_row
-from btxh_common.list_record import PaymentLineRecord, PaymentListRecorded, PaymentListRecordedChunk
-from payment_svc.adapters import lines as line_store
+from btxh_common.chunks import split
+from btxh_common.envelope import Envelope
+from btxh_common.list_record import PaymentListRecorded
 from payment_svc.api.schemas import StatusException
 from payment_svc.handlers import lines as line_handlers
 from payment_svc.handlers import lists
+from payment_svc.handlers.rebuild import Chunks, put_back
 
 from . import test_handlers as h
+from .test_rebuild import published, snapshot
 
 conn = h.conn  # a fresh database with the register and a recovery
 
 ODD = [
-    'Nguyễn "Văn" \\ A',
+    'Nguyễn "Văn" \\ A \\N',
     "Tab\there\nnew line\r\x01\x1f\x7f",
     "Đặng Thị Ánh 😀 \u2028 /slash",
     "",
 ]
 
 
-def expected(r: asyncpg.Record, carried: list[str], deductions: list[dict[str, Any]]) -> bytes:
-    """The line as DOMAIN's record has it, encoded by Python's json module (not orjson)."""
-    row = {
-        "id": str(r["id"]),
-        "beneficiary_id": str(r["beneficiary_id"]),
-        "national_id": r["national_id"],
-        "full_name": r["full_name"],
-        "commune_code": r["commune_code"],
-        "payment_channel": r["payment_channel"],
-        "bank_account": r["bank_account"],
-        "category": r["category"],
-        "coefficient": r["coefficient"],
-        "allowance": r["allowance"],
-        "arrears": r["arrears"],
-        "arrears_period": None if r["arrears_period"] is None else r["arrears_period"].isoformat(),
-        "carried_over": r["carried_over"],
-        "recovery": r["recovery"],
-        "funeral": r["funeral"],
-        "total": r["total"],
-        "note": r["note"],
-        "carried_from": carried,
-        "deductions": deductions,
-    }
-    return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-async def test_each_line_of_the_record_is_its_canonical_json(conn: asyncpg.Connection) -> None:
+async def july_with_odd_lines(conn: asyncpg.Connection) -> UUID:
+    """July's list carrying two of June's unpaid lines and a recovery, its first lines with
+    odd strings and empty fields."""
     june = await h.submitted_june(conn)
-    gone = await conn.fetch(  # two of June's lines went unpaid: July carries their money
+    gone = await conn.fetch(
         "SELECT id FROM payment_line WHERE list_id = $1 AND beneficiary_id = ANY($2::uuid[])",
         june,
         [h.PEOPLE["A"].id, h.PEOPLE["E"].id],
@@ -67,9 +43,9 @@ async def test_each_line_of_the_record_is_its_canonical_json(conn: asyncpg.Conne
         unpaid = [StatusException(line_id=r["id"], status="unpaid") for r in gone]
         await line_handlers.manual_statuses(conn, h.BOSS, june, "paid", h.JUNE, unpaid, "bảng kê")
         july = await lists.generate(conn, h.OFFICER, h.D, h.JULY, "monthly")
-    listed = "SELECT id FROM payment_line WHERE list_id = $1 ORDER BY id"
-    ids = [r["id"] for r in await conn.fetch(listed, july)]
-    assert len(ids) >= len(ODD)
+    ids = [
+        r["id"] for r in await conn.fetch("SELECT id FROM payment_line WHERE list_id = $1", july)
+    ]
     for line_id, text in zip(ids, ODD, strict=False):
         await conn.execute(
             "UPDATE payment_line SET full_name = $2, note = $2, bank_account = $3,"
@@ -78,69 +54,105 @@ async def test_each_line_of_the_record_is_its_canonical_json(conn: asyncpg.Conne
             text,
             text[:5] or None,
         )
-    stored = await conn.fetch("SELECT * FROM payment_line WHERE list_id = $1 ORDER BY id", july)
-    carried: dict[UUID, list[str]] = {}
-    for r in await conn.fetch(
-        "SELECT id, carried_into FROM payment_line WHERE carried_into = ANY($1::uuid[])"
-        " ORDER BY id",
-        ids,
-    ):
-        carried.setdefault(r["carried_into"], []).append(str(r["id"]))
-    taken: dict[UUID, list[dict[str, Any]]] = {}
-    for r in await conn.fetch(
-        "SELECT line_id, recovery_id, amount FROM recovery_deduction WHERE list_id = $1"
-        " ORDER BY recovery_id",
-        july,
-    ):
-        taken.setdefault(r["line_id"], []).append(
-            {"recovery_id": str(r["recovery_id"]), "amount": r["amount"]}
-        )
-    assert len(carried) == 2, "the July list carries June's unpaid money"
-    assert taken, "and takes a recovery"
-    want = [expected(r, carried.get(r["id"], []), taken.get(r["id"], [])) for r in stored]
+    return july
 
-    got: list[bytes] = []
+
+async def record_again(conn: asyncpg.Connection, list_id: UUID) -> None:
+    """The list's record of the lines as they are now (the odd strings included)."""
+    await conn.execute("DELETE FROM outbox")
     async with conn.transaction():
-        async for part in line_store.record_chunks(conn, july, 2):
-            assert part.seq == len(got) // 2
-            texts = part.lines.encode().split(b"\n")
-            assert texts[-1] == b"", "every line ends in a newline"
-            assert part.row_count == len(texts) - 1
-            assert part.total == sum(json.loads(t)["total"] for t in texts[:-1])
-            got += texts[:-1]
-    assert sorted(got) == sorted(want)  # the record keeps the order the scan gives
-    for text in got:  # and what the receiver re-encodes from the parsed line is the same
-        assert canonical_row(json.loads(text)) == text
-
-
-async def test_the_published_record_assembles_and_validates(conn: asyncpg.Connection) -> None:
-    async with conn.transaction():
-        july = await lists.generate(conn, h.OFFICER, h.D, h.JULY, "monthly")
-    await conn.execute(
-        "UPDATE payment_line SET full_name = $2 WHERE list_id = $1", july, ODD[0] + ODD[1]
-    )
-    async with conn.transaction():  # the record again, of the lines as they are now
         await lists._record(
-            conn, await conn.fetchrow("SELECT * FROM payment_list WHERE id = $1", july)
+            conn, await conn.fetchrow("SELECT * FROM payment_list WHERE id = $1", list_id)
         )
-    head, chunks = None, {}
-    for r in await conn.fetch(
-        "SELECT event_type, body FROM outbox WHERE event_type LIKE 'PaymentListRecorded%'"
-        " ORDER BY id"
-    ):
-        payload = json.loads(r["body"])["payload"]
-        if r["event_type"] == PaymentListRecordedChunk.event_type:
-            c = PaymentListRecordedChunk.model_validate(payload).chunk
-            if c.transfer_id == july:
-                chunks[c.seq] = c.rows
-        elif payload["list_id"] == str(july):
-            head = PaymentListRecorded.model_validate(payload)
-    assert head is not None
-    rows = assemble(head.manifest, chunks)  # count, total and SHA-256 checked
-    assert head.manifest.total_amount == await conn.fetchval(
-        "SELECT sum(total) FROM payment_line WHERE list_id = $1", july
+
+
+async def lose(conn: asyncpg.Connection, list_id: UUID) -> None:
+    """The restore: the list made after the backup is gone from the database."""
+    await conn.execute("UPDATE payment_line SET carried_into = NULL WHERE carried_into IS NOT NULL")
+    await conn.execute("DELETE FROM recovery_deduction WHERE list_id = $1", list_id)
+    await conn.execute("DELETE FROM payment_line WHERE list_id = $1", list_id)
+    await conn.execute("DELETE FROM payment_list WHERE id = $1", list_id)
+
+
+async def test_odd_strings_come_back_exactly(conn: asyncpg.Connection) -> None:
+    july = await july_with_odd_lines(conn)
+    await record_again(conn, july)
+    before = await snapshot(conn, july)
+    assert len(before["carried"]) == 2, "July carries June's two unpaid lines"
+    assert before["deductions"], "and takes a recovery"
+    assert {r["full_name"] for r in before["lines"]} >= set(ODD)
+    head, chunks = await published(conn, july)
+    made = PaymentListRecorded.model_validate(head["payload"])
+    assert made.manifest.row_count == len(before["lines"])
+    assert made.manifest.total_amount == sum(r["total"] for r in before["lines"])
+    await lose(conn, july)
+    async with conn.transaction():
+        await put_back(conn, Envelope.model_validate(head), chunks)
+    assert await snapshot(conn, july) == before
+
+
+async def test_a_damaged_record_puts_nothing_back(conn: asyncpg.Connection) -> None:
+    july = await july_with_odd_lines(conn)
+    await record_again(conn, july)
+    head, chunks = await published(conn, july)
+    await lose(conn, july)
+    (seq, text), *_ = chunks[july].items()
+    damaged: Chunks = {july: {**chunks[july], seq: text.replace("Nguyễn", "Nguyen")}}
+    async with conn.transaction():
+        await put_back(conn, Envelope.model_validate(head), damaged)
+    assert await conn.fetchval("SELECT count(*) FROM payment_list WHERE id = $1", july) == 0
+    missing: Chunks = {july: {}}
+    async with conn.transaction():
+        await put_back(conn, Envelope.model_validate(head), missing)
+    assert await conn.fetchval("SELECT count(*) FROM payment_line WHERE list_id = $1", july) == 0
+
+
+async def test_a_version_1_record_is_still_read(conn: asyncpg.Connection) -> None:
+    july = await july_with_odd_lines(conn)
+    before = await snapshot(conn, july)
+    # v1 as it was published before v2: each line a JSON row (DOMAIN's line fields), the
+    # lines it carries and its deductions, in chunks with a manifest over canonical JSON
+    carried: dict[UUID, list[str]] = {}
+    for r in before["carried"]:
+        carried.setdefault(r["carried_into"], []).append(str(r["id"]))
+    taken: dict[UUID, list[dict[str, object]]] = {}
+    for d in before["deductions"]:
+        taken.setdefault(d["line_id"], []).append(
+            {"recovery_id": str(d["recovery_id"]), "amount": d["amount"]}
+        )
+    rows = [
+        {
+            **{k: r[k] for k in ("national_id", "full_name", "commune_code", "payment_channel")},
+            **{k: r[k] for k in ("bank_account", "category", "coefficient", "allowance")},
+            **{k: r[k] for k in ("arrears", "carried_over", "recovery", "funeral", "total")},
+            "id": str(r["id"]),
+            "beneficiary_id": str(r["beneficiary_id"]),
+            "arrears_period": r["arrears_period"] and r["arrears_period"].isoformat(),
+            "note": r["note"],
+            "carried_from": carried.get(r["id"], []),
+            "deductions": taken.get(r["id"], []),
+        }
+        for r in before["lines"]
+    ]
+    parts, manifest = split(rows, july, amount_field="total")
+    listed = before["list"][0]
+    head = {
+        "list_id": str(july),
+        "period": "2024-07",
+        "kind": "monthly",
+        "version": listed["version"],
+        "level": listed["level"],
+        "created_by": listed["created_by"],
+        "manifest": json.loads(manifest.model_dump_json()),
+    }
+    envelope = Envelope(
+        event_type="PaymentListRecorded",
+        schema_version=1,
+        producer="payment-svc",
+        district_code=h.D,
+        payload=head,
     )
-    assert {r["full_name"] for r in rows} == {ODD[0] + ODD[1]}
-    assert sorted(PaymentLineRecord.model_validate(r).id for r in rows) == sorted(
-        r["id"] for r in await conn.fetch("SELECT id FROM payment_line WHERE list_id = $1", july)
-    )
+    await lose(conn, july)
+    async with conn.transaction():
+        await put_back(conn, envelope, {july: {p.seq: p.rows for p in parts}})
+    assert await snapshot(conn, july) == before

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 from btxh_common.envelope import Envelope
-from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedChunk
+from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedLines
 from payment_svc.handlers import lists
 from payment_svc.handlers.rebuild import Chunks, put_back
 
@@ -41,9 +41,9 @@ async def published(conn: asyncpg.Connection, list_id: UUID) -> tuple[dict[str, 
     head: dict[str, object] = {}
     for r in rows:
         envelope = json.loads(r["body"])
-        if r["event_type"] == PaymentListRecordedChunk.event_type:
-            c = PaymentListRecordedChunk.model_validate(envelope["payload"]).chunk
-            chunks.setdefault(c.transfer_id, {})[c.seq] = c.rows
+        if r["event_type"] == PaymentListRecordedLines.event_type:
+            c = PaymentListRecordedLines.model_validate(envelope["payload"])
+            chunks.setdefault(c.list_id, {})[c.seq] = c.text
         elif envelope["payload"]["list_id"] == str(list_id):
             head = envelope
     return head, chunks

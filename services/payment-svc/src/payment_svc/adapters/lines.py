@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-from btxh_common.outbox import ChunkText
 
 _LINE = "SELECT * FROM payment_line WHERE id = $1"
 _LINE_FOR_UPDATE = _LINE + " FOR UPDATE"
@@ -190,75 +190,111 @@ async def audit(conn: asyncpg.Connection, line_id: UUID) -> list[asyncpg.Record]
     return rows
 
 
-# One line of a list's record (``PaymentLineRecord``) as canonical JSON, written by PostgreSQL:
-# the bytes of ``btxh_common.chunks.canonical_row`` of the row — keys sorted, no spaces, UTF-8
-# kept, every key present (null when empty). ``to_json(text)`` escapes a string exactly as
-# ``json.dumps(..., ensure_ascii=False)`` does (quote, backslash, \b \f \n \r \t, other
-# control characters as \u00xx); ids, numbers and dates need no escaping. So the record is
-# never read into Python row by row: a 1M-line list is 1,000 texts.
-_JSON_TEXT = "coalesce(to_json({})::text, 'null')"
-_RECORD_LINE = (
-    """'{{"allowance":' || l.allowance || ',"arrears":' || l.arrears
-    || ',"arrears_period":' || {arrears_period} || ',"bank_account":' || {bank_account}
-    || ',"beneficiary_id":"' || l.beneficiary_id || '","carried_from":' || coalesce(c.ids, '[]')
-    || ',"carried_over":' || l.carried_over || ',"category":' || {category}
-    || ',"coefficient":' || coalesce(l.coefficient::text, 'null')
-    || ',"commune_code":' || {commune_code} || ',"deductions":' || coalesce(d.deductions, '[]')
-    || ',"full_name":' || {full_name} || ',"funeral":' || l.funeral
-    || ',"id":"' || l.id || '","national_id":' || {national_id} || ',"note":' || {note}
-    || ',"payment_channel":' || {payment_channel} || ',"recovery":' || l.recovery
-    || ',"total":' || l.total || '}}'"""
-).format(
-    arrears_period=_JSON_TEXT.format("l.arrears_period::text"),
-    **{
-        name: _JSON_TEXT.format(f"l.{name}")
-        for name in (
-            "bank_account",
-            "category",
-            "commune_code",
-            "full_name",
-            "national_id",
-            "note",
-            "payment_channel",
-        )
-    },
-)
-
-# Each line of the record with its total, in the order the scan gives them: the record's
-# order is its chunks' (the checksum is over the chunks in order), so nothing is sorted. Only a
-# line with money carried over carries earlier lines, only one with a recovery has deductions:
-# the two lookups start from those few lines, not from the list (its statistics are not there
-# yet: the planner, guessing, read the whole payment_line table for the carried lines).
-_RECORD_LINES = f"""
-SELECT {_RECORD_LINE} AS line, l.total
-FROM payment_line l
-LEFT JOIN (SELECT s.carried_into,
-                  '[' || string_agg('"' || s.id || '"', ',' ORDER BY s.id) || ']' AS ids
-           FROM payment_line n JOIN payment_line s ON s.carried_into = n.id
-           WHERE n.list_id = $1 AND n.carried_over > 0 AND s.carried_into IS NOT NULL
-           GROUP BY s.carried_into) c ON c.carried_into = l.id
-LEFT JOIN (SELECT d.line_id,
-                  '[' || string_agg('{{"amount":' || d.amount || ',"recovery_id":"'
-                                    || d.recovery_id || '"}}', ',' ORDER BY d.recovery_id)
-                      || ']' AS deductions
-           FROM recovery_deduction d JOIN payment_line n ON n.id = d.line_id
-           WHERE d.list_id = $1 AND n.list_id = $1 AND n.recovery > 0
-           GROUP BY d.line_id) d ON d.line_id = l.id
-WHERE l.list_id = $1"""  # noqa: S608 - fixed text, no input
+# A list's record (``PaymentListRecorded`` v2): its lines as PostgreSQL's COPY text of these
+# columns — written and read back by PostgreSQL's own C code, never row by row in Python.
+# ``carried_from``: the earlier lines whose unpaid money the line carries; ``deductions``: what
+# it takes towards recoveries. Only a line with money carried over carries earlier lines, only
+# one with a recovery has deductions: the lookups start from those few lines (right after the
+# list's INSERT there are no statistics, and the planner, guessing, read all of payment_line).
+RECORD_COLUMNS = [
+    "id",
+    "beneficiary_id",
+    "national_id",
+    "full_name",
+    "commune_code",
+    "payment_channel",
+    "bank_account",
+    "category",
+    "coefficient",
+    "allowance",
+    "arrears",
+    "arrears_period",
+    "carried_over",
+    "recovery",
+    "funeral",
+    "total",
+    "note",
+    "carried_from",
+    "deductions",
+]
+_RECORD = """
+SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
+             l.payment_channel, l.bank_account, l.category, l.coefficient, l.allowance,
+             l.arrears, l.arrears_period, l.carried_over, l.recovery, l.funeral, l.total,
+             l.note, coalesce(c.ids, '{}') AS carried_from,
+             coalesce(d.deductions, '[]') AS deductions
+      FROM payment_line l
+      LEFT JOIN (SELECT s.carried_into, array_agg(s.id ORDER BY s.id) AS ids
+                 FROM payment_line n JOIN payment_line s ON s.carried_into = n.id
+                 WHERE n.list_id = $1 AND n.carried_over > 0
+                   AND s.carried_into IS NOT NULL
+                 GROUP BY s.carried_into) c ON c.carried_into = l.id
+      LEFT JOIN (SELECT d.line_id,
+                        json_agg(json_build_object('recovery_id', d.recovery_id,
+                                                   'amount', d.amount)
+                                 ORDER BY d.recovery_id) AS deductions
+                 FROM recovery_deduction d JOIN payment_line n ON n.id = d.line_id
+                 WHERE d.list_id = $1 AND n.list_id = $1 AND n.recovery > 0
+                 GROUP BY d.line_id) d ON d.line_id = l.id
+      WHERE l.list_id = $1"""
 
 
-async def record_chunks(
-    conn: asyncpg.Connection, list_id: UUID, chunk_size: int
-) -> AsyncIterator[ChunkText]:
-    """Every line of a freshly generated list as kept (``PaymentLineRecord`` rows, with the
-    earlier lines each one carries and its recovery deductions) as canonical JSON,
-    ``chunk_size`` lines a chunk. Inside a transaction (a cursor)."""
-    cursor = await conn.cursor(_RECORD_LINES, list_id)
-    seq = 0
-    while rows := await cursor.fetch(chunk_size):
-        lines = "\n".join([r[0] for r in rows]) + "\n"
-        yield ChunkText(seq, len(rows), sum([r[1] for r in rows]), lines)
-        seq += 1
+async def record_texts(conn: asyncpg.Connection, list_id: UUID, chunk_size: int) -> list[str]:
+    """Every line of a freshly generated list as kept (``RECORD_COLUMNS``, COPY text), in
+    chunks of ``chunk_size`` lines in the order the scan gives them (the record's order is
+    its chunks')."""
+    data = bytearray()
+
+    async def take(block: bytes) -> None:
+        data.extend(block)
+
+    await conn.copy_from_query(_RECORD, list_id, output=take)
+    rows = bytes(data).decode().split("\n")[:-1]  # COPY escapes a newline inside a value
+    return ["\n".join(rows[i : i + chunk_size]) + "\n" for i in range(0, len(rows), chunk_size)]
+
+
+async def restore_text(
+    conn: asyncpg.Connection, list_id: UUID, columns: Sequence[str], text: str
+) -> None:
+    """Put back the lines of a list rebuilt from its record (v2: ``record_texts``), the
+    carrying links of the earlier lines and the recovery deductions (of recoveries the
+    database still has); what is already there is left as it is."""
+    unknown = set(columns) - set(RECORD_COLUMNS)
+    if unknown:
+        raise ValueError(f"the record has columns this version does not know: {sorted(unknown)}")
+    await conn.execute(
+        """CREATE TEMP TABLE recorded_line (id uuid, beneficiary_id uuid, national_id text,
+               full_name text, commune_code text, payment_channel text, bank_account text,
+               category text, coefficient int, allowance bigint, arrears bigint,
+               arrears_period date, carried_over bigint, recovery bigint, funeral bigint,
+               total bigint, note text, carried_from uuid[], deductions json) ON COMMIT DROP"""
+    )
+    await conn.copy_to_table(
+        "recorded_line", source=io.BytesIO(text.encode()), columns=list(columns)
+    )
+    await conn.execute(
+        """INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
+                  commune_code, payment_channel, bank_account, category, coefficient, allowance,
+                  arrears, arrears_period, carried_over, recovery, funeral, total, note)
+           SELECT id, $1, beneficiary_id, national_id, full_name, commune_code,
+                  payment_channel, bank_account, category, coefficient, allowance, arrears,
+                  arrears_period, carried_over, recovery, funeral, total, note
+           FROM recorded_line ON CONFLICT (id) DO NOTHING""",
+        list_id,
+    )
+    await conn.execute(
+        """UPDATE payment_line p SET carried_into = r.id
+           FROM recorded_line r, unnest(r.carried_from) c WHERE p.id = c"""
+    )
+    await conn.execute(
+        """INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
+           SELECT (d->>'recovery_id')::uuid, r.id, $1, (d->>'amount')::bigint
+           FROM recorded_line r, json_array_elements(r.deductions) d
+           WHERE EXISTS (SELECT 1 FROM recovery WHERE id = (d->>'recovery_id')::uuid)
+           ON CONFLICT DO NOTHING""",
+        list_id,
+    )
+    await conn.execute("DROP TABLE recorded_line")
 
 
 async def restore(conn: asyncpg.Connection, list_id: UUID, rows: list[dict[str, Any]]) -> None:

@@ -77,6 +77,16 @@ async def retire(conn: asyncpg.Connection, list_id: UUID, status: str) -> None:
     await conn.execute("UPDATE payment_list SET status = $2 WHERE id = $1", list_id, status)
 
 
+async def totals(conn: asyncpg.Connection, list_id: UUID) -> tuple[int, int]:
+    """(lines, amount) of a list."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, coalesce(sum(total), 0)::bigint AS amount FROM payment_line"
+        " WHERE list_id = $1",
+        list_id,
+    )
+    return row["n"], row["amount"]
+
+
 async def mark_submitted(conn: asyncpg.Connection, list_id: UUID, who: str) -> None:
     await conn.execute(
         """UPDATE payment_list SET status = 'submitted', submitted_by = $2, submitted_at = now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from datetime import date
 from uuid import UUID, uuid4
 
@@ -9,6 +11,7 @@ import asyncpg
 from btxh_common.auth import Principal
 from btxh_common.chunks import MAX_CHUNK_ROWS, Manifest
 from btxh_common.clock import month_text
+from btxh_common.envelope import Envelope
 from btxh_common.events import (
     ListKind,
     PaymentListDeleted,
@@ -16,9 +19,9 @@ from btxh_common.events import (
     PaymentListSubmitted,
     PaymentListSubmittedChunk,
 )
-from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedChunk
+from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedLines
 from btxh_common.logs import get_logger
-from btxh_common.outbox import enqueue_chunk_texts, enqueue_chunked
+from btxh_common.outbox import enqueue_chunked, enqueue_many
 from btxh_common.topics import PAYMENT_EVENTS
 
 from payment_svc.adapters import generation, lines, lists, periods, positions
@@ -78,29 +81,44 @@ async def generate(
 
 async def _record(conn: asyncpg.Connection, row: asyncpg.Record) -> Manifest:
     """The list as kept, lines included: what a restored payment-svc rebuilds it from. The
-    lines' JSON is written by PostgreSQL (``lines.record_chunks``), chunk by chunk."""
-
-    return await enqueue_chunk_texts(
-        conn,
-        PAYMENT_EVENTS,
-        lines.record_chunks(conn, row["id"], MAX_CHUNK_ROWS),
+    lines go as PostgreSQL's COPY text (``lines.record_texts``), a chunk of 1,000 an event,
+    the head last with the manifest: row count, total, SHA-256 over the texts in order."""
+    texts = await lines.record_texts(conn, row["id"], MAX_CHUNK_ROWS)
+    count, amount = await lists.totals(conn, row["id"])
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode())
+    manifest = Manifest(
         transfer_id=row["id"],
-        chunk=lambda c: PaymentListRecordedChunk(chunk=c),
-        head=lambda manifest: PaymentListRecorded(
-            list_id=row["id"],
-            period=month_text(row["month"]),
-            kind=row["kind"],
-            version=row["version"],
-            level=row["level"],
-            created_by=row["created_by"],
-            register_position=row["register_position"],
-            manifest=manifest,
-        ),
+        chunk_count=len(texts),
+        row_count=count,
+        total_amount=amount,
+        amount_field="total",
+        sha256=digest.hexdigest(),
+    )
+    head = PaymentListRecorded(
+        list_id=row["id"],
+        period=month_text(row["month"]),
+        kind=row["kind"],
+        version=row["version"],
+        level=row["level"],
+        created_by=row["created_by"],
+        register_position=row["register_position"],
+        manifest=manifest,
+        columns=lines.RECORD_COLUMNS,
+    )
+    parts = [
+        PaymentListRecordedLines(list_id=row["id"], seq=i, row_count=t.count("\n"), text=t)
+        for i, t in enumerate(texts)
+    ]
+    wrap = functools.partial(
+        Envelope.wrap,
         producer=PRODUCER,
         district_code=row["district_code"],
         correlation_id=str(row["id"]),
-        amount_field="total",
     )
+    await enqueue_many(conn, PAYMENT_EVENTS, [wrap(p) for p in [*parts, head]])
+    return manifest
 
 
 async def delete_list(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> None:

@@ -16,11 +16,20 @@ still there), splits, pulls, the payment mode, death records, status audit rows.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-from btxh_common.chunks import Row, TransferError, assemble
+from btxh_common.chunks import (
+    ChunkMissing,
+    Manifest,
+    ManifestMismatch,
+    TransferError,
+    assemble,
+    missing_chunks,
+)
 from btxh_common.clock import parse_month
 from btxh_common.envelope import Envelope
 from btxh_common.events import (
@@ -31,7 +40,12 @@ from btxh_common.events import (
     PaymentPeriodUnlocked,
     PaymentStatusUpdated,
 )
-from btxh_common.list_record import PaymentLineRecord, PaymentListRecorded, PaymentListRecordedChunk
+from btxh_common.list_record import (
+    PaymentLineRecord,
+    PaymentListRecorded,
+    PaymentListRecordedChunk,
+    PaymentListRecordedLines,
+)
 from btxh_common.logs import get_logger
 from btxh_common.service import ServiceState
 from btxh_common.topics import PAYMENT_EVENTS
@@ -44,7 +58,7 @@ from payment_svc.handlers.load import PRODUCER
 log = get_logger(__name__)
 
 MARGIN = timedelta(minutes=5)  # transactions begun before the newest outbox row, committed after
-Chunks = dict[UUID, dict[int, list[Row]]]
+Chunks = dict[UUID, dict[int, Any]]  # a record's chunks: v1 rows (list[Row]) or v2 text
 
 
 async def rebuild(state: ServiceState) -> None:
@@ -64,15 +78,27 @@ async def rebuild(state: ServiceState) -> None:
     ]
     chunks: Chunks = {}
     for event in lost:
-        if event.event_type == PaymentListRecordedChunk.event_type:
-            chunk = PaymentListRecordedChunk.model_validate(event.payload).chunk
-            chunks.setdefault(chunk.transfer_id, {})[chunk.seq] = chunk.rows
+        if _keep_chunk(event, chunks):
             continue
         async with state.db().acquire() as conn, conn.transaction():
             await put_back(conn, event, chunks)
             await bus.mark_rebuilt(conn, event)
     if lost:
         log.warning("rebuild.put_back", events=len(lost))
+
+
+def _keep_chunk(event: Envelope, chunks: Chunks) -> bool:
+    """A chunk of a list's record (v1 rows or v2 text) kept aside for its head; False for
+    any other event."""
+    if event.event_type == PaymentListRecordedChunk.event_type:
+        chunk = PaymentListRecordedChunk.model_validate(event.payload).chunk
+        chunks.setdefault(chunk.transfer_id, {})[chunk.seq] = chunk.rows
+    elif event.event_type == PaymentListRecordedLines.event_type:
+        part = PaymentListRecordedLines.model_validate(event.payload)
+        chunks.setdefault(part.list_id, {})[part.seq] = part.text
+    else:
+        return False
+    return True
 
 
 async def put_back(conn: asyncpg.Connection, event: Envelope, chunks: Chunks) -> None:
@@ -114,12 +140,16 @@ async def _list(
     """A list the restored database lost: the list, its lines, the lines it carries."""
     if await lists.find(conn, made.list_id) is not None:
         return
+    parts = chunks.pop(made.list_id, {})
     try:
-        rows = assemble(made.manifest, chunks.pop(made.list_id, {}))
-    except TransferError as exc:
+        if made.columns:
+            text = assemble_text(made.manifest, made.columns, parts)
+        else:
+            rows = assemble(made.manifest, parts)
+            records = [PaymentLineRecord.model_validate(r).model_dump(mode="json") for r in rows]
+    except (TransferError, TypeError, ValueError) as exc:
         log.error("rebuild.list_incomplete", list_id=str(made.list_id), error=str(exc))
         return
-    records = [PaymentLineRecord.model_validate(r).model_dump(mode="json") for r in rows]
     month = parse_month(made.period)
     await periods.insert(conn, district, month, made.created_by, made.level)
     old = await lists.current(conn, district, month, made.kind)
@@ -134,7 +164,33 @@ async def _list(
     )
     if made.register_position is not None:
         await positions.stamp(conn, made.list_id, made.register_position)
-    await lines.restore(conn, made.list_id, records)
+    if made.columns:
+        await lines.restore_text(conn, made.list_id, made.columns, text)
+    else:
+        await lines.restore(conn, made.list_id, records)
     why = f"Danh sách tháng {made.period} phiên bản {made.version} (khôi phục)"
     await recoveries.settle_statuses(conn, district, made.created_by, why)
-    log.warning("rebuild.list", list_id=str(made.list_id), lines=len(records))
+    log.warning("rebuild.list", list_id=str(made.list_id), lines=made.manifest.row_count)
+
+
+def assemble_text(manifest: Manifest, columns: list[str], parts: dict[int, Any]) -> str:
+    """A v2 record's lines (COPY text) whole, or a ``TransferError`` saying what is wrong:
+    every chunk there, and the row count, the total of ``total`` and the SHA-256 over the
+    chunks in order as the manifest says."""
+    missing = missing_chunks(manifest, parts)
+    if missing:
+        raise ChunkMissing(missing)
+    texts = [parts[seq] for seq in range(manifest.chunk_count)]
+    if not all(isinstance(t, str) for t in texts):
+        raise ManifestMismatch("a chunk of the record is not text")
+    text = "".join(texts)
+    if hashlib.sha256(text.encode()).hexdigest() != manifest.sha256:
+        raise ManifestMismatch("checksum differs from the manifest")
+    at = columns.index("total")
+    rows = text.split("\n")[:-1]
+    if len(rows) != manifest.row_count:
+        raise ManifestMismatch(f"row count {len(rows)} != manifest {manifest.row_count}")
+    amount = sum(int(r.split("\t")[at]) for r in rows)
+    if amount != manifest.total_amount:
+        raise ManifestMismatch(f"total amount {amount} != manifest {manifest.total_amount}")
+    return text
