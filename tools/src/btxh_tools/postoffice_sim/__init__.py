@@ -142,7 +142,7 @@ class PostOffice:
         try:
             async for record in consumer:
                 try:
-                    await self.handle(Envelope.from_bytes(record.value or b""))
+                    await self._receive(record)
                 except Exception as exc:  # a partner never crashes on our mistakes
                     log.exception("postoffice.bad_message", error=repr(exc))
         finally:
@@ -152,22 +152,38 @@ class PostOffice:
             await producer.stop()
 
     async def handle(self, envelope: Envelope) -> None:
-        self.received.append(envelope.event_type)
+        contract = _CONTRACTS.get(envelope.event_type)
+        message = envelope.open(contract) if contract else None
+        await self.take(envelope.event_type, envelope.district_code, message)
+
+    async def take(self, event_type: str, district: str, message: EventPayload | None) -> None:
+        """A message of settlement-svc's, opened (None: a type the post office ignores)."""
+        self.received.append(event_type)
         if self.behaviour.silent:
             return
-        if envelope.event_type == "PackageChunk":
-            chunk = envelope.open(PackageChunk)
-            package = self._package(chunk.package_id, chunk.version, envelope.district_code)
+        if isinstance(message, PackageChunk):
+            package = self._package(message.package_id, message.version, district)
             if package.accepted is None:
-                package.chunks[chunk.chunk.seq] = chunk.chunk.rows
+                package.chunks[message.chunk.seq] = message.chunk.rows
                 await self._check(package)
-        elif envelope.event_type == "PackageManifest":
-            manifest = envelope.open(PackageManifest)
-            package = self._package(manifest.package_id, manifest.version, envelope.district_code)
-            package.manifest = manifest
+        elif isinstance(message, PackageManifest):
+            package = self._package(message.package_id, message.version, district)
+            package.manifest = message
             await self._check(package)
-        elif envelope.event_type == "RecallRequest":
-            await self._recall(envelope.open(RecallRequest), envelope.district_code)
+        elif isinstance(message, RecallRequest):
+            await self._recall(message, district)
+
+    async def _receive(self, record: Any) -> None:
+        """A record of ``outbound``: the type its header names read with its envelope in one
+        pass (a chunk of 1,000 rows), anything else the long way."""
+        named = dict(record.headers or ()).get("event_type", b"").decode(errors="replace")
+        contract = _CONTRACTS.get(named)
+        read = Envelope.read_as(record.value or b"", contract) if contract else None
+        if read is None:
+            await self.handle(Envelope.from_bytes(record.value or b""))
+            return
+        head, message = read
+        await self.take(head.event_type, head.district_code, message)
 
     def _package(self, package_id: UUID, version: int, district: str) -> Package:
         return self.packages.setdefault(
@@ -369,6 +385,11 @@ class PostOffice:
 
     async def _send(self, district: str, payload: EventPayload) -> None:
         await self.wire.send(district, payload)
+
+
+_CONTRACTS: dict[str, type[EventPayload]] = {
+    c.event_type: c for c in (PackageChunk, PackageManifest, RecallRequest)
+}
 
 
 def _draw(line_id: str, what: str) -> int:
