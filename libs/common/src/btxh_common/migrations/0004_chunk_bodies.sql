@@ -4,6 +4,12 @@
 -- lists were sent). lz4 compresses them several times faster; a server built without lz4
 -- keeps them uncompressed instead (both are read back by the same queries; rows written
 -- before keep their compression).
+--
+-- A chunk's rows are kept as ``json``, not ``jsonb``: they are only written and read back
+-- whole as text (``chunkstore``), never queried inside, and jsonb built a tree of every row
+-- on the way in and wrote it out again as text on the way out.
+ALTER TABLE transfer_chunk ALTER COLUMN rows TYPE json USING rows::json;
+
 DO $$
 BEGIN
     ALTER TABLE outbox ALTER COLUMN body SET COMPRESSION lz4;
