@@ -202,21 +202,13 @@ async def handle_message(
         await _retry(lambda: _passed(pool, at), max_backoff)
         await msg.ack()
         return
-    # the type named by the header: the envelope and its payload read in one pass; anything
-    # else (no header, or bytes that do not fit) is read the long way, which names the fault
-    read = Envelope.read_as(raw.value or b"", routes[named][0]) if named else None
-    event: EventPayload | None = None
-    envelope: EnvelopeHead
-    if read is not None:
-        envelope, event = read
-    else:
-        try:
-            envelope = Envelope.from_bytes(raw.value or b"")
-        except ValidationError as exc:
-            reason = describe(exc, "envelope")
-            await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
-            await msg.ack()
-            return
+    try:
+        envelope, event = _opened(raw.value or b"", named, routes)
+    except ValidationError as exc:
+        reason = describe(exc, "envelope")
+        await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
+        await msg.ack()
+        return
     bound = routes.get(envelope.event_type)
     if bound is None:  # not for this consumer: only the position moves
         await _retry(lambda: _passed(pool, at), max_backoff)
@@ -251,6 +243,19 @@ async def handle_message(
         finally:
             current_trace.reset(token)
     await msg.ack()
+
+
+def _opened(
+    value: bytes, named: str | None, routes: Mapping[str, Route]
+) -> tuple[EnvelopeHead, EventPayload | None]:
+    """The envelope, and its event when it was read with it: the type the header names is
+    read in one pass, envelope and payload; anything else (no header, or bytes that do not
+    fit) the long way, whose errors name the fault. Raises ``ValidationError`` for bytes that
+    are no envelope."""
+    read = Envelope.read_as(value, routes[named][0]) if named else None
+    if read is not None:
+        return read
+    return Envelope.from_bytes(value), None
 
 
 def _named_type(headers: Any) -> str | None:

@@ -46,7 +46,7 @@ from btxh_common.postoffice import (
 from btxh_common.topics import POSTOFFICE_GROUP, POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
 
 from btxh_tools.postoffice_sim.faults import Faults
-from btxh_tools.postoffice_sim.wire import Wire
+from btxh_tools.postoffice_sim.wire import Wire, opened, received
 
 log = get_logger("postoffice-sim")
 
@@ -142,7 +142,7 @@ class PostOffice:
         try:
             async for record in consumer:
                 try:
-                    await self._receive(record)
+                    await self.take(*received(record))
                 except Exception as exc:  # a partner never crashes on our mistakes
                     log.exception("postoffice.bad_message", error=repr(exc))
         finally:
@@ -152,9 +152,7 @@ class PostOffice:
             await producer.stop()
 
     async def handle(self, envelope: Envelope) -> None:
-        contract = _CONTRACTS.get(envelope.event_type)
-        message = envelope.open(contract) if contract else None
-        await self.take(envelope.event_type, envelope.district_code, message)
+        await self.take(envelope.event_type, envelope.district_code, opened(envelope))
 
     async def take(self, event_type: str, district: str, message: EventPayload | None) -> None:
         """A message of settlement-svc's, opened (None: a type the post office ignores)."""
@@ -172,18 +170,6 @@ class PostOffice:
             await self._check(package)
         elif isinstance(message, RecallRequest):
             await self._recall(message, district)
-
-    async def _receive(self, record: Any) -> None:
-        """A record of ``outbound``: the type its header names read with its envelope in one
-        pass (a chunk of 1,000 rows), anything else the long way."""
-        named = dict(record.headers or ()).get("event_type", b"").decode(errors="replace")
-        contract = _CONTRACTS.get(named)
-        read = Envelope.read_as(record.value or b"", contract) if contract else None
-        if read is None:
-            await self.handle(Envelope.from_bytes(record.value or b""))
-            return
-        head, message = read
-        await self.take(head.event_type, head.district_code, message)
 
     def _package(self, package_id: UUID, version: int, district: str) -> Package:
         return self.packages.setdefault(
@@ -385,11 +371,6 @@ class PostOffice:
 
     async def _send(self, district: str, payload: EventPayload) -> None:
         await self.wire.send(district, payload)
-
-
-_CONTRACTS: dict[str, type[EventPayload]] = {
-    c.event_type: c for c in (PackageChunk, PackageManifest, RecallRequest)
-}
 
 
 def _draw(line_id: str, what: str) -> int:
