@@ -78,3 +78,25 @@ def test_every_contract_is_registered_by_its_event_type() -> None:
     assert CONTRACTS["ImportConfirmed"] is ImportConfirmed
     assert all(name == c.event_type for name, c in CONTRACTS.items())
     assert len(CONTRACTS) == 25
+
+
+def test_read_as_gives_the_head_and_the_payload_the_long_way_gives() -> None:
+    payload = applied_event()
+    env = Envelope.wrap(payload, producer="beneficiary-svc", district_code="001")
+    read = Envelope.read_as(env.to_bytes(), ImportApplied)
+    assert read is not None
+    head, event = read
+    assert event == payload
+    assert head.model_dump() == env.model_dump(exclude={"payload"})
+
+
+def test_read_as_declines_what_the_long_way_refuses() -> None:
+    env = Envelope.wrap(applied_event(), producer="p", district_code="001")
+    assert Envelope.read_as(env.to_bytes(), ImportConfirmed) is None  # another type
+    newer = env.model_copy(update={"schema_version": 2})
+    assert Envelope.read_as(newer.to_bytes(), ImportApplied) is None  # a newer version
+    unknown = env.model_copy(update={"payload": {**env.payload, "extra": 1}})
+    assert Envelope.read_as(unknown.to_bytes(), ImportApplied) is None  # an unknown field
+    with pytest.raises(ValidationError):
+        Envelope.from_bytes(unknown.to_bytes()).open(ImportApplied)
+    assert Envelope.read_as(b'{"not": "an envelope"}', ImportApplied) is None

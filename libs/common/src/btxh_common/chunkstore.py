@@ -49,7 +49,7 @@ class TransferResult:
 
 async def store_chunk(conn: asyncpg.Connection, chunk: TransferChunk) -> None:
     await conn.execute(
-        """INSERT INTO transfer_chunk (transfer_id, seq, rows) VALUES ($1, $2, $3::jsonb)
+        """INSERT INTO transfer_chunk (transfer_id, seq, rows) VALUES ($1, $2, $3::json)
            ON CONFLICT DO NOTHING""",
         chunk.transfer_id,
         chunk.seq,

@@ -35,7 +35,7 @@ from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from btxh_common import offsets
-from btxh_common.envelope import Envelope, EventPayload, current_trace
+from btxh_common.envelope import Envelope, EnvelopeHead, EventPayload, current_trace
 from btxh_common.logs import get_logger
 from btxh_common.offsets import Position, SeekStored
 
@@ -57,7 +57,7 @@ class EventContext(BaseModel):
     trace_id: str | None = None
 
     @classmethod
-    def of(cls, envelope: Envelope) -> EventContext:
+    def of(cls, envelope: EnvelopeHead) -> EventContext:
         return cls(
             event_id=envelope.event_id,
             event_type=envelope.event_type,
@@ -119,7 +119,7 @@ def require_district(context: EventContext, district: str, field: str) -> None:
         )
 
 
-async def claim(conn: asyncpg.Connection, consumer: str, envelope: Envelope) -> bool:
+async def claim(conn: asyncpg.Connection, consumer: str, envelope: EnvelopeHead) -> bool:
     """Record the event as seen by ``consumer``; False if it was seen before."""
     status = await conn.execute(
         """INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
@@ -134,17 +134,22 @@ async def claim(conn: asyncpg.Connection, consumer: str, envelope: Envelope) -> 
 async def apply_once(
     pool: asyncpg.Pool,
     consumer: str,
-    envelope: Envelope,
+    envelope: EnvelopeHead,
     contract: type[EventPayload],
     handler: Handler,
     at: Position | None = None,
+    event: EventPayload | None = None,
 ) -> bool:
-    """Open the event as ``contract`` and run ``handler`` in a transaction with the inbox
-    row and the consumer's position ``at`` (the message's offset); False if already applied."""
-    try:
-        event = envelope.open(contract)
-    except ValidationError as exc:
-        raise ContractBroken(describe(exc, envelope.event_type)) from None
+    """Open the event as ``contract`` (unless given it, read with its envelope) and run
+    ``handler`` in a transaction with the inbox row and the consumer's position ``at`` (the
+    message's offset); False if already applied."""
+    if event is None:
+        if not isinstance(envelope, Envelope):
+            raise TypeError("an envelope's head without its event")
+        try:
+            event = envelope.open(contract)
+        except ValidationError as exc:
+            raise ContractBroken(describe(exc, envelope.event_type)) from None
     async with pool.acquire() as conn, conn.transaction():
         if at is not None:
             await offsets.record(conn, at.consumer, at.topic, at.partition, at.offset)
@@ -158,7 +163,7 @@ async def apply_once(
 
 
 async def park(
-    pool: asyncpg.Pool, consumer: str, raw: Any, envelope: Envelope | None, error: str
+    pool: asyncpg.Pool, consumer: str, raw: Any, envelope: EnvelopeHead | None, error: str
 ) -> None:
     async with pool.acquire() as conn, conn.transaction():
         await offsets.record(conn, consumer, raw.topic, raw.partition, raw.offset)
@@ -198,7 +203,7 @@ async def handle_message(
         await msg.ack()
         return
     try:
-        envelope = Envelope.from_bytes(raw.value or b"")
+        envelope, event = _opened(raw.value or b"", named, routes)
     except ValidationError as exc:
         reason = describe(exc, "envelope")
         await _retry(lambda: park(pool, consumer, raw, None, reason), max_backoff)
@@ -212,7 +217,7 @@ async def handle_message(
 
         async def attempt() -> None:
             try:
-                await apply_once(pool, consumer, envelope, contract, handler, at)
+                await apply_once(pool, consumer, envelope, contract, handler, at, event)
             except TRANSIENT:
                 FAILED.labels(consumer, "transient").inc()
                 raise
@@ -238,6 +243,19 @@ async def handle_message(
         finally:
             current_trace.reset(token)
     await msg.ack()
+
+
+def _opened(
+    value: bytes, named: str | None, routes: Mapping[str, Route]
+) -> tuple[EnvelopeHead, EventPayload | None]:
+    """The envelope, and its event when it was read with it: the type the header names is
+    read in one pass, envelope and payload; anything else (no header, or bytes that do not
+    fit) the long way, whose errors name the fault. Raises ``ValidationError`` for bytes that
+    are no envelope."""
+    read = Envelope.read_as(value, routes[named][0]) if named else None
+    if read is not None:
+        return read
+    return Envelope.from_bytes(value), None
 
 
 def _named_type(headers: Any) -> str | None:

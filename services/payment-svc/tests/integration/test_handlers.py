@@ -26,6 +26,7 @@ from btxh_common.events import (
 )
 from btxh_common.inbox import EventContext
 from btxh_common.migrate import COMMON_MIGRATIONS, migrate
+from payment_svc.adapters import lines as line_adapter
 from payment_svc.adapters import recipients
 from payment_svc.api.schemas import StatusException
 from payment_svc.domain.amounts import (
@@ -259,9 +260,17 @@ async def test_the_payment_units_answers_move_the_list_forward_only(
     assert await conn.fetchval("SELECT status FROM payment_list WHERE id = $1", june) == (
         "results_received"
     )
-    audit = await conn.fetchrow("SELECT * FROM status_audit WHERE line_id = $1", a_line)
-    assert (audit["old"], audit["new"], audit["source"]) == ("pending", "paid", "post_office")
-    assert audit["reason"] == f"package {package}"
+    trail = await line_adapter.audit(conn, a_line)
+    assert [(a["line_id"], a["old"], a["new"], a["paid_on"], a["source"]) for a in trail] == [
+        (a_line, "pending", "paid", date(2024, 6, 5), "post_office")
+    ]
+    assert trail[0]["reason"] == f"package {package}"
+    others = await conn.fetch(
+        "SELECT id FROM payment_line WHERE list_id = $1 AND id <> $2", june, a_line
+    )
+    assert others
+    for other in others:  # the part names only the line it changed
+        assert await line_adapter.audit(conn, other["id"]) == []
 
 
 def _context(event_type: str) -> EventContext:

@@ -46,7 +46,7 @@ from btxh_common.postoffice import (
 from btxh_common.topics import POSTOFFICE_GROUP, POSTOFFICE_INBOUND, POSTOFFICE_OUTBOUND
 
 from btxh_tools.postoffice_sim.faults import Faults
-from btxh_tools.postoffice_sim.wire import Wire
+from btxh_tools.postoffice_sim.wire import Wire, opened, received
 
 log = get_logger("postoffice-sim")
 
@@ -142,7 +142,7 @@ class PostOffice:
         try:
             async for record in consumer:
                 try:
-                    await self.handle(Envelope.from_bytes(record.value or b""))
+                    await self.take(*received(record))
                 except Exception as exc:  # a partner never crashes on our mistakes
                     log.exception("postoffice.bad_message", error=repr(exc))
         finally:
@@ -152,22 +152,24 @@ class PostOffice:
             await producer.stop()
 
     async def handle(self, envelope: Envelope) -> None:
-        self.received.append(envelope.event_type)
+        await self.take(envelope.event_type, envelope.district_code, opened(envelope))
+
+    async def take(self, event_type: str, district: str, message: EventPayload | None) -> None:
+        """A message of settlement-svc's, opened (None: a type the post office ignores)."""
+        self.received.append(event_type)
         if self.behaviour.silent:
             return
-        if envelope.event_type == "PackageChunk":
-            chunk = envelope.open(PackageChunk)
-            package = self._package(chunk.package_id, chunk.version, envelope.district_code)
+        if isinstance(message, PackageChunk):
+            package = self._package(message.package_id, message.version, district)
             if package.accepted is None:
-                package.chunks[chunk.chunk.seq] = chunk.chunk.rows
+                package.chunks[message.chunk.seq] = message.chunk.rows
                 await self._check(package)
-        elif envelope.event_type == "PackageManifest":
-            manifest = envelope.open(PackageManifest)
-            package = self._package(manifest.package_id, manifest.version, envelope.district_code)
-            package.manifest = manifest
+        elif isinstance(message, PackageManifest):
+            package = self._package(message.package_id, message.version, district)
+            package.manifest = message
             await self._check(package)
-        elif envelope.event_type == "RecallRequest":
-            await self._recall(envelope.open(RecallRequest), envelope.district_code)
+        elif isinstance(message, RecallRequest):
+            await self._recall(message, district)
 
     def _package(self, package_id: UUID, version: int, district: str) -> Package:
         return self.packages.setdefault(

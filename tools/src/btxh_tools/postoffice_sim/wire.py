@@ -11,11 +11,35 @@ from typing import Any
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.logs import get_logger
 from btxh_common.po_sign import Signer
+from btxh_common.postoffice import PackageChunk, PackageManifest, RecallRequest
 
 from btxh_tools.postoffice_sim.faults import Fate, Faults, identity, tampered
 
 log = get_logger("postoffice-sim")
 PRODUCER = "postoffice-sim"
+# what settlement-svc sends the post office, by type; any other type is ignored
+OUTBOUND: dict[str, type[EventPayload]] = {
+    c.event_type: c for c in (PackageChunk, PackageManifest, RecallRequest)
+}
+
+
+def opened(envelope: Envelope) -> EventPayload | None:
+    """The message in ``envelope`` (None: a type the post office ignores)."""
+    contract = OUTBOUND.get(envelope.event_type)
+    return envelope.open(contract) if contract else None
+
+
+def received(record: Any) -> tuple[str, str, EventPayload | None]:
+    """A record of ``outbound`` as (type, district, message): the type its header names read
+    with its envelope in one pass (a chunk of 1,000 rows), anything else the long way."""
+    named = dict(record.headers or ()).get("event_type", b"").decode(errors="replace")
+    contract = OUTBOUND.get(named)
+    read = Envelope.read_as(record.value or b"", contract) if contract else None
+    if read is None:
+        envelope = Envelope.from_bytes(record.value or b"")
+        return envelope.event_type, envelope.district_code, opened(envelope)
+    head, message = read
+    return head.event_type, head.district_code, message
 
 
 class Wire:

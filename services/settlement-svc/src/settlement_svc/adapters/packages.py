@@ -64,10 +64,12 @@ async def insert(
         package.state,
         replaces,
     )
+    # line_id as the row's text (a UUID checked by the row contract): asyncpg writes the
+    # text as a uuid, with no UUID object made for each line
     await conn.copy_records_to_table(
         "package_line",
         records=[
-            (package.id, UUID(r["line_id"]), i, jsonfast.dumps_text(r), r["amount"])
+            (package.id, r["line_id"], i, jsonfast.dumps_text(r), r["amount"])
             for i, r in enumerate(rows)
         ],
         columns=["package_id", "line_id", "seq", "body", "amount"],

@@ -30,6 +30,7 @@ from btxh_common.postoffice import (
     SettlementReport,
 )
 from prometheus_client import Counter
+from pydantic import TypeAdapter
 
 from settlement_svc.adapters import extension_requests, outbox, results
 from settlement_svc.adapters import packages as db
@@ -58,6 +59,9 @@ EXTENSIONS_ASKED = Counter(
     "btxh_postoffice_extension_requests_total", "The post office's requests for more days"
 )
 EventOf = Callable[[Package], Awaitable[Event]]
+# the lines a results part changed (``results.record``'s rows) as one validation of the list:
+# a model built field by field from each row was most of a part's own Python time
+_LINE_STATUSES = TypeAdapter(list[LineStatus])
 
 
 def _always(event: Event) -> EventOf:
@@ -198,10 +202,7 @@ async def on_results(
         received = PaymentResultsReceived(
             package_id=package.id,
             list_id=package.list_id,
-            results=[
-                LineStatus(line_id=c["line_id"], status=c["status"], paid_on=c["paid_on"])
-                for c in changed
-            ],
+            results=_LINE_STATUSES.validate_python([dict(c) for c in changed]),
         )
         await outbox.emit(
             conn, received, district=package.district_code, correlation=package.list_id
