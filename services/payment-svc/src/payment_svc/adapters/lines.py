@@ -208,9 +208,9 @@ async def audit(conn: asyncpg.Connection, line_id: UUID) -> list[asyncpg.Record]
 # A list's record (``PaymentListRecorded`` v2): its lines as PostgreSQL's COPY text of these
 # columns — written and read back by PostgreSQL's own C code, never row by row in Python.
 # ``carried_from``: the earlier lines whose unpaid money the line carries; ``deductions``: what
-# it takes towards recoveries. Only a line with money carried over carries earlier lines, only
-# one with a recovery has deductions: the lookups start from those few lines (right after the
-# list's INSERT there are no statistics, and the planner, guessing, read all of payment_line).
+# it takes towards recoveries (found by the list's id). Only a line with money carried over
+# carries earlier lines: that lookup starts from those few lines (right after the list's
+# INSERT there are no statistics, and the planner, guessing, read all of payment_line).
 RECORD_COLUMNS = [
     "id",
     "beneficiary_id",
@@ -248,8 +248,7 @@ SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
                         json_agg(json_build_object('recovery_id', d.recovery_id,
                                                    'amount', d.amount)
                                  ORDER BY d.recovery_id) AS deductions
-                 FROM recovery_deduction d JOIN payment_line n ON n.id = d.line_id
-                 WHERE d.list_id = $1 AND n.list_id = $1 AND n.recovery > 0
+                 FROM recovery_deduction d WHERE d.list_id = $1
                  GROUP BY d.line_id) d ON d.line_id = l.id
       WHERE l.list_id = $1"""
 
