@@ -120,7 +120,9 @@ async def test_events_survive_a_relay_killed_mid_publish_and_arrive_once_in_orde
     for env in seen:
         first.setdefault(env.event_id, env)
     assert set(first) == {e.event_id for e in written}
-    assert len(seen) - len(first) <= 20, "at most the one batch in flight is sent twice"
+    # At most two batches are published and not yet marked (one acknowledged and being
+    # marked, the next going out): what a kill may send twice.
+    assert len(seen) - len(first) <= 2 * 20, "at most the two batches in flight are sent twice"
     per_key: dict[str, list[int]] = defaultdict(list)
     for env in first.values():
         per_key[env.district_code].append(env.payload["n"])

@@ -1,4 +1,5 @@
-"""Transactional outbox: events are written with the state change, a relay publishes them.
+"""Transactional outbox: events are written with the state change, a relay publishes them
+(``outbox_relay``).
 
 The relay is a single leader per database (a session advisory lock), so rows go out in
 commit order; a crash between commit and publish loses nothing because unsent rows stay
@@ -13,64 +14,36 @@ with an alert metric while the rest go on. Outages (timeouts, lost leaders) are 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import (
-    CorruptRecordException,
-    InvalidTopicError,
-    MessageSizeTooLargeError,
-    RecordListTooLargeError,
-    UnsupportedForMessageFormatError,
-)
-from prometheus_client import Counter, Gauge
 
 from btxh_common import jsonfast
-from btxh_common.broker import NO_AUTH, KafkaAuth
 from btxh_common.chunks import Manifest, Row, TransferChunk, split
 from btxh_common.envelope import Envelope, EventPayload
 from btxh_common.errors import TooLarge
 from btxh_common.logs import get_logger
 
+# The relay lives in ``outbox_relay``; its names are imported from here too.
+from btxh_common.outbox_relay import LAG as LAG
+from btxh_common.outbox_relay import MAX_REQUEST_BYTES as MAX_REQUEST_BYTES
+from btxh_common.outbox_relay import PARKED as PARKED
+from btxh_common.outbox_relay import PARKED_NOW as PARKED_NOW
+from btxh_common.outbox_relay import PENDING as PENDING
+from btxh_common.outbox_relay import PUBLISHED as PUBLISHED
+from btxh_common.outbox_relay import REFUSED_FOR_GOOD as REFUSED_FOR_GOOD
+from btxh_common.outbox_relay import OutboxRelay as OutboxRelay
+from btxh_common.outbox_relay import Retention as Retention
+from btxh_common.outbox_relay import make_producer as make_producer
+from btxh_common.outbox_relay import pending_count as pending_count
+from btxh_common.outbox_relay import purge as purge
+
 log = get_logger(__name__)
 
-_LEADER_KEY = 0x6274786F  # "btxo"
-PUBLISHED = Counter("btxh_outbox_published_total", "Outbox events published", ["topic"])
-PENDING = Gauge("btxh_outbox_pending", "Outbox events not yet published")
-LAG = Gauge("btxh_outbox_lag_seconds", "Age of the oldest unpublished outbox event")
-PARKED = Counter(
-    "btxh_outbox_parked_total",
-    "Outbox events refused for good by the broker path and parked (alert on any increase)",
-    ["topic", "reason"],
-)
-PARKED_NOW = Gauge("btxh_outbox_parked_rows", "Outbox events parked and not yet dealt with")
-
-# The relay producer's largest request: the deployed Kafka's ``message.max.bytes`` (8 MiB,
-# deploy/k8s/base/kafka.yaml; a unit test keeps the two equal). The embedded test broker
-# (Tansu 0.6.0) enforces no size at all, neither a broker nor a topic ``max.message.bytes``,
-# so the producer holds the production limit: a message the production broker would refuse
-# is refused here too, in tests and in production alike. An event is refused at enqueue well
-# below it (``MAX_EVENT_BYTES``), so the record's framing and headers always fit.
-MAX_REQUEST_BYTES = 8 * 1024 * 1024
 MAX_EVENT_BYTES = 3 * 1024 * 1024
-
-# What the producer or the broker answers when the message itself can never be accepted;
-# retrying it would block every message behind it.
-REFUSED_FOR_GOOD: tuple[type[Exception], ...] = (
-    MessageSizeTooLargeError,
-    RecordListTooLargeError,
-    CorruptRecordException,
-    InvalidTopicError,
-    UnsupportedForMessageFormatError,
-)
 
 
 class EventTooLarge(TooLarge):
@@ -156,236 +129,3 @@ def _dumped(payload: EventPayload, part: TransferChunk) -> dict[str, Any] | None
     dumped = payload.model_dump(mode="json", exclude={names[0]: {"rows"}})
     dumped[names[0]]["rows"] = part.rows
     return dumped
-
-
-def make_producer(bootstrap: str, auth: KafkaAuth = NO_AUTH) -> AIOKafkaProducer:
-    # Idempotent producers are off: the embedded broker rejects them, and the inbox makes
-    # duplicates harmless anyway.
-    return AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=False,
-        linger_ms=5,
-        max_batch_size=1024 * 1024,
-        max_request_size=MAX_REQUEST_BYTES,
-        request_timeout_ms=15000,
-        **auth.client_kwargs(),
-    )
-
-
-@dataclass(frozen=True)
-class Retention:
-    """How long published outbox rows and inbox records are kept, in days."""
-
-    outbox_days: int = 7
-    inbox_days: int = 100
-    every_seconds: float = 3600.0  # how often the relay sweeps
-
-
-async def purge(conn: asyncpg.Connection, keep: Retention) -> tuple[int, int]:
-    """Delete published outbox rows and inbox records older than ``keep``; never an unsent
-    row. Returns (outbox rows, inbox rows) deleted."""
-    outbox = await conn.execute(
-        "DELETE FROM outbox WHERE sent_at < now() - make_interval(days => $1)", keep.outbox_days
-    )
-    inbox = await conn.execute(
-        "DELETE FROM inbox WHERE received_at < now() - make_interval(days => $1)",
-        keep.inbox_days,
-    )
-    counts = int(outbox.split()[-1]), int(inbox.split()[-1])
-    if any(counts):
-        log.info("outbox.purged", outbox_rows=counts[0], inbox_rows=counts[1])
-    return counts
-
-
-class OutboxRelay:
-    def __init__(
-        self,
-        dsn: str,
-        bootstrap: str,
-        *,
-        batch_size: int = 500,
-        poll_seconds: float = 1.0,
-        retention: Retention | None = None,
-        auth: KafkaAuth = NO_AUTH,
-    ) -> None:
-        self.dsn = dsn
-        self.bootstrap = bootstrap
-        self.auth = auth
-        self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
-        self.retention = retention
-        self._swept_at = float("-inf")
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Publish until stopped; survives database and broker outages by retrying."""
-        backoff = 0.5
-        while not self._stopping.is_set():
-            try:
-                await self._lead()
-                backoff = 0.5
-            except Exception as exc:  # database or broker outage: both raise many types
-                log.warning("outbox.relay_error", error=repr(exc), retry_in=backoff)
-            if not self._stopping.is_set():
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
-
-    async def _lead(self) -> None:
-        conn = await asyncpg.connect(self.dsn)
-        producer = make_producer(self.bootstrap, self.auth)
-        try:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_KEY):
-                if await self._sleep(self.poll_seconds):
-                    return
-            await conn.add_listener("outbox", self._on_notify)
-            await producer.start()
-            log.info("outbox.relay_leading")
-            work = await asyncpg.connect(self.dsn)
-            try:
-                while not self._stopping.is_set():
-                    sent = await self.drain_once(work, producer)
-                    if sent < self.batch_size:
-                        await self._measure_lag(work)
-                        await self._sweep(work)
-                        self._wake.clear()
-                        await self._sleep(self.poll_seconds)
-            finally:
-                await work.close()
-        finally:
-            await producer.stop()
-            await conn.close()
-
-    async def _sweep(self, conn: asyncpg.Connection) -> None:
-        """Apply the retention when idle, at most once per ``every_seconds``."""
-        now = time.monotonic()
-        if self.retention is None or now - self._swept_at < self.retention.every_seconds:
-            return
-        self._swept_at = now
-        await purge(conn, self.retention)
-
-    @staticmethod
-    async def _measure_lag(conn: asyncpg.Connection) -> None:
-        pending, lag = await conn.fetchrow(
-            """SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)
-               FROM outbox WHERE sent_at IS NULL"""
-        )
-        PENDING.set(pending)
-        LAG.set(float(lag))
-        PARKED_NOW.set(await conn.fetchval("SELECT count(*) FROM outbox_parked"))
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    async def _sleep(self, seconds: float) -> bool:
-        """Wait for a notification or the poll interval; True when stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-        return self._stopping.is_set()
-
-    async def drain_once(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
-        """Publish one batch in id order; returns how many rows left the outbox (sent or
-        parked). An outage raises and the batch is sent again later."""
-        async with conn.transaction():
-            rows = await conn.fetch(
-                """SELECT id, topic, key, headers, body FROM outbox
-                   WHERE sent_at IS NULL ORDER BY id LIMIT $1
-                   FOR UPDATE SKIP LOCKED""",
-                self.batch_size,
-            )
-            if not rows:
-                return 0
-            refused = await _publish(producer, rows)
-            # Refused within a batch may be the batch's fault: each is tried once alone.
-            for r in [r for r in rows if r["id"] in refused]:
-                try:
-                    await _publish_one(producer, r)
-                    del refused[r["id"]]
-                except REFUSED_FOR_GOOD as exc:
-                    refused[r["id"]] = exc
-            await conn.execute(
-                "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])",
-                [r["id"] for r in rows if r["id"] not in refused],
-            )
-            await _park(conn, refused)
-        for r in rows:
-            if r["id"] not in refused:
-                PUBLISHED.labels(r["topic"]).inc()
-        log.debug("outbox.published", count=len(rows) - len(refused), parked=len(refused))
-        return len(rows)
-
-
-async def _send(producer: AIOKafkaProducer, r: asyncpg.Record) -> asyncio.Future[object]:
-    headers = json.loads(r["headers"])
-    future: asyncio.Future[object] = await producer.send(
-        r["topic"],
-        value=r["body"],
-        key=r["key"].encode(),
-        headers=[(k, v.encode()) for k, v in headers.items()],
-    )
-    return future
-
-
-async def _publish_one(producer: AIOKafkaProducer, r: asyncpg.Record) -> None:
-    await (await _send(producer, r))
-
-
-async def _publish(
-    producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]
-) -> dict[int, Exception]:
-    """Send every row, then wait for all; returns the rows refused for good, by id. Any other
-    failure (an outage) is raised once every send has settled."""
-    refused: dict[int, Exception] = {}
-    futures: list[tuple[int, asyncio.Future[object]]] = []
-    for r in rows:
-        try:
-            futures.append((r["id"], await _send(producer, r)))
-        except REFUSED_FOR_GOOD as exc:  # the producer's own checks, e.g. max_request_size
-            refused[r["id"]] = exc
-    outcomes = await asyncio.gather(*(f for _, f in futures), return_exceptions=True)
-    for (row_id, _), outcome in zip(futures, outcomes, strict=True):
-        if isinstance(outcome, REFUSED_FOR_GOOD):
-            refused[row_id] = outcome
-        elif isinstance(outcome, BaseException):
-            raise outcome
-    return refused
-
-
-async def _park(conn: asyncpg.Connection, refused: dict[int, Exception]) -> None:
-    """Move refused rows to ``outbox_parked`` (whole, with the reason) and raise the alert."""
-    if not refused:
-        return
-    reasons = [f"{type(exc).__name__}: {exc}"[:500] for exc in refused.values()]
-    parked = await conn.fetch(
-        """WITH gone AS (
-               DELETE FROM outbox o USING unnest($1::bigint[], $2::text[]) AS r(id, reason)
-               WHERE o.id = r.id
-               RETURNING o.*, r.reason)
-           INSERT INTO outbox_parked
-               (id, event_id, topic, key, event_type, headers, body, created_at, reason)
-           SELECT id, event_id, topic, key, event_type, headers, body, created_at, reason
-           FROM gone
-           RETURNING id, event_id, topic, event_type, octet_length(body) AS size_bytes""",
-        list(refused),
-        reasons,
-    )
-    for p in parked:
-        reason = type(refused[p["id"]]).__name__
-        PARKED.labels(p["topic"], reason).inc()
-        log.error(
-            "outbox.parked",
-            event_id=str(p["event_id"]),
-            topic=p["topic"],
-            event_type=p["event_type"],
-            size_bytes=p["size_bytes"],
-            reason=reason,
-        )
-
-
-async def pending_count(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))

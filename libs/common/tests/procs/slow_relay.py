@@ -2,6 +2,8 @@
 
 import asyncio
 import sys
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -14,9 +16,11 @@ class SlowRelay(OutboxRelay):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.delay = delay
 
-    async def drain_once(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
+    async def _send_batch(
+        self, producer: AIOKafkaProducer, rows: Sequence[asyncpg.Record]
+    ) -> Coroutine[Any, Any, dict[int, Exception]]:
         await asyncio.sleep(self.delay)
-        return await super().drain_once(conn, producer)
+        return await super()._send_batch(producer, rows)
 
 
 if __name__ == "__main__":

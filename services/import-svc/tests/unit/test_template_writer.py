@@ -10,7 +10,8 @@ import zlib
 
 import openpyxl
 import pytest
-from import_svc.adapters.templates import write_workbook
+from import_svc.adapters import deflate_splice
+from import_svc.adapters.templates import _write_cells, write_workbook
 from import_svc.domain.columns import CHANGE_CHOICES, COLUMNS, Kind, template_row
 from zlib_ng import zlib_ng
 
@@ -68,19 +69,45 @@ def test_ids_stay_text_a_plus_stays_text_and_arrears_are_numbers() -> None:
     assert sheet.freeze_panes == "A2"
 
 
-def test_the_copy_is_deflated_by_zlib_ng_and_reads_back_whole() -> None:
-    """The workbook's sheet is the deflate stream zlib-ng makes of its XML (the faster codec
-    really is the one used), and a standard inflater reads it back."""
-    out = io.BytesIO()
-    write_workbook("arrears", [template_row("arrears", PERSON)] * 50, out)
+def _sheet(out: io.BytesIO) -> tuple[zipfile.ZipInfo, bytes, bytes]:
+    """The sheet's entry, its XML and its bytes as stored."""
     with zipfile.ZipFile(out) as book:
         info = book.getinfo("xl/worksheets/sheet1.xml")
-        xml = book.read(info)
-        out.seek(info.header_offset + 26)
-        name, extra = struct.unpack("<HH", out.read(4))
-        out.seek(info.header_offset + 30 + name + extra)
-        stored = out.read(info.compress_size)
+        xml = book.read(info)  # zipfile checks the CRC-32 and the size
+    out.seek(info.header_offset + 26)
+    name, extra = struct.unpack("<HH", out.read(4))
+    out.seek(info.header_offset + 30 + name + extra)
+    return info, xml, out.read(info.compress_size)
+
+
+def test_the_sheet_keeps_the_writers_blocks_and_reads_back_whole() -> None:
+    """A sheet of many blocks: the stream begins with the writer's own deflated bytes (kept,
+    not deflated again), a standard inflater reads the whole XML back, drop-down included,
+    and every row is there."""
+    rows = [template_row("arrears", PERSON | {"full_name": f"Người {n}"}) for n in range(3000)]
+    cells = io.BytesIO()
+    _write_cells(
+        "arrears", ({c.header: r.get(c.key) for c in COLUMNS["arrears"]} for r in rows), cells
+    )
+    _, _, original = _sheet(cells)
+    out = io.BytesIO()
+    write_workbook("arrears", rows, out)
+    info, xml, stored = _sheet(out)
     assert info.compress_type == zipfile.ZIP_DEFLATED
     assert zlib.decompress(stored, -15) == xml
+    assert stored[: len(original) // 2] == original[: len(original) // 2]
+    assert xml.endswith(b"</worksheet>")
+    assert b'sqref="E2:E1048576"' in xml
+    assert xml.count(b"<row ") == 3001
+
+
+def test_without_a_loadable_zlib_the_sheet_is_deflated_whole_by_zlib_ng(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(deflate_splice, "available", lambda: False)
+    out = io.BytesIO()
+    write_workbook("arrears", [template_row("arrears", PERSON)] * 50, out)
+    info, xml, stored = _sheet(out)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
     assert stored == zlib_ng.compress(xml, 2, -15)
     assert b'sqref="E2:E1048576"' in xml

@@ -8,9 +8,11 @@ than xlsxwriter and 10× faster than openpyxl at 100k rows; what it cannot write
 names the reader finds columns by and the change-type drop-down down to the sheet's last row
 (rows an officer adds keep it), is added to its XML as the workbook is copied into ``target``
 (rustpy-xlsxwriter 0.8 has no defined names, and its drop-down covers only the rows written
-and lists its choices inline). The copy inflates and deflates with zlib-ng (a standard deflate
-stream, made 1.5× faster than by the system zlib's level 1, and smaller): that pass is what the
-template costs over the bare writer.
+and lists its choices inline). That copy re-deflates as little as it can: the parts nothing is
+added to are copied as stored; of the sheet, whose XML is the bulk, the writer's deflate
+blocks are kept and only the blocks of its last 64 KiB are deflated again, by zlib-ng, with the
+drop-down added (``deflate_splice``); only the small workbook part is inflated and deflated
+whole. Without a loadable zlib the sheet is inflated and deflated whole, as it used to be.
 
 Every text is an inline string cell, so nothing an officer or the register typed (``=``, ``+``,
 ``-``, ``@`` first) becomes a formula a spreadsheet program runs; text columns carry the text
@@ -19,6 +21,7 @@ format, so an ID typed into a new row keeps its leading zeros.
 
 from __future__ import annotations
 
+import struct
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,7 +32,7 @@ from xml.sax.saxutils import quoteattr
 import rustpy_xlsxwriter
 from zlib_ng import zlib_ng
 
-from import_svc.adapters import units
+from import_svc.adapters import deflate_splice, units
 from import_svc.domain.columns import (
     CHANGE_CHOICES,
     CHOICES_TITLE,
@@ -85,49 +88,183 @@ def _write_cells(kind: Kind, records: Iterator[dict[str, Any]], cells: BinaryIO)
     )
 
 
-def _finish(kind: Kind, cells: IO[bytes], target: IO[bytes]) -> None:
-    """Copy the workbook into ``target`` with the defined names and the drop-down added."""
+def _finish(kind: Kind, cells: BinaryIO, target: IO[bytes]) -> None:
+    """Copy the workbook into ``target`` with the defined names and the drop-down added: the
+    two parts that get them are inflated, patched and deflated again; every other part is
+    copied as it is stored, compressed bytes and all (zipfile cannot: ``_RawZip`` can)."""
     patches: dict[str, Callable[[bytes], bytes]] = {
         "xl/workbook.xml": lambda xml: _after(xml, b"</sheets>", _names(kind)),
         "xl/worksheets/sheet1.xml": lambda xml: _after(xml, b"</sheetData>", _drop_down(kind)),
     }
-    with (
-        zipfile.ZipFile(cells) as source,
-        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
-    ):
+    with zipfile.ZipFile(cells) as source:
+        out = _RawZip(target)
         for info in source.infolist():
-            patch = patches.get(info.filename, _unchanged)
-            with (
-                _inflating(source.open(info)) as part,
-                _deflating(out.open(info.filename, "w")) as entry,
-            ):
-                tail = b""
-                while chunk := part.read(1024 * 1024):
-                    tail += chunk
-                    if len(tail) > _TAIL:
-                        entry.write(tail[:-_TAIL])
-                        tail = tail[-_TAIL:]
-                entry.write(patch(tail))
+            patch = patches.get(info.filename)
+            if patch is None:
+                out.copy(info, cells)
+            elif info.compress_type == zipfile.ZIP_DEFLATED and deflate_splice.available():
+                # The sheet's blocks kept, only its end deflated again (the XML is the bulk)
+                stream, crc, size = deflate_splice.splice(
+                    out.stored(info, cells), _TAIL, patch, _LEVEL
+                )
+                out.write(info, stream, crc, size)
+            else:
+                with _inflating(source.open(info)) as part:
+                    out.deflate(info, _patched(part, patch))
+        out.close()
 
 
-def _deflating(entry: IO[bytes]) -> IO[bytes]:
-    """A zip entry being written, deflated by zlib-ng instead of the system zlib. zipfile takes
-    no compressor of one's choosing: its writer's own is swapped before anything is written (a
-    zipfile without that attribute keeps its zlib: slower, the same file)."""
-    if hasattr(entry, "_compressor"):
-        entry._compressor = zlib_ng.compressobj(_LEVEL, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
-    return entry
+def _patched(part: IO[bytes], patch: Callable[[bytes], bytes]) -> Iterator[bytes]:
+    """The part's bytes, ``patch`` applied to its last ``_TAIL`` bytes (where the additions
+    go), read and given out a MiB at a time."""
+    tail = b""
+    while chunk := part.read(1024 * 1024):
+        tail += chunk
+        if len(tail) > _TAIL:
+            yield tail[:-_TAIL]
+            tail = tail[-_TAIL:]
+    yield patch(tail)
+
+
+_LOCAL = struct.Struct("<4s5H3L2H")  # a local file header (APPNOTE 4.3.7)
+_CENTRAL = struct.Struct("<4s6H3L5H2L")  # a central directory file header (4.3.12)
+_END = struct.Struct("<4s4H2LH")  # the end of central directory record (4.3.16)
+_UTF8 = 0x800  # general purpose flag bit 11: the name is UTF-8
+
+
+class _RawZip:
+    """A zip written entry by entry into a seekable ``target``: an entry of another zip
+    copied as stored (no inflating, no deflating), or bytes deflated here by zlib-ng. No
+    zip64: a workbook part is far below 4 GiB (``MAX_ROWS`` rows of ~400 bytes)."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.start = target.tell()
+        self.central: list[bytes] = []
+
+    @staticmethod
+    def stored(info: zipfile.ZipInfo, source: BinaryIO) -> bytes:
+        """The entry's bytes as stored in ``source`` (compressed)."""
+        source.seek(info.header_offset + 26)
+        name_len, extra_len = struct.unpack("<HH", source.read(4))
+        source.seek(info.header_offset + 30 + name_len + extra_len)
+        data = source.read(info.compress_size)
+        if len(data) != info.compress_size:
+            raise zipfile.BadZipFile(f"template writer: {info.filename} cut short")
+        return data
+
+    def copy(self, info: zipfile.ZipInfo, source: BinaryIO) -> None:
+        offset = self._header(info, info.CRC, info.compress_size, info.file_size)
+        self.target.write(self.stored(info, source))
+        self._central(info, info.CRC, info.compress_size, info.file_size, offset)
+
+    def write(self, info: zipfile.ZipInfo, stream: bytes, crc: int, size: int) -> None:
+        """A deflate ``stream`` of ``size`` bytes whose CRC-32 is ``crc``."""
+        deflated = zipfile.ZIP_DEFLATED
+        offset = self._header(info, crc, len(stream), size, compress_type=deflated)
+        self.target.write(stream)
+        self._central(info, crc, len(stream), size, offset, compress_type=deflated)
+
+    def deflate(self, info: zipfile.ZipInfo, chunks: Iterable[bytes]) -> None:
+        offset = self._header(info, 0, 0, 0)  # written again once the sizes are known
+        deflater = zlib_ng.compressobj(_LEVEL, zlib_ng.DEFLATED, -zlib_ng.MAX_WBITS)
+        crc = size = packed = 0
+        for chunk in chunks:
+            crc, size = zlib_ng.crc32(chunk, crc), size + len(chunk)
+            data = deflater.compress(chunk)
+            packed += len(data)
+            self.target.write(data)
+        data = deflater.flush()
+        self.target.write(data)
+        packed += len(data)
+        end = self.target.tell()
+        self.target.seek(self.start + offset)
+        self._header(info, crc, packed, size, compress_type=zipfile.ZIP_DEFLATED)
+        self.target.seek(end)
+        self._central(info, crc, packed, size, offset, compress_type=zipfile.ZIP_DEFLATED)
+
+    def close(self) -> None:
+        at = self.target.tell() - self.start
+        directory = b"".join(self.central)
+        self.target.write(directory)
+        n = len(self.central)
+        self.target.write(_END.pack(b"PK\x05\x06", 0, 0, n, n, len(directory), at, 0))
+
+    def _header(
+        self,
+        info: zipfile.ZipInfo,
+        crc: int,
+        packed: int,
+        size: int,
+        compress_type: int | None = None,
+    ) -> int:
+        """The local header (no extra field, no data descriptor); returns its offset."""
+        offset = self.target.tell() - self.start
+        name = info.filename.encode()
+        self.target.write(
+            _LOCAL.pack(
+                b"PK\x03\x04",
+                20,
+                _UTF8,
+                info.compress_type if compress_type is None else compress_type,
+                *_dos_time(info),
+                crc,
+                packed,
+                size,
+                len(name),
+                0,
+            )
+            + name
+        )
+        return offset
+
+    def _central(
+        self,
+        info: zipfile.ZipInfo,
+        crc: int,
+        packed: int,
+        size: int,
+        offset: int,
+        compress_type: int | None = None,
+    ) -> None:
+        if max(packed, size, offset) >= 0xFFFFFFFF:
+            raise ValueError("template writer: a workbook part over 4 GiB")
+        name = info.filename.encode()
+        self.central.append(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                20,
+                20,
+                _UTF8,
+                info.compress_type if compress_type is None else compress_type,
+                *_dos_time(info),
+                crc,
+                packed,
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                info.external_attr,
+                offset,
+            )
+            + name
+        )
+
+
+def _dos_time(info: zipfile.ZipInfo) -> tuple[int, int]:
+    year, month, day, hour, minute, second = info.date_time
+    return (hour << 11) | (minute << 5) | (second // 2), ((year - 1980) << 9) | (month << 5) | day
 
 
 def _inflating(part: IO[bytes]) -> IO[bytes]:
-    """A zip entry being read, inflated by zlib-ng (swapped the same way, before any read)."""
+    """A zip entry being read, inflated by zlib-ng instead of the system zlib. zipfile takes
+    no decompressor of one's choosing: its reader's own is swapped before any read (a
+    zipfile without that attribute keeps its zlib: slower, the same bytes)."""
     if hasattr(part, "_decompressor"):
         part._decompressor = zlib_ng.decompressobj(-zlib_ng.MAX_WBITS)
     return part
-
-
-def _unchanged(xml: bytes) -> bytes:
-    return xml
 
 
 def _after(xml: bytes, marker: bytes, addition: bytes) -> bytes:
