@@ -36,33 +36,35 @@ UPDATE import_rows t SET reject = c.code FROM (
 ) c WHERE c.row_no = t.row_no AND c.code IS NOT NULL
 """
 
-# The timelines of the people about to change, in one grouped pass (migration 0012).
+# The timelines of the people about to change, in one grouped pass (migration 0012), as JSON
+# text (migration 0014).
 _TIMELINES = """
 WITH tl AS (
     SELECT p.beneficiary_id,
-           json_agg(policy_period_json(p) ORDER BY p.from_month) AS timeline
+           '[' || string_agg(policy_period_text(p), ',' ORDER BY p.from_month) || ']' AS timeline
     FROM policy_period p JOIN import_rows t ON t.beneficiary_id = p.beneficiary_id
     WHERE t.reject IS NULL
     GROUP BY p.beneficiary_id
 ), """
-_SNAPSHOT = "beneficiary_snapshot_json(b, coalesce(tl.timeline, '[]'::json)) AS snap"
+_SNAPSHOT = "beneficiary_snapshot_text(b, coalesce(tl.timeline, '[]')) AS snap"
 
 # Every applied row also gets its history row and its BeneficiaryChanged outbox row, built in
 # the same statement (migration 0003): $1 officer, $2 source, $3 topic, $4 producer,
 # $5 event type, $6 schema version, $7 trace id, $8 the district's register position before
 # them (each event takes the next number; migration 0008); the body is json text (migration
-# 0012). The rows go into the outbox in the order they are numbered (no ORDER BY: sorting
-# 100k wide rows would cost more than the apply's events). Callers only ever hold the position
-# before the batch or the one of its ImportApplied, enqueued after these, so no one waits for
-# a number inside the batch.
+# 0012), put together as text (migration 0014). The rows go into the outbox in the order they
+# are numbered (no ORDER BY: sorting 100k wide rows would cost more than the apply's events).
+# Callers only ever hold the position before the batch or the one of its ImportApplied,
+# enqueued after these, so no one waits for a number inside the batch.
 _EVENTS = """, events AS (
     SELECT uuid_v7() AS event_id, row_number() OVER () AS n, upd.* FROM upd
 )
 INSERT INTO outbox (event_id, topic, key, event_type, headers, body)
 SELECT event_id, $3, district_code, $5, envelope_headers(event_id, $5, $6),
-       envelope_body_json(event_id, $5, $6, $4, district_code, id::text, $7,
-                          json_build_object('beneficiary', snap, 'changed', changed,
-                                            'source', $2, 'position', $8::bigint + n))
+       envelope_body_text(event_id, $5, $6, $4, district_code, id::text, $7,
+                          concat('{"beneficiary":', snap, ',"changed":', to_json(changed),
+                                 ',"source":', json_text($2), ',"position":', $8::bigint + n,
+                                 '}'))
 FROM events
 """
 
@@ -78,7 +80,7 @@ _ARREARS_UPDATE = (
     WHERE t.reject IS NULL AND b.id = t.beneficiary_id
       AND (o.arrears_amount, o.arrears_period) IS DISTINCT FROM (t.arrears_amount, t.arrears_period)
     RETURNING b.id, b.district_code,
-              beneficiary_snapshot_json(b, coalesce(tl.timeline, '[]'::json)) AS snap,
+              beneficiary_snapshot_text(b, coalesce(tl.timeline, '[]')) AS snap,
               ARRAY['arrears_amount', 'arrears_period'] AS changed,
               b.arrears_amount, b.arrears_period,
               o.arrears_amount AS old_amount, o.arrears_period AS old_period
