@@ -101,5 +101,5 @@ class PaymentListRecordedLines(EventPayload):
     event_type = "PaymentListRecorded.lines"
     list_id: UUID
     seq: int = Field(ge=0)
-    row_count: int = Field(ge=0, le=1000)
+    row_count: int = Field(ge=0, le=100_000)
     text: str = Field(max_length=MAX_LINES_TEXT)

@@ -12,6 +12,7 @@ import asyncpg
 from btxh_common.chunks import split
 from btxh_common.envelope import Envelope
 from btxh_common.list_record import PaymentListRecorded
+from payment_svc.adapters import lines as line_store
 from payment_svc.api.schemas import StatusException
 from payment_svc.handlers import lines as line_handlers
 from payment_svc.handlers import lists
@@ -61,9 +62,8 @@ async def record_again(conn: asyncpg.Connection, list_id: UUID) -> None:
     """The list's record of the lines as they are now (the odd strings included)."""
     await conn.execute("DELETE FROM outbox")
     async with conn.transaction():
-        await lists._record(
-            conn, await conn.fetchrow("SELECT * FROM payment_list WHERE id = $1", list_id)
-        )
+        row = await conn.fetchrow("SELECT * FROM payment_list WHERE id = $1", list_id)
+        await lists._record(conn, row, await line_store.record_texts(conn, list_id))
 
 
 async def lose(conn: asyncpg.Connection, list_id: UUID) -> None:
@@ -156,3 +156,33 @@ async def test_a_version_1_record_is_still_read(conn: asyncpg.Connection) -> Non
     async with conn.transaction():
         await put_back(conn, envelope, {july: {p.seq: p.rows for p in parts}})
     assert await snapshot(conn, july) == before
+
+
+async def test_the_generation_records_the_lines_it_wrote(conn: asyncpg.Connection) -> None:
+    """The monthly generation hands back its lines as it writes them (one statement): the
+    same text as the lines read back from the tables afterwards, carried lines and
+    deductions included; cut into chunks of whole lines at any size."""
+    july = await july_with_odd_lines(conn)  # (odd strings written after: compare the rest)
+    _, chunks = await published(conn, july)
+    written = "".join(chunks[july][s] for s in sorted(chunks[july]))
+    async with conn.transaction():
+        read = "".join(await line_store.record_texts(conn, july))
+    changed = {"national_id", "full_name", "bank_account", "category", "coefficient", "note"}
+    keep = [i for i, c in enumerate(line_store.RECORD_COLUMNS) if c not in changed]
+
+    def by_id(text: str) -> dict[str, list[str]]:  # (the odd strings came after: not these)
+        rows = [r.split("\t") for r in text.split("\n")[:-1]]
+        return {f[0]: [f[i] for i in keep] for f in rows}
+
+    assert by_id(written) == by_id(read)
+    assert len(by_id(written)) == await conn.fetchval(
+        "SELECT count(*) FROM payment_line WHERE list_id = $1", july
+    )
+    fields = list(by_id(written).values())
+    assert sum(f[-2] != "{}" for f in fields) == 2, "the lines that carry June's money"
+    assert any(f[-1] != "[]" for f in fields), "a line with its recovery deductions"
+    data = read.encode()
+    for size in (1, 50, 10_000):
+        parts = line_store.record_chunks(data, size)
+        assert "".join(parts) == read
+        assert all(p.endswith("\n") for p in parts)

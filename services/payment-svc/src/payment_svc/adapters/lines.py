@@ -211,7 +211,7 @@ async def audit(conn: asyncpg.Connection, line_id: UUID) -> list[asyncpg.Record]
 # it takes towards recoveries (found by the list's id). Only a line with money carried over
 # carries earlier lines: that lookup starts from those few lines (right after the list's
 # INSERT there are no statistics, and the planner, guessing, read all of payment_line).
-RECORD_COLUMNS = [
+LINE_COLUMNS = (
     "id",
     "beneficiary_id",
     "national_id",
@@ -229,9 +229,11 @@ RECORD_COLUMNS = [
     "funeral",
     "total",
     "note",
-    "carried_from",
-    "deductions",
-]
+)
+RECORD_COLUMNS = [*LINE_COLUMNS, "carried_from", "deductions"]
+# A chunk of the record: at most this many bytes of whole lines (a line is ~160 bytes: some
+# 3,000 lines, well under an event's limit once written as JSON).
+RECORD_CHUNK_BYTES = 512 * 1024
 _RECORD = """
 SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
              l.payment_channel, l.bank_account, l.category, l.coefficient, l.allowance,
@@ -253,18 +255,29 @@ SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
       WHERE l.list_id = $1"""
 
 
-async def record_texts(conn: asyncpg.Connection, list_id: UUID, chunk_size: int) -> list[str]:
-    """Every line of a freshly generated list as kept (``RECORD_COLUMNS``, COPY text), in
-    chunks of ``chunk_size`` lines in the order the scan gives them (the record's order is
-    its chunks')."""
+async def record_texts(conn: asyncpg.Connection, list_id: UUID) -> list[str]:
+    """Every line of a list as kept (``RECORD_COLUMNS``, COPY text; the monthly generation
+    writes the same text as it writes the lines: ``generation.fill_monthly``), in chunks."""
     data = bytearray()
 
     async def take(block: bytes) -> None:
         data.extend(block)
 
     await conn.copy_from_query(_RECORD, list_id, output=take)
-    rows = bytes(data).decode().split("\n")[:-1]  # COPY escapes a newline inside a value
-    return ["\n".join(rows[i : i + chunk_size]) + "\n" for i in range(0, len(rows), chunk_size)]
+    return record_chunks(bytes(data))
+
+
+def record_chunks(data: bytes, size: int = RECORD_CHUNK_BYTES) -> list[str]:
+    """COPY text cut into chunks of whole lines, each of about ``size`` bytes (COPY escapes a
+    newline inside a value, so every raw newline ends a row)."""
+    chunks: list[str] = []
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + size, len(data)) - 1)
+        end = len(data) - 1 if end < 0 else end
+        chunks.append(data[start : end + 1].decode())
+        start = end + 1
+    return chunks
 
 
 async def restore_text(

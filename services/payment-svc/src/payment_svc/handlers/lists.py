@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from btxh_common.auth import Principal
-from btxh_common.chunks import MAX_CHUNK_ROWS, Manifest
+from btxh_common.chunks import Manifest
 from btxh_common.clock import month_text
 from btxh_common.envelope import Envelope
 from btxh_common.events import (
@@ -56,15 +56,17 @@ async def generate(
     list_id = uuid4()
     await lists.insert(conn, list_id, district, month, kind, version, p["level"], caller.officer_id)
     if kind == "monthly":
-        await generation.fill_monthly(
+        written = await generation.fill_monthly(
             conn, list_id, district, month, p["level"], carries_from(month)
         )
         await recoveries.settle(conn, caller, await lists.find(conn, list_id))
+        texts = lines.record_chunks(written)
     else:
         await generation.fill_funeral(conn, list_id, district, month)
+        texts = await lines.record_texts(conn, list_id)
     if position is not None:
         await positions.stamp(conn, list_id, position)
-    recorded = await _record(conn, await lists.find(conn, list_id))
+    recorded = await _record(conn, await lists.find(conn, list_id), texts)
     count = recorded.row_count  # the record counted and summed every line
     generated = PaymentListGenerated(
         list_id=list_id,
@@ -79,11 +81,10 @@ async def generate(
     return list_id
 
 
-async def _record(conn: asyncpg.Connection, row: asyncpg.Record) -> Manifest:
+async def _record(conn: asyncpg.Connection, row: asyncpg.Record, texts: list[str]) -> Manifest:
     """The list as kept, lines included: what a restored payment-svc rebuilds it from. The
-    lines go as PostgreSQL's COPY text (``lines.record_texts``), a chunk of 1,000 an event,
+    lines go as PostgreSQL's COPY text (``texts``, chunks of whole lines), a chunk an event,
     the head last with the manifest: row count, total, SHA-256 over the texts in order."""
-    texts = await lines.record_texts(conn, row["id"], MAX_CHUNK_ROWS)
     count, amount = await lists.totals(conn, row["id"])
     digest = hashlib.sha256()
     for text in texts:
