@@ -11,7 +11,8 @@ from uuid import UUID
 import asyncpg
 from btxh_common.chunks import split
 from btxh_common.envelope import Envelope
-from btxh_common.list_record import PaymentListRecorded
+from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedLines
+from btxh_common.outbox import MAX_EVENT_BYTES
 from payment_svc.adapters import lines as line_store
 from payment_svc.api.schemas import StatusException
 from payment_svc.handlers import lines as line_handlers
@@ -186,3 +187,13 @@ async def test_the_generation_records_the_lines_it_wrote(conn: asyncpg.Connectio
         parts = line_store.record_chunks(data, size)
         assert "".join(parts) == read
         assert all(p.endswith("\n") for p in parts)
+
+
+def test_a_chunk_of_any_text_fits_in_an_event() -> None:
+    """The worst a chunk's text can grow to as JSON (every character a control character,
+    written as \\u00xx), plus the envelope, stays under the outbox's limit."""
+    worst = "\x01" * line_store.RECORD_CHUNK_BYTES + "\n"
+    (text,) = line_store.record_chunks(worst.encode())
+    event = PaymentListRecordedLines(list_id=UUID(int=1), seq=0, row_count=1, text=text)
+    body = Envelope.wrap(event, producer="payment-svc", district_code="001").to_bytes()
+    assert len(body) < MAX_EVENT_BYTES

@@ -231,9 +231,11 @@ LINE_COLUMNS = (
     "note",
 )
 RECORD_COLUMNS = [*LINE_COLUMNS, "carried_from", "deductions"]
-# A chunk of the record: at most this many bytes of whole lines (a line is ~160 bytes: some
-# 3,000 lines, well under an event's limit once written as JSON).
-RECORD_CHUNK_BYTES = 512 * 1024
+# A chunk of the record: about this many bytes of whole lines (a line is ~160 bytes: some
+# 1,600 lines). Written as JSON a character takes at most 6 bytes (a control character as
+# \u00xx), so even a chunk of nothing else stays under an event's 3 MB
+# (``outbox.MAX_EVENT_BYTES``): no text in the register can make a list unrecordable.
+RECORD_CHUNK_BYTES = 256 * 1024
 _RECORD = """
 SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
              l.payment_channel, l.bank_account, l.category, l.coefficient, l.allowance,
