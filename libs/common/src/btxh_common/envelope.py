@@ -118,7 +118,8 @@ class Envelope(EnvelopeHead):
         if payload is None:
             return self.model_dump_json().encode()
         head = self.model_dump_json(exclude={"payload"}).encode()
-        return head[:-1] + b',"payload":' + payload + b"}"  # payload is the last field
+        # payload is the last field; one join copies a large payload once, not three times
+        return b"".join((head[:-1], b',"payload":', payload, b"}"))
 
     @classmethod
     def from_bytes(cls, data: bytes | str) -> Envelope:

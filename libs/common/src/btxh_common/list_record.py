@@ -61,6 +61,7 @@ class PaymentLineRecord(EventPayload):
 # The longest text a chunk of lines may hold (a chunk event is refused at the outbox far below
 # it: ``outbox.MAX_EVENT_BYTES``).
 MAX_LINES_TEXT = 3 * 1024 * 1024
+MAX_LINES_ROWS = 100_000  # lines in a chunk
 
 
 class PaymentListRecorded(EventPayload):
@@ -101,5 +102,5 @@ class PaymentListRecordedLines(EventPayload):
     event_type = "PaymentListRecorded.lines"
     list_id: UUID
     seq: int = Field(ge=0)
-    row_count: int = Field(ge=0, le=100_000)
+    row_count: int = Field(ge=0, le=MAX_LINES_ROWS)
     text: str = Field(max_length=MAX_LINES_TEXT)

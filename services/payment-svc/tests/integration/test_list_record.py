@@ -5,19 +5,28 @@ and a v1 record (rows of canonical JSON, published before v2) is still read."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from uuid import UUID
 
 import asyncpg
+import pytest
 from btxh_common.chunks import split
 from btxh_common.envelope import Envelope
-from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedLines
+from btxh_common.list_record import (
+    MAX_LINES_ROWS,
+    MAX_LINES_TEXT,
+    PaymentListRecorded,
+    PaymentListRecordedLines,
+)
 from btxh_common.outbox import MAX_EVENT_BYTES
 from payment_svc.adapters import lines as line_store
+from payment_svc.adapters import lists as list_store
 from payment_svc.api.schemas import StatusException
 from payment_svc.handlers import lines as line_handlers
 from payment_svc.handlers import lists
 from payment_svc.handlers.rebuild import Chunks, put_back
+from pydantic import ValidationError
 
 from . import test_handlers as h
 from .test_rebuild import published, snapshot
@@ -64,7 +73,8 @@ async def record_again(conn: asyncpg.Connection, list_id: UUID) -> None:
     await conn.execute("DELETE FROM outbox")
     async with conn.transaction():
         row = await conn.fetchrow("SELECT * FROM payment_list WHERE id = $1", list_id)
-        await lists._record(conn, row, await line_store.record_texts(conn, list_id))
+        record = await line_store.record_texts(conn, list_id)
+        await lists._record(conn, row, record, await list_store.totals(conn, list_id))
 
 
 async def lose(conn: asyncpg.Connection, list_id: UUID) -> None:
@@ -167,7 +177,8 @@ async def test_the_generation_records_the_lines_it_wrote(conn: asyncpg.Connectio
     _, chunks = await published(conn, july)
     written = "".join(chunks[july][s] for s in sorted(chunks[july]))
     async with conn.transaction():
-        read = "".join(await line_store.record_texts(conn, july))
+        record = await line_store.record_texts(conn, july)
+        read = "".join(record.texts)
     changed = {"national_id", "full_name", "bank_account", "category", "coefficient", "note"}
     keep = [i for i, c in enumerate(line_store.RECORD_COLUMNS) if c not in changed]
 
@@ -183,10 +194,14 @@ async def test_the_generation_records_the_lines_it_wrote(conn: asyncpg.Connectio
     assert sum(f[-2] != "{}" for f in fields) == 2, "the lines that carry June's money"
     assert any(f[-1] != "[]" for f in fields), "a line with its recovery deductions"
     data = read.encode()
+    assert record.sha256 == hashlib.sha256(data).hexdigest()
+    assert record.row_count == read.count("\n") == len(by_id(written))
     for size in (1, 50, 10_000):
-        parts = line_store.record_chunks(data, size)
-        assert "".join(parts) == read
-        assert all(p.endswith("\n") for p in parts)
+        cut = line_store.record_text(data, size)
+        assert "".join(cut.texts) == read
+        assert all(p.endswith("\n") for p in cut.texts)
+        assert cut.rows == [p.count("\n") for p in cut.texts]
+        assert cut.sha256 == record.sha256
 
 
 def test_a_chunk_of_any_text_fits_in_an_event() -> None:
@@ -197,3 +212,14 @@ def test_a_chunk_of_any_text_fits_in_an_event() -> None:
     event = PaymentListRecordedLines(list_id=UUID(int=1), seq=0, row_count=1, text=text)
     body = Envelope.wrap(event, producer="payment-svc", district_code="001").to_bytes()
     assert len(body) < MAX_EVENT_BYTES
+
+
+def test_a_chunk_beyond_the_contract_is_refused_not_recorded() -> None:
+    """The record's chunks skip validation only within the contract's bounds: a chunk with
+    more lines or more text than ``PaymentListRecordedLines`` takes is refused as before."""
+    ok = lists._lines(UUID(int=1), 0, 2, "a\nb\n")
+    assert (ok.row_count, ok.text) == (2, "a\nb\n")
+    with pytest.raises(ValidationError, match="row_count"):
+        lists._lines(UUID(int=1), 0, MAX_LINES_ROWS + 1, "\n" * (MAX_LINES_ROWS + 1))
+    with pytest.raises(ValidationError, match="text"):
+        lists._lines(UUID(int=1), 0, 1, "x" * MAX_LINES_TEXT + "\n")

@@ -7,6 +7,7 @@ moved (``recipient_move``) is on the list of the district they live in that mont
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -119,6 +120,9 @@ WITH current_lists AS (
     SELECT line_id, json_agg(json_build_object('recovery_id', recovery_id, 'amount', amount)
                              ORDER BY recovery_id) AS deductions
     FROM deducted GROUP BY line_id
+), counted AS (  -- the list's line count and total for its record's manifest: no second read
+    INSERT INTO list_totals (line_count, amount)
+    SELECT count(*), coalesce(sum(total), 0) FROM lines
 ), carrying AS (  -- the unpaid lines each person's new line carries (set by the next statement)
     SELECT beneficiary_id, array_agg(id ORDER BY id) AS ids FROM carry_source GROUP BY 1
 )
@@ -179,13 +183,22 @@ WHERE r.district_code = $1 AND r.status <> 'removed'
 """
 
 
+class Written(NamedTuple):
+    """What a monthly generation wrote: its lines as the list's record (COPY text of
+    ``lines.RECORD_COLUMNS``), how many and their total."""
+
+    text: bytearray
+    line_count: int
+    amount: int
+
+
 async def fill_monthly(
     conn: asyncpg.Connection, list_id: UUID, district: str, month: date, level: int, carry: date
-) -> bytes:
+) -> Written:
     """The monthly lines; unpaid lines of ``carry`` (or pulled into ``month`` by hand) are
     carried into them and point at the line that carries them; the recoveries due take
     their share of each line's gross (``recovery_deduction``). Returned: the lines as
-    written, the list's record (COPY text of ``lines.RECORD_COLUMNS``)."""
+    written, counted and summed by the statement that wrote them."""
     # Joining a district's timeline (1M periods at national scale) spills the hash to disk at
     # the default 4 MB, and the join's cost estimate makes PostgreSQL JIT-compile the query
     # for about a second, more than it saves (measured with ``monthly_list_1000k``).
@@ -200,6 +213,9 @@ async def fill_monthly(
     await conn.execute(_CARRY_SOURCES, district, month, carry)
     await conn.execute(_RECOVERY_DUE, district, month)
     await conn.execute("ANALYZE recovery_due")  # a temp table has no statistics until then
+    await conn.execute(
+        "CREATE TEMP TABLE list_totals (line_count bigint, amount bigint) ON COMMIT DROP"
+    )
     record = bytearray()
 
     async def take(block: bytes) -> None:
@@ -213,7 +229,8 @@ async def fill_monthly(
            WHERE s.id = c.id AND n.list_id = $1 AND n.beneficiary_id = c.beneficiary_id""",
         list_id,
     )
-    return bytes(record)
+    counted = await conn.fetchrow("SELECT line_count, amount FROM list_totals")
+    return Written(record, counted["line_count"], counted["amount"])
 
 
 async def fill_funeral(conn: asyncpg.Connection, list_id: UUID, district: str, month: date) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -257,7 +259,7 @@ SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
       WHERE l.list_id = $1"""
 
 
-async def record_texts(conn: asyncpg.Connection, list_id: UUID) -> list[str]:
+async def record_texts(conn: asyncpg.Connection, list_id: UUID) -> RecordText:
     """Every line of a list as kept (``RECORD_COLUMNS``, COPY text; the monthly generation
     writes the same text as it writes the lines: ``generation.fill_monthly``), in chunks."""
     data = bytearray()
@@ -266,20 +268,45 @@ async def record_texts(conn: asyncpg.Connection, list_id: UUID) -> list[str]:
         data.extend(block)
 
     await conn.copy_from_query(_RECORD, list_id, output=take)
-    return record_chunks(bytes(data))
+    return record_text(data)
 
 
-def record_chunks(data: bytes, size: int = RECORD_CHUNK_BYTES) -> list[str]:
+@dataclass(frozen=True)
+class RecordText:
+    """A list's record text cut in chunks of whole lines (``record_text``): each chunk's text
+    and line count, and the SHA-256 over the chunks' UTF-8 in order (the manifest's)."""
+
+    texts: list[str]
+    rows: list[int]
+    sha256: str
+
+    @property
+    def row_count(self) -> int:
+        return sum(self.rows)
+
+
+def record_text(data: bytes | bytearray, size: int = RECORD_CHUNK_BYTES) -> RecordText:
     """COPY text cut into chunks of whole lines, each of about ``size`` bytes (COPY escapes a
-    newline inside a value, so every raw newline ends a row)."""
-    chunks: list[str] = []
+    newline inside a value, so every raw newline ends a row); counted and hashed on the bytes
+    in the same pass, each byte decoded once."""
+    texts: list[str] = []
+    rows: list[int] = []
+    digest = hashlib.sha256()
     start = 0
     while start < len(data):
         end = data.find(b"\n", min(start + size, len(data)) - 1)
         end = len(data) - 1 if end < 0 else end
-        chunks.append(data[start : end + 1].decode())
+        part = data[start : end + 1]
+        digest.update(part)
+        rows.append(part.count(b"\n"))
+        texts.append(part.decode())
         start = end + 1
-    return chunks
+    return RecordText(texts, rows, digest.hexdigest())
+
+
+def record_chunks(data: bytes | bytearray, size: int = RECORD_CHUNK_BYTES) -> list[str]:
+    """The chunks' texts of ``record_text``."""
+    return record_text(data, size).texts
 
 
 async def restore_text(
