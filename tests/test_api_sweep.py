@@ -134,7 +134,7 @@ def test_fuzzing_finds_no_server_error(world: Stack, name: str, tmp_path: Path) 
                 "--phases",
                 "examples,coverage,fuzzing",
                 "--max-examples",
-                "25",
+                "10",
                 "--seed",
                 "20261125",
                 "--request-timeout",

@@ -1,16 +1,26 @@
 """Every service starts as a real process on real infrastructure and guards its doors."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import jwt
+import pytest_asyncio
 from btxh_common.auth import Role
 from btxh_tools.harness import TEST_KEY, Stack, start_stack
 from btxh_tools.tokens import SigningKey, ensure_dev_keys, mint_token
 
 BOSS = Role.DISTRICT_SUPERVISOR  # DOMAIN: payment-unit settings are the supervisor's
 OLD_SECRET = "btxh-local-dev-secret-change-me-in-production"  # the HS256 key every service had
+
+
+@pytest_asyncio.fixture(scope="module")
+async def stack(pg_server: str, kafka_bootstrap: str, module_tmp: Path) -> AsyncIterator[Stack]:
+    """One stack for the module's door checks (each only reads, or writes district 001's own
+    settings and checks them): started once, not once a test."""
+    async with start_stack(pg_server, kafka_bootstrap, module_tmp) as run:
+        yield run
 
 
 async def test_every_service_is_ready_with_its_database_and_the_broker(stack: Stack) -> None:
