@@ -58,6 +58,8 @@ class Stack:
             **{
                 "JWT_PUBLIC_KEYS": jwks(TEST_KEY),
                 "JWT_PUBLIC_KEYS_FILE": "",
+                # the embedded broker holds a group's first join for half of it: 2 s, not 5
+                "KAFKA_SESSION_TIMEOUT_MS": "4000",
                 **self.env.get(name, {}),
             },
         )
