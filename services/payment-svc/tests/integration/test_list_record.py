@@ -208,7 +208,7 @@ def test_a_chunk_of_any_text_fits_in_an_event() -> None:
     """The worst a chunk's text can grow to as JSON (every character a control character,
     written as \\u00xx), plus the envelope, stays under the outbox's limit."""
     worst = "\x01" * line_store.RECORD_CHUNK_BYTES + "\n"
-    (text,) = line_store.record_chunks(worst.encode())
+    (text,) = line_store.record_text(worst.encode()).texts
     event = PaymentListRecordedLines(list_id=UUID(int=1), seq=0, row_count=1, text=text)
     body = Envelope.wrap(event, producer="payment-svc", district_code="001").to_bytes()
     assert len(body) < MAX_EVENT_BYTES

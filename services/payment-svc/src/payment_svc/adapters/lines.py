@@ -304,11 +304,6 @@ def record_text(data: bytes | bytearray, size: int = RECORD_CHUNK_BYTES) -> Reco
     return RecordText(texts, rows, digest.hexdigest())
 
 
-def record_chunks(data: bytes | bytearray, size: int = RECORD_CHUNK_BYTES) -> list[str]:
-    """The chunks' texts of ``record_text``."""
-    return record_text(data, size).texts
-
-
 async def restore_text(
     conn: asyncpg.Connection, list_id: UUID, columns: Sequence[str], text: str
 ) -> None:
