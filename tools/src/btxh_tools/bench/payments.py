@@ -6,7 +6,7 @@ floor stays what it was, one scan of ``recipient``.
 The system side is payment-svc's own ``generate`` handler (eligibility, arrears once, carry-over,
 the recoveries' per-period deductions with their ``recovery_deduction`` rows and statuses,
 the version bookkeeping and the ``PaymentListGenerated`` event), each round
-rolled back so every round starts from the same state.
+rolled back, vacuumed and checkpointed so every round starts from the same state.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from btxh_tools.bench.common import SEED, BenchContext, alternate, report
 
 DISTRICT = "001"
 MONTH = date(2026, 12, 1)
+ROUNDS = 5
 FLOOR = """
 INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name, commune_code,
     payment_channel, bank_account, category, coefficient, allowance, arrears, arrears_period,
@@ -161,6 +162,14 @@ async def run(ctx: BenchContext) -> None:
         who = Principal(officer_id="bench", role=Role.DISTRICT_OFFICER, units=frozenset({DISTRICT}))
         await periods.open_period(conn, who, DISTRICT, MONTH)
 
+        async def settle() -> None:
+            # A rolled-back round leaves its dead rows, and their index entries, in the
+            # tables (the lines' primary key grows by 1M random UUIDs a round) and its pages
+            # for the next checkpoint to write: without this every round ran on a larger
+            # table than the one before, the system always on the floor's leftovers.
+            await conn.execute("VACUUM payment_line, payment_list, recovery_deduction, outbox")
+            await conn.execute("CHECKPOINT")
+
         async def system() -> float:
             tx = conn.transaction()
             await tx.start()
@@ -168,6 +177,7 @@ async def run(ctx: BenchContext) -> None:
             await lists.generate(conn, who, DISTRICT, MONTH, "monthly")
             elapsed = time.perf_counter() - started
             await tx.rollback()
+            await settle()
             return elapsed
 
         async def floor() -> float:
@@ -186,9 +196,14 @@ async def run(ctx: BenchContext) -> None:
             await conn.execute(FLOOR, list_id, DISTRICT)
             elapsed = time.perf_counter() - started
             await tx.rollback()
+            await settle()
             return elapsed
 
-        report(f"monthly_list_{n // 1000}k", *await alternate(ctx.rounds, system, floor))
+        await settle()
+        # a round's seconds vary by ±5 on these shared disks (19–27 s for the same floor):
+        # the best of 5 rounds, not 3, for each side
+        rounds = max(ctx.rounds, ROUNDS)
+        report(f"monthly_list_{n // 1000}k", *await alternate(rounds, system, floor))
     finally:
         await conn.close()
         await drop_database(ctx.server, name)

@@ -98,6 +98,10 @@ WITH current_lists AS (
     LEFT JOIN carried c ON c.beneficiary_id = r.beneficiary_id
     LEFT JOIN due rd ON rd.beneficiary_id = r.beneficiary_id
     WHERE r.status <> 'removed'
+    -- OFFSET 0 keeps each person's amounts computed once: merged into the INSERT, their
+    -- expressions (the arrears' with its subplan) were computed again wherever the INSERT
+    -- uses them (the SELECT side alone at 1M lines: 2.1–2.3 s → 1.5–2.0 s)
+    OFFSET 0
 ), lines AS (
     INSERT INTO payment_line (id, list_id, beneficiary_id, national_id, full_name,
         commune_code, payment_channel, bank_account, category, coefficient, allowance, arrears,
