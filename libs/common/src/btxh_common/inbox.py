@@ -20,7 +20,6 @@ type the consumer has no handler for only moves the position: its body is not re
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -300,17 +299,6 @@ async def _undecoded(message: StreamMessage[Any]) -> StreamMessage[Any]:
     return message
 
 
-def group_timing() -> tuple[int, int]:
-    """The consumer group's session timeout (``KAFKA_SESSION_TIMEOUT_MS``; Kafka's 10 s by
-    default) and a heartbeat a third of it. The embedded broker holds a new group's join for
-    half the session timeout, waiting for other members: the tests' stacks set 4 s, so each
-    service starts 3 s sooner a group; a deployment keeps the default."""
-    session = int(os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "10000"))
-    if session < 1000:
-        raise ValueError(f"KAFKA_SESSION_TIMEOUT_MS={session}: at least 1000")
-    return session, session // 3
-
-
 def subscribe(
     broker: KafkaBroker,
     pool: asyncpg.Pool | Callable[[], asyncpg.Pool],
@@ -318,9 +306,12 @@ def subscribe(
     topics: list[str],
     consumer: str,
     handlers: Handlers,
+    session_timeout_ms: int = 10_000,
     delay: float = 0.0,
 ) -> None:
-    """Bind ``handlers`` (by event class) to ``topics`` as consumer group ``consumer``.
+    """Bind ``handlers`` (by event class) to ``topics`` as consumer group ``consumer``,
+    its session timeout ``session_timeout_ms`` (``KAFKA_SESSION_TIMEOUT_MS``), heartbeats at
+    a third of it.
 
     ``delay`` (tests only: ``TEST_INBOX_DELAY_SECONDS``) holds each message that long before
     it is handled, to keep a read model behind on purpose."""
@@ -336,13 +327,12 @@ def subscribe(
     def resolve() -> asyncpg.Pool:
         return pool() if callable(pool) else pool
 
-    session, heartbeat = group_timing()
     subscriber: Any = None
     subscriber = broker.subscriber(
         *topics,
         group_id=consumer,
-        session_timeout_ms=session,
-        heartbeat_interval_ms=heartbeat,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=session_timeout_ms // 3,
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         listener=SeekStored(resolve, consumer, lambda: subscriber.consumer),

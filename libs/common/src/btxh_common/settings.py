@@ -15,6 +15,10 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/btxh"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_partitions: int = Field(default=6, ge=1)
+    # The consumer groups' session timeout (Kafka's 10 s; heartbeats at a third of it). The
+    # embedded broker holds a new group's first join for half of it, waiting for other
+    # members: the tests' stacks set 4 s, so each service joins its groups 3 s sooner.
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000, le=300_000)
     # The bus credentials (deploy/: the Secret of the service's Strimzi KafkaUser and the
     # cluster CA); unset on the local stack, which speaks PLAINTEXT without authentication.
     kafka_sasl_username: str | None = None

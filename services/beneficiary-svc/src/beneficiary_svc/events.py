@@ -18,6 +18,7 @@ def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
         state.db(),
         topics=[IMPORT_EVENTS],
         consumer="beneficiary-svc",
+        session_timeout_ms=state.settings.kafka_session_timeout_ms,
         handlers=chunked_handlers(
             ImportConfirmed, ImportConfirmedChunk, imports.on_confirmed, imports.on_rejected
         ),

@@ -17,6 +17,7 @@ def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
         state.db,
         topics=[BENEFICIARY_EVENTS],
         consumer="import-svc",
+        session_timeout_ms=state.settings.kafka_session_timeout_ms,
         handlers={
             BeneficiaryRegistered: handlers.on_beneficiary,
             BeneficiaryChanged: handlers.on_beneficiary,

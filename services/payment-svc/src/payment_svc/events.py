@@ -26,6 +26,7 @@ def subscriptions(broker: KafkaBroker, state: ServiceState) -> None:
         state.db,
         topics=[BENEFICIARY_EVENTS, SETTLEMENT_EVENTS],
         consumer="payment-svc",
+        session_timeout_ms=state.settings.kafka_session_timeout_ms,
         handlers={
             BeneficiaryRegistered: inbound.on_beneficiary,
             BeneficiaryChanged: inbound.on_beneficiary,

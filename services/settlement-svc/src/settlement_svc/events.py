@@ -44,6 +44,7 @@ def subscriptions(
         state.db,
         topics=[PAYMENT_EVENTS],
         consumer="settlement-svc",
+        session_timeout_ms=state.settings.kafka_session_timeout_ms,
         handlers={**lists, PaymentStatusUpdated: postoffice.on_status_updated},
     )
     inbound: Handlers = {
@@ -59,6 +60,7 @@ def subscriptions(
         state.db,
         topics=[POSTOFFICE_INBOUND],
         consumer=POSTOFFICE_CONSUMER,
+        session_timeout_ms=state.settings.kafka_session_timeout_ms,
         handlers={
             contract: authenticity.verified(handler, keyring, POSTOFFICE_CONSUMER)
             for contract, handler in inbound.items()
