@@ -1,5 +1,6 @@
 """Wiring of payment-svc: settings, routers, subscriptions; nothing more."""
 
+import asyncio
 from pathlib import Path
 
 from btxh_common.service import ServiceSpec, create_app
@@ -8,6 +9,7 @@ from btxh_common.settings import ServiceSettings
 from payment_svc.api import routers
 from payment_svc.events import subscriptions
 from payment_svc.handlers.rebuild import rebuild
+from payment_svc.handlers.record import record_later
 
 
 class Settings(ServiceSettings):
@@ -23,5 +25,6 @@ spec = ServiceSpec(
     routers=routers,
     subscriptions=subscriptions,
     on_start=rebuild,
+    extra_tasks=[lambda state: asyncio.create_task(record_later(state), name="list-recorder")],
 )
 app = create_app(spec, settings)

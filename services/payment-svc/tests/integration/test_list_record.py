@@ -24,7 +24,7 @@ from payment_svc.adapters import lines as line_store
 from payment_svc.adapters import lists as list_store
 from payment_svc.api.schemas import StatusException
 from payment_svc.handlers import lines as line_handlers
-from payment_svc.handlers import lists
+from payment_svc.handlers import lists, record
 from payment_svc.handlers.rebuild import Chunks, put_back
 from pydantic import ValidationError
 
@@ -73,8 +73,8 @@ async def record_again(conn: asyncpg.Connection, list_id: UUID) -> None:
     await conn.execute("DELETE FROM outbox")
     async with conn.transaction():
         row = await conn.fetchrow("SELECT * FROM payment_list WHERE id = $1", list_id)
-        record = await line_store.record_texts(conn, list_id)
-        await lists._record(conn, row, record, await list_store.totals(conn, list_id))
+        texts = await line_store.record_texts(conn, list_id)
+        await record.record(conn, row, texts, await list_store.totals(conn, list_id))
 
 
 async def lose(conn: asyncpg.Connection, list_id: UUID) -> None:
@@ -169,39 +169,66 @@ async def test_a_version_1_record_is_still_read(conn: asyncpg.Connection) -> Non
     assert await snapshot(conn, july) == before
 
 
-async def test_the_generation_records_the_lines_it_wrote(conn: asyncpg.Connection) -> None:
-    """The monthly generation hands back its lines as it writes them (one statement): the
-    same text as the lines read back from the tables afterwards, carried lines and
-    deductions included; cut into chunks of whole lines at any size."""
-    july = await july_with_odd_lines(conn)  # (odd strings written after: compare the rest)
-    _, chunks = await published(conn, july)
+async def test_a_monthly_list_is_recorded_after_its_generation_once(
+    conn: asyncpg.Connection,
+) -> None:
+    """The generation keeps the list unrecorded and publishes no record; the recorder's
+    sweep publishes it from the lines as kept (carried lines and deductions included), once:
+    a second sweep finds nothing. Its text is cut into chunks of whole lines at any size."""
+    july = await july_with_odd_lines(conn)
+    assert await conn.fetchval("SELECT recorded FROM payment_list WHERE id = $1", july) is False
+    head, chunks = await published(conn, july)
+    assert not head, "no record inside the generation"
+    assert july not in chunks
+    for done in (1, 0):
+        async with conn.transaction():
+            assert await record.record_district(conn, h.D) == done
+    assert await conn.fetchval("SELECT recorded FROM payment_list WHERE id = $1", july) is True
+    head, chunks = await published(conn, july)
+    assert head
     written = "".join(chunks[july][s] for s in sorted(chunks[july]))
     async with conn.transaction():
-        record = await line_store.record_texts(conn, july)
-        read = "".join(record.texts)
-    changed = {"national_id", "full_name", "bank_account", "category", "coefficient", "note"}
-    keep = [i for i, c in enumerate(line_store.RECORD_COLUMNS) if c not in changed]
-
-    def by_id(text: str) -> dict[str, list[str]]:  # (the odd strings came after: not these)
-        rows = [r.split("\t") for r in text.split("\n")[:-1]]
-        return {f[0]: [f[i] for i in keep] for f in rows}
-
-    assert by_id(written) == by_id(read)
-    assert len(by_id(written)) == await conn.fetchval(
+        kept = await line_store.record_texts(conn, july)
+        read = "".join(kept.texts)
+    assert written == read  # the odd strings, written before it was recorded, included
+    fields = [r.split("\t") for r in read.split("\n")[:-1]]
+    assert len(fields) == await conn.fetchval(
         "SELECT count(*) FROM payment_line WHERE list_id = $1", july
     )
-    fields = list(by_id(written).values())
     assert sum(f[-2] != "{}" for f in fields) == 2, "the lines that carry June's money"
     assert any(f[-1] != "[]" for f in fields), "a line with its recovery deductions"
+    manifest = PaymentListRecorded.model_validate(head["payload"]).manifest
+    assert manifest.row_count == len(fields)
+    assert manifest.total_amount == await conn.fetchval(
+        "SELECT sum(total) FROM payment_line WHERE list_id = $1", july
+    )
     data = read.encode()
-    assert record.sha256 == hashlib.sha256(data).hexdigest()
-    assert record.row_count == read.count("\n") == len(by_id(written))
+    assert manifest.sha256 == kept.sha256 == hashlib.sha256(data).hexdigest()
     for size in (1, 50, 10_000):
         cut = line_store.record_text(data, size)
         assert "".join(cut.texts) == read
         assert all(p.endswith("\n") for p in cut.texts)
         assert cut.rows == [p.count("\n") for p in cut.texts]
-        assert cut.sha256 == record.sha256
+        assert cut.sha256 == kept.sha256
+
+
+async def test_a_sweep_leaves_a_list_a_command_holds_and_records_the_rest(
+    conn: asyncpg.Connection, fresh_db: str
+) -> None:
+    """The recorder records each unrecorded list in a transaction of its own and skips one
+    another transaction holds (that command records it first itself)."""
+    july = await july_with_odd_lines(conn)
+    pool = await asyncpg.create_pool(fresh_db, min_size=1, max_size=2)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT 1 FROM payment_list WHERE id = $1 FOR UPDATE", july)
+            assert await record.record_pending(pool) == 0
+        assert await record.record_pending(pool) == 1
+        assert await record.record_pending(pool) == 0
+    finally:
+        await pool.close()
+    head, _ = await published(conn, july)
+    assert head
 
 
 def test_a_chunk_of_any_text_fits_in_an_event() -> None:
@@ -217,9 +244,9 @@ def test_a_chunk_of_any_text_fits_in_an_event() -> None:
 def test_a_chunk_beyond_the_contract_is_refused_not_recorded() -> None:
     """The record's chunks skip validation only within the contract's bounds: a chunk with
     more lines or more text than ``PaymentListRecordedLines`` takes is refused as before."""
-    ok = lists._lines(UUID(int=1), 0, 2, "a\nb\n")
+    ok = record._lines(UUID(int=1), 0, 2, "a\nb\n")
     assert (ok.row_count, ok.text) == (2, "a\nb\n")
     with pytest.raises(ValidationError, match="row_count"):
-        lists._lines(UUID(int=1), 0, MAX_LINES_ROWS + 1, "\n" * (MAX_LINES_ROWS + 1))
+        record._lines(UUID(int=1), 0, MAX_LINES_ROWS + 1, "\n" * (MAX_LINES_ROWS + 1))
     with pytest.raises(ValidationError, match="text"):
-        lists._lines(UUID(int=1), 0, 1, "x" * MAX_LINES_TEXT + "\n")
+        record._lines(UUID(int=1), 0, 1, "x" * MAX_LINES_TEXT + "\n")

@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 from btxh_common.envelope import Envelope
 from btxh_common.list_record import PaymentListRecorded, PaymentListRecordedLines
-from payment_svc.handlers import lists
+from payment_svc.handlers import lists, record
 from payment_svc.handlers.rebuild import Chunks, put_back
 
 from . import test_handlers as h
@@ -53,6 +53,8 @@ async def test_a_lost_list_is_put_back_from_its_record_once(conn: asyncpg.Connec
     await h.submitted_june(conn)
     async with conn.transaction():
         july = await lists.generate(conn, h.OFFICER, h.D, h.JULY, "monthly")
+    async with conn.transaction():  # the recorder's work, after the generation
+        assert await record.record_district(conn, h.D) == 1
     before = await snapshot(conn, july)
     assert [d["amount"] for d in before["deductions"]] == [460_000], "the rest of D's recovery"
     head, chunks = await published(conn, july)

@@ -6,7 +6,10 @@ floor stays what it was, one scan of ``recipient``.
 The system side is payment-svc's own ``generate`` handler (eligibility, arrears once, carry-over,
 the recoveries' per-period deductions with their ``recovery_deduction`` rows and statuses,
 the version bookkeeping and the ``PaymentListGenerated`` event), each round
-rolled back, vacuumed and checkpointed so every round starts from the same state.
+rolled back, vacuumed and checkpointed so every round starts from the same state. The list's
+record (``PaymentListRecorded``, every line: payment-svc's recorder publishes it after the
+generation, ``handlers/record.py``) is timed after each round's generation, in the same
+transaction, and printed as its own row, ``monthly_list_record_1000k``, with no floor.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def recoveries(people: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
 
 async def run(ctx: BenchContext) -> None:
     import payment_svc
-    from payment_svc.handlers import lists, periods
+    from payment_svc.handlers import lists, periods, record
 
     n = ctx.rows * 10  # the national-sized slice: 1M at the default 100k
     name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -176,6 +179,9 @@ async def run(ctx: BenchContext) -> None:
             started = time.perf_counter()
             await lists.generate(conn, who, DISTRICT, MONTH, "monthly")
             elapsed = time.perf_counter() - started
+            started = time.perf_counter()  # the recorder's work after it (no floor: its row)
+            await record.record_district(conn, DISTRICT)
+            recorded.append(time.perf_counter() - started)
             await tx.rollback()
             await settle()
             return elapsed
@@ -203,7 +209,9 @@ async def run(ctx: BenchContext) -> None:
         # a round's seconds vary by ±5 on these shared disks (19–27 s for the same floor):
         # the best of 5 rounds, not 3, for each side
         rounds = max(ctx.rounds, ROUNDS)
+        recorded: list[float] = []
         report(f"monthly_list_{n // 1000}k", *await alternate(rounds, system, floor))
+        report(f"monthly_list_record_{n // 1000}k", recorded, [])
     finally:
         await conn.close()
         await drop_database(ctx.server, name)

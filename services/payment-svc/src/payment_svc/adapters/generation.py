@@ -12,8 +12,6 @@ from uuid import UUID
 
 import asyncpg
 
-from payment_svc.adapters.lines import LINE_COLUMNS
-
 # The current lists are those not superseded or deleted (``domain.states.RETIRED``).
 _CARRY_SOURCES = """
 CREATE TEMP TABLE carry_source ON COMMIT DROP AS
@@ -112,29 +110,18 @@ WITH current_lists AS (
            least(outstanding, allowance + arrears + carried),
            allowance + arrears + carried - least(outstanding, allowance + arrears + carried)
     FROM people WHERE allowance + arrears + carried > 0
-    RETURNING {record}
+    RETURNING id, beneficiary_id, recovery, total
 ), deducted AS (
     -- each recovery's share of the line's recovery: the recoveries fill it in their order
     INSERT INTO recovery_deduction (recovery_id, line_id, list_id, amount)
     SELECT d.recovery_id, l.id, $4, least(d.cap, l.recovery - d.before)
     FROM lines l JOIN recovery_due d ON d.beneficiary_id = l.beneficiary_id
     WHERE l.recovery > d.before
-    RETURNING line_id, recovery_id, amount
-), taken AS (
-    SELECT line_id, json_agg(json_build_object('recovery_id', recovery_id, 'amount', amount)
-                             ORDER BY recovery_id) AS deductions
-    FROM deducted GROUP BY line_id
-), counted AS (  -- the list's line count and total for its record's manifest: no second read
-    INSERT INTO list_totals (line_count, amount)
-    SELECT count(*), coalesce(sum(total), 0) FROM lines
-), carrying AS (  -- the unpaid lines each person's new line carries (set by the next statement)
-    SELECT beneficiary_id, array_agg(id ORDER BY id) AS ids FROM carry_source GROUP BY 1
 )
--- the lines as written, for the list's record (``lines.RECORD_COLUMNS``): no second read
-SELECT l.*, coalesce(c.ids, '{{}}') AS carried_from, coalesce(t.deductions, '[]') AS deductions
-FROM lines l LEFT JOIN carrying c ON c.beneficiary_id = l.beneficiary_id
-LEFT JOIN taken t ON t.line_id = l.id
-""".format(record=", ".join(LINE_COLUMNS))  # noqa: S608 - fixed names
+-- the list's line count and total, from the lines as written: no second read
+SELECT count(*) AS line_count, coalesce(sum(total), 0)::bigint AS amount FROM lines
+"""
+
 
 # Each recovery of the district still to deduct in month $2 (domain/recoveries.py): its cap
 # = min(per_period, total − what the current lists of the other months took: a month made
@@ -188,10 +175,8 @@ WHERE r.district_code = $1 AND r.status <> 'removed'
 
 
 class Written(NamedTuple):
-    """What a monthly generation wrote: its lines as the list's record (COPY text of
-    ``lines.RECORD_COLUMNS``), how many and their total."""
+    """What a monthly generation wrote: how many lines and their total."""
 
-    text: bytearray
     line_count: int
     amount: int
 
@@ -201,8 +186,8 @@ async def fill_monthly(
 ) -> Written:
     """The monthly lines; unpaid lines of ``carry`` (or pulled into ``month`` by hand) are
     carried into them and point at the line that carries them; the recoveries due take
-    their share of each line's gross (``recovery_deduction``). Returned: the lines as
-    written, counted and summed by the statement that wrote them."""
+    their share of each line's gross (``recovery_deduction``). Returned: the lines counted
+    and summed by the statement that wrote them."""
     # Joining a district's timeline (1M periods at national scale) spills the hash to disk at
     # the default 4 MB, and the join's cost estimate makes PostgreSQL JIT-compile the query
     # for about a second, more than it saves (measured with ``monthly_list_1000k``).
@@ -217,24 +202,14 @@ async def fill_monthly(
     await conn.execute(_CARRY_SOURCES, district, month, carry)
     await conn.execute(_RECOVERY_DUE, district, month)
     await conn.execute("ANALYZE recovery_due")  # a temp table has no statistics until then
-    await conn.execute(
-        "CREATE TEMP TABLE list_totals (line_count bigint, amount bigint) ON COMMIT DROP"
-    )
-    record = bytearray()
-
-    async def take(block: bytes) -> None:
-        record.extend(block)
-
-    # the statement writes the lines and hands them back as the record's COPY text
-    await conn.copy_from_query(_MONTHLY, district, month, level, list_id, output=take)
+    counted = await conn.fetchrow(_MONTHLY, district, month, level, list_id)
     await conn.execute(
         """UPDATE payment_line s SET carried_into = n.id
            FROM carry_source c, payment_line n
            WHERE s.id = c.id AND n.list_id = $1 AND n.beneficiary_id = c.beneficiary_id""",
         list_id,
     )
-    counted = await conn.fetchrow("SELECT line_count, amount FROM list_totals")
-    return Written(record, counted["line_count"], counted["amount"])
+    return Written(counted["line_count"], counted["amount"])
 
 
 async def fill_funeral(conn: asyncpg.Connection, list_id: UUID, district: str, month: date) -> None:

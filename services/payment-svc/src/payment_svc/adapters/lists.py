@@ -53,10 +53,14 @@ async def insert(
     version: int,
     level: int,
     who: str,
+    *,
+    recorded: bool = True,
 ) -> None:
+    """A new draft list; ``recorded`` false: its record is still to be published
+    (``handlers/record.py``)."""
     await conn.execute(
         """INSERT INTO payment_list (id, district_code, month, kind, version, status, level,
-               created_by) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7)""",
+               created_by, recorded) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8)""",
         list_id,
         district,
         month,
@@ -64,6 +68,7 @@ async def insert(
         version,
         level,
         who,
+        recorded,
     )
 
 
@@ -75,6 +80,32 @@ async def retire(conn: asyncpg.Connection, list_id: UUID, status: str) -> None:
         list_id,
     )
     await conn.execute("UPDATE payment_list SET status = $2 WHERE id = $1", list_id, status)
+
+
+async def unrecorded(conn: asyncpg.Connection, district: str | None) -> list[UUID]:
+    """The lists not yet recorded (``handlers/record.py``), of ``district`` or of all,
+    oldest first."""
+    rows = await conn.fetch(
+        """SELECT id FROM payment_list WHERE NOT recorded
+           AND ($1::text IS NULL OR district_code = $1) ORDER BY created_at, id""",
+        district,
+    )
+    return [r["id"] for r in rows]
+
+
+async def find_unrecorded_unlocked(
+    conn: asyncpg.Connection, list_id: UUID
+) -> asyncpg.Record | None:
+    """The list, locked, if it is still unrecorded and no other transaction holds it."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT * FROM payment_list WHERE id = $1 AND NOT recorded FOR UPDATE SKIP LOCKED",
+        list_id,
+    )
+    return row
+
+
+async def mark_recorded(conn: asyncpg.Connection, list_id: UUID) -> None:
+    await conn.execute("UPDATE payment_list SET recorded = true WHERE id = $1", list_id)
 
 
 async def totals(conn: asyncpg.Connection, list_id: UUID) -> tuple[int, int]:

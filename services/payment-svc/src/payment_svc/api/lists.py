@@ -25,6 +25,7 @@ from payment_svc.api.schemas import (
     Pulled,
 )
 from payment_svc.handlers import lists as handle
+from payment_svc.handlers import record
 
 router = APIRouter(prefix="/v1", tags=["lists"])
 
@@ -51,7 +52,9 @@ async def generate(
         list_id = await handle.generate(
             tx, caller, district, parse_month(month), body.kind, position
         )
-        return ListView.model_validate(await views.list_summary(tx, list_id))
+        made = ListView.model_validate(await views.list_summary(tx, list_id))
+    record.wake()  # committed: its record now, not at the recorder's next sweep
+    return made
 
 
 @router.get("/districts/{district}/periods/{month}/lists")

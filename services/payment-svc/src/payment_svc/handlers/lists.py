@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from uuid import UUID, uuid4
 
 import asyncpg
 from btxh_common.auth import Principal
-from btxh_common.chunks import Manifest
 from btxh_common.clock import month_text
-from btxh_common.envelope import Envelope
 from btxh_common.events import (
     ListKind,
     PaymentListDeleted,
@@ -18,20 +15,14 @@ from btxh_common.events import (
     PaymentListSubmitted,
     PaymentListSubmittedChunk,
 )
-from btxh_common.list_record import (
-    MAX_LINES_ROWS,
-    MAX_LINES_TEXT,
-    PaymentListRecorded,
-    PaymentListRecordedLines,
-)
 from btxh_common.logs import get_logger
-from btxh_common.outbox import enqueue_chunked, enqueue_many
+from btxh_common.outbox import enqueue_chunked
 from btxh_common.topics import PAYMENT_EVENTS
 
 from payment_svc.adapters import generation, lines, lists, periods, positions
 from payment_svc.domain import states
 from payment_svc.domain.periods import carries_from, require_pull_from_the_past
-from payment_svc.handlers import recoveries
+from payment_svc.handlers import record, recoveries
 from payment_svc.handlers.load import PRODUCER, publish, visible_list, writable_period
 
 log = get_logger(__name__)
@@ -46,7 +37,12 @@ async def generate(
     position: int | None = None,
 ) -> UUID:
     """Make the period's list of ``kind`` (a new version if one exists: never overwritten,
-    and never over a list anyone has been paid from), built from register ``position``."""
+    and never over a list anyone has been paid from), built from register ``position``. A
+    monthly list's record is published after it (``record.record_later``; call
+    ``record.wake`` once the transaction has committed), a funeral list's with it."""
+    # the district's lists not yet recorded are recorded before this one retires or carries
+    # from any of them: on the bus, their records come before this list's
+    await record.record_district(conn, district)
     p = await writable_period(conn, district, month)
     old = await lists.current(conn, district, month, kind)
     if old is not None:
@@ -58,89 +54,43 @@ async def generate(
         await lists.retire(conn, old["id"], old_becomes)
     version = states.next_version(await lists.latest_version(conn, district, month, kind))
     list_id = uuid4()
-    await lists.insert(conn, list_id, district, month, kind, version, p["level"], caller.officer_id)
-    if kind == "monthly":
+    monthly = kind == "monthly"
+    await lists.insert(
+        conn,
+        list_id,
+        district,
+        month,
+        kind,
+        version,
+        p["level"],
+        caller.officer_id,
+        recorded=not monthly,
+    )
+    if monthly:
         written = await generation.fill_monthly(
             conn, list_id, district, month, p["level"], carries_from(month)
         )
         await recoveries.settle(conn, caller, await lists.find(conn, list_id))
-        record = lines.record_text(written.text)
-        totals = written.line_count, written.amount
+        count, amount = written.line_count, written.amount
     else:
         await generation.fill_funeral(conn, list_id, district, month)
-        record = await lines.record_texts(conn, list_id)
-        totals = await lists.totals(conn, list_id)
+        count, amount = await lists.totals(conn, list_id)
     if position is not None:
         await positions.stamp(conn, list_id, position)
-    recorded = await _record(conn, await lists.find(conn, list_id), record, totals)
-    count = recorded.row_count  # the record counted and summed every line
+    if not monthly:
+        row = await lists.find(conn, list_id)
+        await record.record(conn, row, await lines.record_texts(conn, list_id), (count, amount))
     generated = PaymentListGenerated(
         list_id=list_id,
         period=month_text(month),
         kind=kind,
         version=version,
         line_count=count,
-        total_amount=recorded.total_amount,
+        total_amount=amount,
     )
     await publish(conn, generated, district, str(list_id))
     log.info("list.generated", list_id=str(list_id), kind=kind, version=version, lines=count)
     return list_id
-
-
-async def _record(
-    conn: asyncpg.Connection, row: asyncpg.Record, record: lines.RecordText, totals: tuple[int, int]
-) -> Manifest:
-    """The list as kept, lines included: what a restored payment-svc rebuilds it from. The
-    lines go as PostgreSQL's COPY text (``record``: chunks of whole lines), a chunk an event,
-    the head last with the manifest: row count, total, SHA-256 over the texts in order.
-    ``totals``: the list's (lines, amount) as written."""
-    count, amount = totals
-    if record.row_count != count:  # the text is not the list written: record nothing
-        raise RuntimeError(
-            f"list {row['id']}: {record.row_count} lines in the record, {count} written"
-        )
-    manifest = Manifest(
-        transfer_id=row["id"],
-        chunk_count=len(record.texts),
-        row_count=count,
-        total_amount=amount,
-        amount_field="total",
-        sha256=record.sha256,
-    )
-    head = PaymentListRecorded(
-        list_id=row["id"],
-        period=month_text(row["month"]),
-        kind=row["kind"],
-        version=row["version"],
-        level=row["level"],
-        created_by=row["created_by"],
-        register_position=row["register_position"],
-        manifest=manifest,
-        columns=lines.RECORD_COLUMNS,
-    )
-    wrap = functools.partial(
-        Envelope.wrap,
-        producer=PRODUCER,
-        district_code=row["district_code"],
-        correlation_id=str(row["id"]),
-    )
-    events = [
-        wrap(_lines(row["id"], i, n, t))
-        for i, (n, t) in enumerate(zip(record.rows, record.texts, strict=True))
-    ]
-    await enqueue_many(conn, PAYMENT_EVENTS, [*events, wrap(head)])
-    return manifest
-
-
-def _lines(list_id: UUID, seq: int, row_count: int, text: str) -> PaymentListRecordedLines:
-    """A chunk of the record. Its text was cut by ``lines.record_text`` within the contract's
-    bounds, so it is not validated again character by character (163 MB at 1M lines, a third
-    of a second); a chunk outside them goes through validation, which refuses it."""
-    if row_count <= MAX_LINES_ROWS and len(text) <= MAX_LINES_TEXT:
-        return PaymentListRecordedLines.model_construct(
-            list_id=list_id, seq=seq, row_count=row_count, text=text
-        )
-    return PaymentListRecordedLines(list_id=list_id, seq=seq, row_count=row_count, text=text)
 
 
 async def delete_list(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> None:

@@ -15,8 +15,8 @@ from btxh_common.topics import PAYMENT_EVENTS
 from payment_svc.adapters import lines, lists, periods
 from payment_svc.domain.errors import LineNotFound, ListNotFound, PeriodNotFound
 from payment_svc.domain.states import require_writable
-
-PRODUCER = "payment-svc"
+from payment_svc.handlers import record
+from payment_svc.handlers.record import PRODUCER as PRODUCER
 
 
 async def publish(
@@ -50,6 +50,8 @@ async def visible_list(
     row = await lists.find(conn, list_id, lock=lock)
     if row is None or not caller.can_see(row["district_code"]):
         raise ListNotFound()
+    if lock and not row["recorded"]:  # a command on the list: its record goes first
+        await record.record_kept(conn, row)
     return row
 
 

@@ -13,6 +13,7 @@ from btxh_common.events import PaymentPeriodLocked, PaymentPeriodOpened, Payment
 from payment_svc.adapters import periods
 from payment_svc.domain.errors import NoLevel, PeriodExists
 from payment_svc.domain.states import PeriodStatus
+from payment_svc.handlers import record
 from payment_svc.handlers.load import period, publish
 
 
@@ -39,6 +40,7 @@ async def set_lock(
     note: str | None,
 ) -> asyncpg.Record:
     await period(conn, district, month, lock=True)
+    await record.record_district(conn, district)  # on the bus, the lists' records go first
     status = PeriodStatus.LOCKED if locked else PeriodStatus.OPEN
     await periods.set_status(conn, district, month, status, caller.officer_id, note)
     who, text = caller.officer_id, month_text(month)
