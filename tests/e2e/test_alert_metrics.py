@@ -55,12 +55,13 @@ ENV = {
     | {"RESEND_BASE_SECONDS": "1", "RESEND_MAX_SECONDS": "1", "SCAN_SECONDS": "0.3"}
     | {"RESEND_MAX_ATTEMPTS": "1", "OUTBOX_POLL_SECONDS": "3600"},
     "import-svc": FAST | {"TEST_INBOX_DELAY_SECONDS": "1", "IMPORT_POLL_SECONDS": "3600"},
+    "payment-svc": FAST,
 }
 
 
 @pytest_asyncio.fixture(scope="module")
 async def world(pg_server: str, kafka_bootstrap: str, module_tmp: Path) -> AsyncIterator[Stack]:
-    names = ["import-svc", "settlement-svc"]
+    names = ["import-svc", "payment-svc", "settlement-svc"]
     async with start_stack(pg_server, kafka_bootstrap, module_tmp, names, env=ENV) as run:
         yield run
 
@@ -315,6 +316,51 @@ async def test_an_upload_nobody_parses_shows_its_age(world: Stack) -> None:
     assert await metric(world, "import-svc", "btxh_import_parsing_batches") == 1
 
 
+async def test_a_list_whose_record_waits_shows_its_age(world: Stack) -> None:
+    """A list generated two hours ago and not yet recorded, held by a transaction (so the
+    recorder, which skips a list another transaction holds, leaves it): its age shows; let go,
+    the recorder records it and the gauge falls back to 0."""
+    assert await metric(world, "payment-svc", "btxh_lists_unrecorded") == 0
+    list_id = uuid4()
+    db = await asyncpg.connect(world.dsns["payment-svc"])
+    try:
+        await db.execute(
+            """INSERT INTO payment_period (district_code, month, status, opened_by, level)
+               VALUES ($1, '2026-01-01', 'open', 'officer', 2500000)""",
+            D,
+        )
+        async with db.transaction():
+            await db.execute(
+                """INSERT INTO payment_list (id, district_code, month, kind, version, status,
+                       level, created_by, created_at, recorded)
+                   VALUES ($1, $2, '2026-01-01', 'monthly', 1, 'draft', 2500000, 'officer',
+                           now() - interval '2 hours', false)""",
+                list_id,
+                D,
+            )
+        async with db.transaction():
+            await db.execute("SELECT 1 FROM payment_list WHERE id = $1 FOR UPDATE", list_id)
+            await until(
+                "waiting",
+                lambda: above(world, "payment-svc", "btxh_lists_unrecorded_oldest_seconds", 7000),
+            )
+            assert await metric(world, "payment-svc", "btxh_lists_unrecorded") == 1
+        await until(
+            "recorded",
+            lambda: db.fetchval("SELECT recorded FROM payment_list WHERE id = $1", list_id),
+        )
+        await until(
+            "back to 0",
+            lambda: _is(world, "payment-svc", "btxh_lists_unrecorded_oldest_seconds", 0),
+        )
+    finally:
+        await db.close()
+
+
+async def _is(world: Stack, service: str, name: str, value: float) -> bool:
+    return await metric(world, service, name) == value
+
+
 async def test_server_errors_are_counted_by_route(world: Stack, pg_server: str) -> None:
     name = "btxh_http_requests_total"
     route = {"route": "/v1/imports", "method": "GET"}
@@ -360,6 +406,7 @@ MOVED = {
     "btxh_outbox_parked_rows",
     "btxh_settlements_overdue",
     "btxh_import_parsing_oldest_seconds",
+    "btxh_lists_unrecorded_oldest_seconds",
     "btxh_http_requests_total",
     "up",
 }

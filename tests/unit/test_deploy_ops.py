@@ -55,6 +55,7 @@ def test_every_alert_reads_metrics_the_services_register(known: frozenset[str]) 
         "btxh_packages_in_alert",
         "btxh_settlements_overdue",
         "btxh_import_parsing_oldest_seconds",
+        "btxh_lists_unrecorded_oldest_seconds",
         "btxh_postoffice_quarantine_recent",
     ):
         assert name in known

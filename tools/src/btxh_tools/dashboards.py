@@ -86,7 +86,20 @@ OWN: dict[str, tuple[Panel, ...]] = {
         ),
     ),
     "beneficiary-svc": (),
-    "payment-svc": (),
+    "payment-svc": (
+        (
+            "Lists waiting for their record",
+            'max(btxh_lists_unrecorded{job="$job"})',
+            "lists",
+            "short",
+        ),
+        (
+            "Oldest list waiting for its record",
+            'max(btxh_lists_unrecorded_oldest_seconds{job="$job"})',
+            "oldest",
+            "s",
+        ),
+    ),
     "settlement-svc": (
         ("Packages in alert", 'max(btxh_packages_in_alert{job="$job"})', "packages", "short"),
         ("Settlements overdue", 'max(btxh_settlements_overdue{job="$job"})', "overdue", "short"),

@@ -6,6 +6,7 @@ from pathlib import Path
 from btxh_common.service import ServiceSpec, create_app
 from btxh_common.settings import ServiceSettings
 
+from payment_svc.adapters import gauges
 from payment_svc.api import routers
 from payment_svc.events import subscriptions
 from payment_svc.handlers.rebuild import rebuild
@@ -26,5 +27,6 @@ spec = ServiceSpec(
     subscriptions=subscriptions,
     on_start=rebuild,
     extra_tasks=[lambda state: asyncio.create_task(record_later(state), name="list-recorder")],
+    gauges=[gauges.refresh],
 )
 app = create_app(spec, settings)
