@@ -140,6 +140,29 @@ def recoveries(people: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     ]
 
 
+async def _seed(conn: asyncpg.Connection, n: int) -> None:
+    """``n`` people, their timelines and recoveries, COPY'd straight into payment-svc's tables."""
+    people = recipients(n)
+    await conn.copy_records_to_table("recipient", records=people, columns=COLUMNS)
+    await conn.copy_records_to_table(
+        "recipient_policy", records=timelines(people), columns=POLICY_COLUMNS
+    )
+    await conn.copy_records_to_table(
+        "recovery", records=recoveries(people), columns=RECOVERY_COLUMNS
+    )
+    for table in ("recipient", "recovery", "recipient_policy"):
+        await conn.execute(f"ANALYZE {table}")
+
+
+async def _settle(conn: asyncpg.Connection) -> None:
+    """After a round: a rolled-back round leaves its dead rows, and their index entries, in
+    the tables (the lines' primary key grows by 1M random UUIDs a round) and its pages for the
+    next checkpoint to write; without this every round ran on a larger table than the one
+    before, the system always on the floor's leftovers."""
+    await conn.execute("VACUUM payment_line, payment_list, recovery_deduction, outbox")
+    await conn.execute("CHECKPOINT")
+
+
 async def run(ctx: BenchContext) -> None:
     import payment_svc
     from payment_svc.handlers import lists, periods, record
@@ -151,27 +174,9 @@ async def run(ctx: BenchContext) -> None:
     try:
         migrations = Path(payment_svc.__file__).parent / "migrations"
         await migrate(dsn, {"common": COMMON_MIGRATIONS, "payment-svc": migrations})
-        people = recipients(n)
-        await conn.copy_records_to_table("recipient", records=people, columns=COLUMNS)
-        await conn.copy_records_to_table(
-            "recipient_policy", records=timelines(people), columns=POLICY_COLUMNS
-        )
-        await conn.copy_records_to_table(
-            "recovery", records=recoveries(people), columns=RECOVERY_COLUMNS
-        )
-        await conn.execute("ANALYZE recipient")
-        await conn.execute("ANALYZE recovery")
-        await conn.execute("ANALYZE recipient_policy")
+        await _seed(conn, n)
         who = Principal(officer_id="bench", role=Role.DISTRICT_OFFICER, units=frozenset({DISTRICT}))
         await periods.open_period(conn, who, DISTRICT, MONTH)
-
-        async def settle() -> None:
-            # A rolled-back round leaves its dead rows, and their index entries, in the
-            # tables (the lines' primary key grows by 1M random UUIDs a round) and its pages
-            # for the next checkpoint to write: without this every round ran on a larger
-            # table than the one before, the system always on the floor's leftovers.
-            await conn.execute("VACUUM payment_line, payment_list, recovery_deduction, outbox")
-            await conn.execute("CHECKPOINT")
 
         async def system() -> float:
             tx = conn.transaction()
@@ -183,7 +188,7 @@ async def run(ctx: BenchContext) -> None:
             await record.record_district(conn, DISTRICT)
             recorded.append(time.perf_counter() - started)
             await tx.rollback()
-            await settle()
+            await _settle(conn)
             return elapsed
 
         async def floor() -> float:
@@ -202,10 +207,10 @@ async def run(ctx: BenchContext) -> None:
             await conn.execute(FLOOR, list_id, DISTRICT)
             elapsed = time.perf_counter() - started
             await tx.rollback()
-            await settle()
+            await _settle(conn)
             return elapsed
 
-        await settle()
+        await _settle(conn)
         # a round's seconds vary by ±5 on these shared disks (19–27 s for the same floor):
         # the best of 5 rounds, not 3, for each side
         rounds = max(ctx.rounds, ROUNDS)

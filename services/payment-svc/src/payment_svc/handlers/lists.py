@@ -66,15 +66,7 @@ async def generate(
         caller.officer_id,
         recorded=not monthly,
     )
-    if monthly:
-        written = await generation.fill_monthly(
-            conn, list_id, district, month, p["level"], carries_from(month)
-        )
-        await recoveries.settle(conn, caller, await lists.find(conn, list_id))
-        count, amount = written.line_count, written.amount
-    else:
-        await generation.fill_funeral(conn, list_id, district, month)
-        count, amount = await lists.totals(conn, list_id)
+    count, amount = await _fill(conn, caller, list_id, district, month, kind, p["level"])
     if position is not None:
         await positions.stamp(conn, list_id, position)
     if not monthly:
@@ -91,6 +83,26 @@ async def generate(
     await publish(conn, generated, district, str(list_id))
     log.info("list.generated", list_id=str(list_id), kind=kind, version=version, lines=count)
     return list_id
+
+
+async def _fill(
+    conn: asyncpg.Connection,
+    caller: Principal,
+    list_id: UUID,
+    district: str,
+    month: date,
+    kind: ListKind,
+    level: int,
+) -> tuple[int, int]:
+    """The new list's lines; their count and total."""
+    if kind == "monthly":
+        written = await generation.fill_monthly(
+            conn, list_id, district, month, level, carries_from(month)
+        )
+        await recoveries.settle(conn, caller, await lists.find(conn, list_id))
+        return written.line_count, written.amount
+    await generation.fill_funeral(conn, list_id, district, month)
+    return await lists.totals(conn, list_id)
 
 
 async def delete_list(conn: asyncpg.Connection, caller: Principal, list_id: UUID) -> None:
