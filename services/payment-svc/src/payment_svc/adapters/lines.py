@@ -239,10 +239,7 @@ RECORD_COLUMNS = [*LINE_COLUMNS, "carried_from", "deductions"]
 # (``outbox.MAX_EVENT_BYTES``): no text in the register can make a list unrecordable.
 RECORD_CHUNK_BYTES = 256 * 1024
 _RECORD = """
-SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
-             l.payment_channel, l.bank_account, l.category, l.coefficient, l.allowance,
-             l.arrears, l.arrears_period, l.carried_over, l.recovery, l.funeral, l.total,
-             l.note, coalesce(c.ids, '{}') AS carried_from,
+SELECT {columns}, coalesce(c.ids, '{{}}') AS carried_from,
              coalesce(d.deductions, '[]') AS deductions
       FROM payment_line l
       LEFT JOIN (SELECT s.carried_into, array_agg(s.id ORDER BY s.id) AS ids
@@ -256,12 +253,12 @@ SELECT l.id, l.beneficiary_id, l.national_id, l.full_name, l.commune_code,
                                  ORDER BY d.recovery_id) AS deductions
                  FROM recovery_deduction d WHERE d.list_id = $1
                  GROUP BY d.line_id) d ON d.line_id = l.id
-      WHERE l.list_id = $1"""
+      WHERE l.list_id = $1""".format(columns=", ".join(f"l.{c}" for c in LINE_COLUMNS))  # noqa: S608 - fixed names
 
 
 async def record_texts(conn: asyncpg.Connection, list_id: UUID) -> RecordText:
-    """Every line of a list as kept (``RECORD_COLUMNS``, COPY text; the monthly generation
-    writes the same text as it writes the lines: ``generation.fill_monthly``), in chunks."""
+    """Every line of a list as kept (``RECORD_COLUMNS``, COPY text), in chunks: the list's
+    record, published by ``handlers/record.py``."""
     data = bytearray()
 
     async def take(block: bytes) -> None:

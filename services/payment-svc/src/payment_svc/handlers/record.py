@@ -5,11 +5,12 @@ the head last with the manifest: row count, total, SHA-256 over the texts in ord
 A monthly list is recorded after the officer's generation, in a transaction of its own
 (``record_later``, woken after each generation and every ``RECORD_POLL_SECONDS``): the
 generation returns once its lines are kept, without reading 1M lines back into a record.
-Until then the list is kept with ``recorded`` false. What could put an event about a list,
-or about its district's lists, on the bus before its record (a command on the list, a new
-version or next month's list, which carries its lines; a period locked or unlocked) first
-records the district's unrecorded lists (``record_district``), in the same transaction, so
-the record still comes first in the topic, which a rebuild reads in order. A crash between
+Until then the list is kept with ``recorded`` false. What could put an event about a list
+on the bus before its record records it first, in the same transaction, so the record still
+comes first in the topic, which a rebuild reads in order: a command on the list records that
+list (``load.visible_list``, which every command locks it through); a generation (a new
+version, or next month's list, which carries its lines) and a period locked or unlocked
+record the district's unrecorded lists (``record_district``). A crash between
 the generation and its record loses nothing: the list is still unrecorded when the service
 starts again."""
 
