@@ -25,6 +25,7 @@ from asyncpg.transaction import Transaction
 from prometheus_client import Counter, Gauge
 
 from btxh_common.broker import NO_AUTH, KafkaAuth
+from btxh_common.db import SERVER_SETTINGS
 from btxh_common.logs import get_logger
 
 log = get_logger("btxh_common.outbox")
@@ -150,7 +151,7 @@ class OutboxRelay:
             # A mark (sent_at) need not survive a database crash: lost, its rows are sent once
             # more, which the inbox makes harmless. Not waiting for its WAL flush takes a disk
             # round trip off every batch.
-            settings = {"synchronous_commit": "off"}
+            settings = {**SERVER_SETTINGS, "synchronous_commit": "off"}
             work = (
                 await asyncpg.connect(self.dsn, server_settings=settings),
                 await asyncpg.connect(self.dsn, server_settings=settings),
