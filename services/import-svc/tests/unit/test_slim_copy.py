@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -130,14 +130,13 @@ def test_a_copy_read_in_many_slices_reads_as_the_file(
     if not write_only:
         sheet.row_dimensions[200].hidden = True
     slices_read: list[int | None] = []
-    cut = Slim.slices
+    cut = Slim._book
 
-    def spy(self: Slim) -> Iterator[tuple[bytes, int | None]]:
-        for one, last in cut(self):
-            slices_read.append(last)
-            yield one, last
+    def spy(self: Slim, start: int, end: int, last: int | None) -> bytes:
+        slices_read.append(last)
+        return cut(self, start, end, last)
 
-    monkeypatch.setattr(Slim, "slices", spy)
+    monkeypatch.setattr(Slim, "_book", spy)
     both(b, tmp_path, merge=None if write_only else "C150:D260")
     assert copies == [True]
     assert len(slices_read) > 5
@@ -175,4 +174,109 @@ def test_a_later_slice_the_reader_cannot_read_refuses_the_file_as_the_whole_read
     assert whole.value.code == "unreadable_workbook"
     assert sliced.value.code == whole.value.code
     assert sliced.value.message_vi == whole.value.message_vi
+    assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"], "the copy is removed"
+
+
+def _long_sheet(rows: int = 400) -> bytes:
+    b = book(HEADERS, write_only=True)
+    for i in range(rows):
+        b.worksheets[-1].append(["", f"0010850{i:05d}", f"Người {i}", 100_000 + i, "12/2026"])
+    out = io.BytesIO()
+    b.save(out)
+    return out.getvalue()
+
+
+def _edit_sheet(data: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    source, edited = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as target:
+        for info in source.infolist():
+            part = source.read(info)
+            target.writestr(info, edit(part) if info.filename == SHEET_XML else part)
+    return edited.getvalue()
+
+
+SHEET_XML = "xl/worksheets/sheet1.xml"
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """Parts of 2 KB, every part a slice; the last row of each slice opened, in order."""
+    monkeypatch.setattr(sheet_scan, "BLOCK", 2048)
+    monkeypatch.setattr(slim, "SLICE", 1)
+    opened: list[int | None] = []
+    cut = Slim._book
+
+    def spy(self: Slim, start: int, end: int, last: int | None) -> bytes:
+        opened.append(last)
+        return cut(self, start, end, last)
+
+    monkeypatch.setattr(Slim, "_book", spy)
+    return opened
+
+
+def test_the_first_rows_are_read_before_the_sheet_is_scanned_to_its_end(
+    tmp_path: Path, small_parts: list[int | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fed: list[int] = []
+    feed = sheet_scan.SheetScan.feed
+
+    def counting(self: sheet_scan.SheetScan, xml: bytes) -> bool:
+        fed.append(len(xml))
+        return feed(self, xml)
+
+    monkeypatch.setattr(sheet_scan.SheetScan, "feed", counting)
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(_long_sheet())
+    rows = open_sheet(path, "arrears", Limits()).rows
+    first = next(rows)
+    parts_at_first_row = len(fed)
+    whole = read_sheet(_long_sheet(), "arrears", Limits()).rows
+    assert [first, *rows] == whole
+    assert len(whole) > 400
+    assert parts_at_first_row < len(fed) / 4, (parts_at_first_row, len(fed))
+
+
+def test_a_copy_given_up_midway_reads_the_rest_from_the_upload(
+    tmp_path: Path, small_parts: list[int | None], copies: list[bool]
+) -> None:
+    """Row 350 does not say its number: the copy stops there, after slices of the rows before
+    it were read; the rows are still those of the file read whole, once each."""
+    data = _edit_sheet(_long_sheet(), lambda xml: xml.replace(b'<row r="350"', b"<row"))
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(data)
+    rows = list(open_sheet(path, "arrears", Limits()).rows)
+    assert rows == read_sheet(data, "arrears", Limits()).rows
+    assert len(rows) > 400
+    assert copies == [False]
+    assert small_parts, "slices were read before the copy stopped"
+    assert all(last is not None and last < 350 for last in small_parts)
+    assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"], "the copy is removed"
+
+
+def test_a_cell_beyond_the_columns_refuses_the_file_before_its_slice_is_read(
+    tmp_path: Path, small_parts: list[int | None]
+) -> None:
+    far = b'<c r="Z380" t="inlineStr"><is><t>x</t></is></c></row><row r="381"'
+    data = _edit_sheet(_long_sheet(), lambda xml: xml.replace(b'</row><row r="381"', far))
+    path = tmp_path / "upload.xlsx"
+    path.write_bytes(data)
+    limits = Limits(max_columns=10)
+    with pytest.raises(FileRefused) as whole:
+        read_sheet(data, "arrears", limits)
+    rows = open_sheet(path, "arrears", limits).rows
+    given: list[int] = []
+
+    def read_all() -> None:
+        given.extend(row.row_no for row in rows)
+
+    with pytest.raises(FileRefused) as streamed:
+        read_all()
+    assert (streamed.value.code, streamed.value.message_vi) == (
+        whole.value.code,
+        whole.value.message_vi,
+    )
+    assert whole.value.code == "sheet_extent_too_large"
+    assert given, "rows before the far cell were read as the scan went"
+    assert max(given) < 380
+    assert all(last is not None and last < 380 for last in small_parts)
     assert [p.name for p in tmp_path.iterdir()] == ["upload.xlsx"], "the copy is removed"

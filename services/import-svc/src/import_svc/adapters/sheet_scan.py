@@ -31,7 +31,8 @@ _ANY_ROW = re.compile(rb"<row[\s>/]")
 _CELL_WITHOUT_REF = re.compile(rb'<c(?:>|/>| (?!r="))')
 _MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
-Marks = tuple[dict[int, set[int]], set[int], dict[int, set[int]]]
+Merged = dict[int, set[int]]  # column positions by row number
+Marks = tuple[dict[int, set[int]], set[int], Merged]
 
 
 class Refused(Exception):
@@ -59,13 +60,54 @@ def scan_sheet(
     beyond them or beyond ``max_columns``, or more than ``most`` bytes once unzipped. Each
     part scanned is also given to ``also``, with whether a cell of it does not say where it
     is."""
-    scan = _Scan(max_rows + FIRST_DATA_ROW - 1, max_columns)
+    scan = SheetScan(max_rows + FIRST_DATA_ROW - 1, max_columns)
     with archive.open(first_sheet(archive)) as stream:
         for segment in _segments(stream, most):
             refless = scan.feed(segment)
             if also is not None:
                 also(segment, refless)
     return scan.finish()
+
+
+def sheet_parts(archive: zipfile.ZipFile, most: int) -> Iterator[bytes]:
+    """The first sheet's XML in parts that end where a row starts (``_segments``)."""
+    with archive.open(first_sheet(archive)) as stream:
+        yield from _segments(stream, most)
+
+
+def merged_cells(archive: zipfile.ZipFile, most: int, max_rows: int, max_columns: int) -> Merged:
+    """The first sheet's merged cells (column positions by row number), found before its rows
+    are read: ``<mergeCells>`` comes after the rows in the XML, and rows are read while the
+    scan goes on. A pass that only inflates the XML and looks for the tag (most sheets have
+    none), each block cut at its last ``<`` (no ``<`` inside the pattern: a match is never
+    split)."""
+    merges: list[tuple[int, int, int, int]] = []
+    carry, total = b"", 0
+    with archive.open(first_sheet(archive)) as stream:
+        while data := stream.read(BLOCK):
+            total += len(data)
+            if total > most:
+                raise Refused("zip_bomb", "Trang tính giải nén vượt giới hạn; tệp không được đọc")
+            buffer = carry + data
+            cut = max(buffer.rfind(b"<"), 0)
+            if b"<mergeCell " in buffer:
+                merges.extend(_merges(buffer[:cut]))
+            carry = buffer[cut:]
+    merges.extend(_merges(carry))
+    return _merged(merges, max_rows + FIRST_DATA_ROW - 1, max_columns)
+
+
+def _merges(xml: bytes) -> Iterator[tuple[int, int, int, int]]:
+    for m in _MERGED.finditer(xml):
+        yield column_index(m[1].decode()), int(m[2]), column_index(m[3].decode()), int(m[4])
+
+
+def _merged(merges: list[tuple[int, int, int, int]], last_row: int, last_column: int) -> Merged:
+    merged: Merged = {}
+    for c1, r1, c2, r2 in merges:
+        for r in range(max(r1, FIRST_DATA_ROW), min(r2, last_row) + 1):
+            merged.setdefault(r, set()).update(range(c1, min(c2, last_column - 1) + 1))
+    return merged
 
 
 def _segments(stream: IO[bytes], most: int) -> Iterator[bytes]:
@@ -88,7 +130,10 @@ def _segments(stream: IO[bytes], most: int) -> Iterator[bytes]:
 
 
 @dataclass
-class _Scan:
+class SheetScan:
+    """A sheet's XML scanned part by part (``feed``); ``finish`` checks the limits and gives
+    the marks."""
+
     last_row: int
     last_column: int
     rows: int = 0  # row tags (and ``<rowBreaks``: an upper bound)
@@ -129,21 +174,22 @@ class _Scan:
             c1, c2 = column_index(m[1].decode()), column_index(m[3].decode())
             self.merges.append((c1, int(m[2]), c2, int(m[4])))
 
-    def finish(self) -> Marks:
-        """The limits checked in the order a whole-sheet check says them; the marks."""
+    def check(self) -> None:
+        """Refused at once when a reference beyond the limits was seen in the parts scanned
+        (rows read while the scan goes on are given only once their parts are checked)."""
         if self.far is not None:
             where = self.far if self.far[0].isalpha() else f"dòng {self.far}"
             raise _far(where, self.last_column)
+
+    def finish(self) -> Marks:
+        """The limits checked in the order a whole-sheet check says them; the marks."""
+        self.check()
         present = self.highest + self.rows - self.numbered  # rows without ``r`` follow
         if present > self.last_row:
             raise _far(f"dòng {present:,}".replace(",", "."), self.last_column)
         if self.widest > self.last_column:
             raise _far(f"cột {column_letters(self.last_column + 1)}", self.last_column)
-        merged: dict[int, set[int]] = {}
-        for c1, r1, c2, r2 in self.merges:
-            for r in range(max(r1, FIRST_DATA_ROW), min(r2, present) + 1):
-                merged.setdefault(r, set()).update(range(c1, min(c2, self.last_column - 1) + 1))
-        return self.formulas, self.hidden, merged
+        return self.formulas, self.hidden, _merged(self.merges, present, self.last_column)
 
 
 def _too_many_rows(most: int) -> Refused:

@@ -3,20 +3,22 @@
 The reader (python-calamine) allocates a grid of every cell of the sheet it opens, and has no
 way to read rows as they come; a 25-column arrears file needs 7 of them. While ``sheet_scan``
 goes through the sheet's XML part by part, each part is written, without the cells of the
-other columns, to a file beside the upload (its XML as it is, not compressed); then
-``slices`` gives that XML back as small workbooks of about ``SLICE`` bytes of rows each (the
+other columns, to a file beside the upload (its XML as it is, not compressed); as soon as a
+slice of about ``SLICE`` bytes of rows is whole, ``ready`` gives it back as a small workbook (the
 sheet's head, whole rows, the other parts of the workbook as they are), opened by the reader
-one after the other: its grid is one slice's, whatever the rows of the file. The header row is
+while the scan goes on: its grid is one slice's, whatever the rows of the file. The header row is
 read here (its cells as text: shared, inline or formula strings) to know the columns; anything
 this cannot read surely — a header cell that is not text, a cell that does not say its column,
 a header row that is not row 1, a slice that would not start at a numbered row after the rows
-before it — stops the copy, and the reader opens the file as it was uploaded.
+before it — stops the copy, and the reader opens the file as it was uploaded (for the rows not
+yet read, when it stops midway).
 """
 
 from __future__ import annotations
 
 import html
 import io
+import os
 import re
 import tempfile
 import zipfile
@@ -37,6 +39,7 @@ _DIMENSION = re.compile(rb"<dimension\b[^<>]*/>")
 _ROW_START = re.compile(rb'<row\s[^<>]*?\br="(\d+)"')
 _END = b"</sheetData>"
 SLICE = 8 * 1024 * 1024  # bytes of the copy's rows per slice: the reader's grid is one slice's
+FIRST_SLICE = 1024 * 1024  # the first slice smaller: its rows go out before much is scanned
 _STRINGS = {"xl/sharedStrings.xml", "xl/sharedstrings.xml"}
 
 Keep = Callable[[list[str | None]], set[int] | None]  # header → the column positions to keep
@@ -44,8 +47,8 @@ Keep = Callable[[list[str | None]], set[int] | None]  # header → the column po
 
 class Slim:
     """Fed the sheet's XML part by part (``feed``); once ``close`` says the copy is whole,
-    ``path`` is its rows' XML and ``slices`` the workbooks to read, else ``path`` is None (read
-    the upload itself)."""
+    ``path`` is its rows' XML; the workbooks to read are given by ``ready`` while it is fed and
+    by ``rest`` after. Given up (``failed``), ``path`` is None: read the upload itself."""
 
     def __init__(
         self, archive: zipfile.ZipFile, sheet: str, directory: Path, keep: Keep, width: int
@@ -64,11 +67,13 @@ class Slim:
         self._size = 0  # bytes of rows written
         self._cuts: list[tuple[int, int]] = []  # (offset, the row before it) where slices start
         self._last = 0  # the number of the last row written
+        self._given = 0  # slices given so far
         self._ended = False  # the end of the rows was written
         # each slice's workbook holds the shared strings, read again by the reader for each:
         # slices at least as big as they are cost at most one more read of the rows
         strings = [i.file_size for i in archive.infolist() if i.filename in _STRINGS]
         self._slice = max([SLICE, *strings])
+        self._first = min(self._slice, max([FIRST_SLICE, *strings]))
         self.failed = False
 
     def feed(self, xml: bytes, refless: bool) -> None:
@@ -81,9 +86,8 @@ class Slim:
         elif self.header is None:
             self.failed = not self._start(xml) or self.failed
         else:
-            if (
-                not self._ended
-                and self._size - (self._cuts[-1][0] if self._cuts else 0) >= self._slice
+            if not self._ended and self._size - (self._cuts[-1][0] if self._cuts else 0) >= (
+                self._slice if self._cuts else self._first
             ):
                 self._cut_here(xml)
             self._write(self._slim(xml))
@@ -94,23 +98,36 @@ class Slim:
         if not self.failed:
             self.path = Path(self._file.name)
 
-    def slices(self) -> Iterator[tuple[bytes, int | None]]:
-        """The copy as workbooks of about ``SLICE`` bytes of rows each, in order; each with the
-        number of its last row (None for the last slice)."""
-        others = [i for i in self.archive.infolist() if i.filename != self.sheet]
-        starts = [0] + [offset for offset, _ in self._cuts]
-        lasts: list[int | None] = [last for _, last in self._cuts]
-        for start, end, last in zip(starts, [*starts[1:], self._size], [*lasts, None], strict=True):
-            self._file.seek(start)
-            rows = self._file.read(end - start)
-            out = io.BytesIO()
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
-                for info in others:
+    def ready(self) -> Iterator[tuple[bytes, int]]:
+        """The slices whole so far (a later part has started the next one) and not given yet,
+        in order, each with the number of its last row; none once the copy is given up."""
+        while not self.failed and self._given < len(self._cuts):
+            start = self._cuts[self._given - 1][0] if self._given else 0
+            end, last = self._cuts[self._given]
+            self._given += 1
+            yield self._book(start, end, last), last
+
+    def rest(self) -> Iterator[tuple[bytes, None]]:
+        """After ``close``: the last slice (none if the copy was given up)."""
+        if self.path is None or self._given > len(self._cuts):
+            return
+        start = self._cuts[-1][0] if self._cuts else 0
+        self._given += 1
+        yield self._book(start, self._size, None), None
+
+    def _book(self, start: int, end: int, last: int | None) -> bytes:
+        """The copy's rows from ``start`` to ``end`` as a workbook of their own (read where they
+        are: the copy is still being written after them)."""
+        self._file.flush()
+        rows = os.pread(self._file.fileno(), end - start, start)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
+            for info in self.archive.infolist():
+                if info.filename != self.sheet:
                     book.writestr(info.filename, self.archive.read(info))
-                tail = b"" if last is None else _END + b"</worksheet>"
-                book.writestr(self.sheet, self._head + rows + tail)
-            del rows
-            yield out.getvalue(), last
+            tail = b"" if last is None else _END + b"</worksheet>"
+            book.writestr(self.sheet, self._head + rows + tail)
+        return out.getvalue()
 
     def remove(self) -> None:
         self._file.close()

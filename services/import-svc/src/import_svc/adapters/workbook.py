@@ -22,7 +22,17 @@ from typing import Any
 
 import python_calamine
 
-from import_svc.adapters.sheet_scan import SHEET, Refused, column_index, first_sheet, scan_sheet
+from import_svc.adapters.sheet_scan import (
+    SHEET,
+    Marks,
+    Refused,
+    SheetScan,
+    column_index,
+    first_sheet,
+    merged_cells,
+    scan_sheet,
+    sheet_parts,
+)
 from import_svc.adapters.slim import Slim
 from import_svc.domain.cells import clean_text
 from import_svc.domain.columns import (
@@ -155,35 +165,27 @@ class Opened:
 def open_sheet(source: bytes | Path, kind: Kind, limits: Limits) -> Opened:
     """Check the file, find what values alone do not show (``sheet_scan``: the sheet's XML
     read part by part, never whole), then open its first sheet; the rows are made one at a
-    time as ``rows`` is iterated (never a second copy of the sheet in Python objects)."""
+    time as ``rows`` is iterated (never a second copy of the sheet in Python objects). A
+    stored upload's rows are read while its XML is scanned (``_streamed``)."""
     archive = check_container(source, limits)
     defined = _defined_columns(archive)
     slim = _slim(source, archive, kind, defined, limits.max_columns)
     try:
-        marks = scan_sheet(
-            archive,
-            limits.max_rows,
-            limits.max_columns,
-            limits.max_uncompressed,
-            slim.feed if slim else None,
-        )
-        if slim:
-            slim.close()
-        if slim and slim.path is not None:
-            grid = _sliced(slim)
-            header = next(grid, None)  # the first slice opened: a refusal is said here
-            header = slim.header
+        if slim is not None:
+            assert isinstance(source, Path)
+            grid, marks = _streamed(source, archive, slim, limits)
         else:
-            if slim:
-                slim.remove()
+            marks = scan_sheet(
+                archive, limits.max_rows, limits.max_columns, limits.max_uncompressed
+            )
             grid = _grid(_open(source))
-            header = next(grid, None)
+        header = next(grid, None)  # for a stored upload: its first slice read
     except Refused as refused:
-        if slim:
+        if slim is not None:
             slim.remove()
         raise FileRefused(refused.code, refused.message_vi) from None
     except BaseException:
-        if slim:
+        if slim is not None:
             slim.remove()
         raise
     if header is None:
@@ -223,29 +225,67 @@ def _open(source: bytes | Path) -> python_calamine.CalamineSheet:
         ) from exc
 
 
-def _sliced(slim: Slim) -> Iterator[list[Any]]:
-    """The copy's rows from row 1 and column A, read slice by slice (``Slim.slices``); the
-    copy is removed once read (or left unread)."""
+def _streamed(
+    source: Path, archive: zipfile.ZipFile, slim: Slim, limits: Limits
+) -> tuple[Iterator[list[Any]], Marks]:
+    """A stored upload's rows from row 1 and column A, read while its XML is scanned: each
+    slice of the copy (``Slim.ready``) is opened once the scan has passed it and its parts are
+    within the limits, so the first rows go out before the last part is scanned. The merged
+    cells, written after the rows, are found first (``merged_cells``); formulas and hidden rows
+    are marked by the scan before a slice holding them is read. A copy given up midway (a row
+    that does not say its number, cells out of order) ends the scan, checks it whole, and reads
+    the rest of the rows from the upload itself."""
+    last_row = limits.max_rows + FIRST_DATA_ROW - 1
+    scan = SheetScan(last_row, limits.max_columns)
+    merged = merged_cells(archive, limits.max_uncompressed, limits.max_rows, limits.max_columns)
+    return _stream_rows(source, archive, slim, scan, limits), (scan.formulas, scan.hidden, merged)
+
+
+def _stream_rows(
+    source: Path, archive: zipfile.ZipFile, slim: Slim, scan: SheetScan, limits: Limits
+) -> Iterator[list[Any]]:
+    at = 0  # the index of the next row given
     try:
-        at = 0  # the index of the next row given
-        for book, last in slim.slices():
-            sheet = _open(book)
-            del book
-            if sheet.start is not None:
-                first_row, first_column = sheet.start
-                for _ in range(at, first_row):
-                    yield []
-                at = max(at, first_row)
-                pad = [None] * first_column
-                for cells in sheet.to_python(skip_empty_area=True):  # from ``start`` on
-                    yield pad + cells if first_column else cells
-                    at += 1
-            for _ in range(at, last or 0):  # rows left empty at the slice's end
-                yield []
-            at = max(at, last or 0)
-            del sheet
+        for part in sheet_parts(archive, limits.max_uncompressed):
+            slim.feed(part, scan.feed(part))
+            for book, last in slim.ready():
+                scan.check()
+                yield from _slice_rows(book, at, last, slim.header)
+                at = max(at, last)
+        scan.finish()
+        slim.close()
+        for book, _ in slim.rest():
+            yield from _slice_rows(book, at, None, slim.header)
+            return
+        rows = _grid(_open(source))  # the copy given up: the rest from the upload itself
+        for _ in range(at):
+            next(rows, None)
+        yield from rows
+    except Refused as refused:
+        raise FileRefused(refused.code, refused.message_vi) from None
     finally:
         slim.remove()
+
+
+def _slice_rows(
+    book: bytes, at: int, last: int | None, header: list[str | None] | None
+) -> Iterator[list[Any]]:
+    """One slice's rows from row index ``at`` (the rows left empty before and after its cells
+    given as empty) up to ``last``; row 1 is the header as read from the XML (the copy keeps
+    only the columns read)."""
+    sheet = _open(book)
+    del book
+    if sheet.start is not None:
+        first_row, first_column = sheet.start
+        for _ in range(at, first_row):
+            yield []
+        at = max(at, first_row)
+        pad = [None] * first_column
+        for cells in sheet.to_python(skip_empty_area=True):  # from ``start`` on
+            yield list(header or []) if at == 0 else (pad + cells if first_column else cells)
+            at += 1
+    for _ in range(at, last or 0):  # rows left empty at the slice's end
+        yield []
 
 
 def _grid(sheet: python_calamine.CalamineSheet) -> Iterator[list[Any]]:
