@@ -112,12 +112,10 @@ def test_cells_out_of_column_order_give_the_copy_up(tmp_path: Path, copies: list
 
 @pytest.mark.parametrize("write_only", [False, True], ids=["shared strings", "inline strings"])
 def test_a_copy_read_in_many_slices_reads_as_the_file(
-    tmp_path: Path, write_only: bool, copies: list[bool], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, write_only: bool, copies: list[bool], small_parts: list[int | None]
 ) -> None:
     """Parts of 2 KB cut into slices of 1 byte or more: every part a slice, with empty rows,
     a hidden row, formulas and a merged cell across the cuts; the rows keep their numbers."""
-    monkeypatch.setattr(sheet_scan, "BLOCK", 2048)
-    monkeypatch.setattr(slim, "SLICE", 1)
     b = book(HEADERS, write_only)
     sheet = b.worksheets[-1]
     for i in range(400):
@@ -129,14 +127,7 @@ def test_a_copy_read_in_many_slices_reads_as_the_file(
             sheet.append([f"ghi {i}", f"0010850{i:05d}", f"Người {i}", 100_000 + i, "12/2026"])
     if not write_only:
         sheet.row_dimensions[200].hidden = True
-    slices_read: list[int | None] = []
-    cut = Slim._book
-
-    def spy(self: Slim, start: int, end: int, last: int | None) -> bytes:
-        slices_read.append(last)
-        return cut(self, start, end, last)
-
-    monkeypatch.setattr(Slim, "_book", spy)
+    slices_read = small_parts
     both(b, tmp_path, merge=None if write_only else "C150:D260")
     assert copies == [True]
     assert len(slices_read) > 5
