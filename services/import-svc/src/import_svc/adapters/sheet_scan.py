@@ -75,26 +75,16 @@ def sheet_parts(archive: zipfile.ZipFile, most: int) -> Iterator[bytes]:
         yield from _segments(stream, most)
 
 
-def merged_cells(archive: zipfile.ZipFile, most: int, max_rows: int, max_columns: int) -> Merged:
+def merged_cells(archive: zipfile.ZipFile, most: int, last_row: int, last_column: int) -> Merged:
     """The first sheet's merged cells (column positions by row number), found before its rows
     are read: ``<mergeCells>`` comes after the rows in the XML, and rows are read while the
-    scan goes on. A pass that only inflates the XML and looks for the tag (most sheets have
-    none), each block cut at its last ``<`` (no ``<`` inside the pattern: a match is never
-    split)."""
+    scan goes on. A pass over the same parts as the scan (``sheet_parts``: cut where a row
+    starts, so no tag is split) that only looks for the tag (most sheets have none)."""
     merges: list[tuple[int, int, int, int]] = []
-    carry, total = b"", 0
-    with archive.open(first_sheet(archive)) as stream:
-        while data := stream.read(BLOCK):
-            total += len(data)
-            if total > most:
-                raise Refused("zip_bomb", "Trang tính giải nén vượt giới hạn; tệp không được đọc")
-            buffer = carry + data
-            cut = max(buffer.rfind(b"<"), 0)
-            if b"<mergeCell " in buffer:
-                merges.extend(_merges(buffer[:cut]))
-            carry = buffer[cut:]
-    merges.extend(_merges(carry))
-    return _merged(merges, max_rows + FIRST_DATA_ROW - 1, max_columns)
+    for part in sheet_parts(archive, most):
+        if b"<mergeCell " in part:
+            merges.extend(_merges(part))
+    return _merged(merges, last_row, last_column)
 
 
 def _merges(xml: bytes) -> Iterator[tuple[int, int, int, int]]:

@@ -235,9 +235,8 @@ def _streamed(
     are marked by the scan before a slice holding them is read. A copy given up midway (a row
     that does not say its number, cells out of order) ends the scan, checks it whole, and reads
     the rest of the rows from the upload itself."""
-    last_row = limits.max_rows + FIRST_DATA_ROW - 1
-    scan = SheetScan(last_row, limits.max_columns)
-    merged = merged_cells(archive, limits.max_uncompressed, limits.max_rows, limits.max_columns)
+    scan = SheetScan(limits.max_rows + FIRST_DATA_ROW - 1, limits.max_columns)
+    merged = merged_cells(archive, limits.max_uncompressed, scan.last_row, scan.last_column)
     return _stream_rows(source, archive, slim, scan, limits), (scan.formulas, scan.hidden, merged)
 
 
